@@ -1,0 +1,1 @@
+"""Article Q&A assistant: grounded answers with line-exact citations."""

@@ -1,0 +1,96 @@
+"""The default engine: answer with the source sentences themselves, each cited.
+
+No generator model runs here that is fit to answer, so the answer is composed of
+1-3 evidence sentences. A sentence joins the best one only if it scores nearly as
+well and says something new; where near-duplicate articles carry the same sentence,
+the original's wording is cited and the copy is listed as "also in".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.models import ABSTAIN_TEXT, Citation, Document, Sentence
+from assistant.retrieve.evidence import Evidence
+
+SAME_STATEMENT_COSINE = 0.8  # a paraphrased copy of a sentence still scores ~0.9 against its source
+REDUNDANT_COSINE = 0.9
+
+
+@dataclass
+class Composition:
+    text: str
+    citations: list[Citation]
+    abstained: bool
+
+
+@dataclass
+class SentenceTable:
+    """Every indexed sentence with its vector, for finding the same statement elsewhere."""
+
+    sentences: list[Sentence]
+    vectors: np.ndarray
+    documents: dict[str, Document]
+
+    def rows_of(self, files: set[str]) -> list[int]:
+        return [i for i, s in enumerate(self.sentences) if s.file in files]
+
+    def group_members(self, file: str) -> set[str]:
+        group = self.documents[file].duplicate_group
+        if group is None:
+            return set()
+        return {f for f, d in self.documents.items() if d.duplicate_group == group and f != file}
+
+
+def _same_statement(table: SentenceTable, row: int, files: set[str]) -> list[int]:
+    rows = table.rows_of(files)
+    if not rows:
+        return []
+    sims = table.vectors[rows] @ table.vectors[row]
+    return [r for r, s in zip(rows, sims) if s >= SAME_STATEMENT_COSINE]
+
+
+def _prefer_original(table: SentenceTable, ev: Evidence) -> tuple[int, list[str]]:
+    """(row to cite, files that also carry the statement) within a duplicate group."""
+    file = ev.sentence.file
+    mates = table.group_members(file)
+    matches = _same_statement(table, ev.row, mates)
+    also = sorted({table.sentences[r].file for r in matches})
+    if table.documents[file].is_original or not matches:
+        return ev.row, also
+    originals = [r for r in matches if table.documents[table.sentences[r].file].is_original]
+    if not originals:
+        return ev.row, also
+    best = max(originals, key=lambda r: float(table.vectors[r] @ table.vectors[ev.row]))
+    return best, sorted((set(also) - {table.sentences[best].file}) | {file})
+
+
+def choose(evidence: list[Evidence], table: SentenceTable, max_sentences: int, companion_ratio: float) -> list[Evidence]:
+    chosen: list[Evidence] = []
+    for ev in evidence:
+        if len(chosen) >= max_sentences or (chosen and ev.score < companion_ratio * chosen[0].score):
+            break
+        redundant = any(float(table.vectors[ev.row] @ table.vectors[c.row]) >= REDUNDANT_COSINE
+                        or ev.sentence.file in table.group_members(c.sentence.file)
+                        and float(table.vectors[ev.row] @ table.vectors[c.row]) >= SAME_STATEMENT_COSINE
+                        for c in chosen)
+        if not redundant:
+            chosen.append(ev)
+    return chosen
+
+
+def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, max_sentences: int,
+            companion_ratio: float) -> Composition:
+    if not evidence or evidence[0].score < threshold:
+        return Composition(ABSTAIN_TEXT, [], True)
+    parts, citations = [], []
+    for n, ev in enumerate(choose(evidence, table, max_sentences, companion_ratio), start=1):
+        row, also_in = _prefer_original(table, ev)
+        s = table.sentences[row]
+        doc = table.documents[s.file]
+        citations.append(Citation(n=n, file=s.file, title=doc.meta.title, lines=(s.line_start, s.line_end),
+                                  chars=(s.start, s.end), quote=s.text, score=round(ev.score, 4), also_in=also_in))
+        parts.append(f"{s.text} [{n}]")
+    return Composition(" ".join(parts), citations, False)

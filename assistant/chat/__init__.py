@@ -1,0 +1,1 @@
+"""Conversation state and follow-up resolution."""

@@ -1,0 +1,263 @@
+"""Command line: `ask "..."` and `assistant ingest|docs|show|ask|chat|serve|eval`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Ask questions about a folder of news articles; every answer cites file and lines.")
+EXIT_USAGE = 2
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _settings(corpus: Path | None = None):
+    from assistant.settings import Settings
+
+    try:
+        settings = Settings()
+    except Exception as e:  # pydantic validation of ASSISTANT_* variables
+        fail(f"bad settings: {str(e).splitlines()[0]}")
+    if corpus is not None:
+        settings.corpus = corpus.resolve()
+    return settings
+
+
+def _progress_bar():
+    """A rich progress callback for long work, or None when not on a terminal."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        transient=True, console=__import__("rich.console").console.Console(stderr=True))
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    return progress, update
+
+
+def _open_assistant(settings):
+    from assistant.service import Assistant
+
+    progress, update = _progress_bar()
+    try:
+        if progress:
+            with progress:
+                return Assistant.open(settings, progress=update)
+        return Assistant.open(settings)
+    except FileNotFoundError as e:
+        fail(str(e))
+
+
+# ---------------------------------------------------------------------------- ingest
+@app.command()
+def ingest(path: Optional[Path] = typer.Argument(None, help="Corpus folder (default: settings / bundled seeds)."),
+           as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """Build or update the index (incremental: unchanged files are not re-embedded)."""
+    from assistant.index.ingest import ingest as run_ingest
+
+    settings = _settings(path)
+    if not settings.corpus.is_dir():
+        fail(f"corpus folder not found: {settings.corpus}")
+    progress, update = _progress_bar()
+    if progress and not as_json:
+        with progress:
+            report = run_ingest(settings, progress=update)
+    else:
+        report = run_ingest(settings)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        return
+    from assistant.cli_render import ingest_summary
+
+    ingest_summary(report)
+
+
+@app.command()
+def docs(as_json: bool = typer.Option(False, "--json")) -> None:
+    """List the indexed documents with their metadata."""
+    assistant = _open_assistant(_settings())
+    rows = [{"file": d.file, "title": d.meta.title, "outlet": d.meta.outlet, "date": d.meta.date,
+             "chunks": sum(1 for c in assistant.snap.chunks if c.file == d.file), "repairs": d.repairs,
+             "duplicate_group": d.duplicate_group, "is_original": d.is_original}
+            for d in assistant.snap.documents]
+    if as_json:
+        typer.echo(json.dumps({"documents": rows}, ensure_ascii=False))
+        return
+    from assistant.cli_render import docs_table
+
+    docs_table(rows)
+
+
+def _parse_lines(spec: str | None, total: int) -> tuple[int, int]:
+    if not spec:
+        return 1, total
+    try:
+        a, _, b = spec.partition("-")
+        start, end = int(a), int(b or a)
+    except ValueError:
+        fail(f"--lines takes A-B, e.g. 3-5 (got {spec!r})")
+    if start < 1 or end < start or start > total:
+        fail(f"--lines {spec} is outside the document (1-{total})")
+    return start, min(end, total)
+
+
+@app.command()
+def show(file: str = typer.Argument(..., help="Document name, as listed by `assistant docs`."),
+         lines: Optional[str] = typer.Option(None, "--lines", help="A-B: only these lines.")) -> None:
+    """Print a document's cleaned text with line numbers (what citations point into)."""
+    from assistant.service import InputError
+
+    assistant = _open_assistant(_settings())
+    try:
+        doc = assistant.document(file)
+    except InputError as e:
+        fail(str(e))
+    text_lines = doc.text.split("\n")
+    start, end = _parse_lines(lines, len(text_lines))
+    width = len(str(end))
+    for n in range(start, end + 1):
+        typer.echo(f"{n:>{width}}  {text_lines[n - 1]}")
+
+
+# ---------------------------------------------------------------------------- ask / chat
+def _answer_or_fail(assistant, question: str, conversation=None, engine: str | None = None):
+    from assistant.service import InputError
+
+    try:
+        return assistant.ask(question, conversation=conversation, engine=engine)
+    except InputError as e:
+        fail(str(e))
+
+
+@app.command("ask")
+def ask_command(question: str = typer.Argument(..., help="Your question."),
+                as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+                session: Optional[str] = typer.Option(None, "--session", help="Continue a named conversation."),
+                engine: Optional[str] = typer.Option(None, "--engine", help="extractive | llm")) -> None:
+    """Answer one question (with citations) from the articles."""
+    from assistant.service import InputError, validate_question
+
+    settings = _settings()
+    if engine not in (None, "extractive", "llm"):
+        fail(f"--engine must be extractive or llm (got {engine!r})")
+    try:
+        validate_question(question, settings.max_question_chars)
+    except InputError as e:
+        fail(str(e))
+    store = conversation = None
+    if session is not None:
+        from assistant.chat.session import SessionStore
+
+        store = SessionStore(settings.sessions_dir)
+        try:
+            conversation = store.load(session)
+        except ValueError as e:
+            fail(str(e))
+    assistant = _open_assistant(settings)
+    answer = _answer_or_fail(assistant, question, conversation, engine)
+    if store is not None:
+        store.save(session, conversation)
+    if as_json:
+        typer.echo(answer.model_dump_json())
+        return
+    from assistant.cli_render import print_answer
+
+    print_answer(answer)
+
+
+@app.command()
+def chat(engine: Optional[str] = typer.Option(None, "--engine")) -> None:
+    """Interactive multi-turn chat in the terminal (empty line or Ctrl-D to quit)."""
+    from assistant.chat.session import Conversation
+    from assistant.cli_render import print_answer
+
+    assistant = _open_assistant(_settings())
+    conversation = Conversation()
+    typer.echo("Ask about the articles. Empty line or Ctrl-D quits; /new starts over.")
+    while True:
+        try:
+            question = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            typer.echo("")
+            return
+        if not question.strip():
+            return
+        if question.strip() == "/new":
+            conversation = Conversation()
+            continue
+        from assistant.service import InputError
+
+        try:
+            print_answer(assistant.ask(question, conversation=conversation, engine=engine))
+        except InputError as e:
+            typer.echo(f"error: {e}", err=True)
+
+
+@app.command()
+def serve(host: Optional[str] = typer.Option(None, "--host"), port: Optional[int] = typer.Option(None, "--port")) -> None:
+    """Start the browser chat, JSON API and OpenAI-compatible endpoint on one server."""
+    settings = _settings()
+    try:
+        from ui.server import run
+    except ImportError as e:
+        fail(f"the web front end is not installed ({e})")
+    run(settings, host or settings.host, port or settings.port)
+
+
+@app.command("eval")
+def eval_command(
+    gold: Path = typer.Option(Path("eval/gold.jsonl"), "--gold"),
+    engine: str = typer.Option("extractive", "--engine"),
+    as_json: bool = typer.Option(False, "--json"),
+    out: Optional[Path] = typer.Option(None, "--out"),
+    baseline: Optional[Path] = typer.Option(None, "--baseline"),
+    update_baseline: bool = typer.Option(False, "--update-baseline"),
+    systems: str = typer.Option("ours,bm25,llamaindex", "--systems", help="Comma-separated systems to compare."),
+) -> None:
+    """Run the gold set; report metrics; gate against a baseline."""
+    try:
+        from eval.runner import main as run_eval
+    except ImportError as e:
+        fail(f"the eval harness is not installed ({e})")
+    code = run_eval(_settings(), gold=gold, engine=engine, as_json=as_json, out=out, baseline=baseline,
+                    update_baseline=update_baseline, systems=[s.strip() for s in systems.split(",") if s.strip()])
+    raise typer.Exit(code)
+
+
+def ask_main() -> None:
+    """Entry point of the `ask` console script: `ask [options] "question"`."""
+    sys.argv = [sys.argv[0], "ask", *sys.argv[1:]]
+    main()
+
+
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("ASSISTANT_LOG_LEVEL", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("bm25s", "chromadb", "httpx", "sentence_transformers", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

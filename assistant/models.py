@@ -1,0 +1,80 @@
+"""Objects that cross module borders."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class DocumentMeta(BaseModel):
+    title: str | None = None
+    outlet: str | None = None
+    date: str | None = None
+
+
+class Document(BaseModel):
+    """One article: the raw file is never modified; `text` is the cleaned version.
+
+    Cleaning keeps the raw line structure (removed boilerplate lines become empty
+    lines), so a line number means the same line in the raw file and in `text`.
+    """
+
+    file: str  # path relative to the corpus folder, with forward slashes
+    text: str
+    raw_sha256: str
+    meta: DocumentMeta = Field(default_factory=DocumentMeta)
+    repairs: list[str] = Field(default_factory=list)
+    duplicate_group: str | None = None
+    is_original: bool = True
+
+    def line_of(self, char_offset: int) -> int:
+        """1-based line number of a character offset in the cleaned text."""
+        return self.text.count("\n", 0, char_offset) + 1
+
+
+class Sentence(BaseModel):
+    """The unit of evidence: citations quote whole sentences or clauses of them."""
+
+    file: str
+    chunk_id: str
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+    text: str
+
+
+class Chunk(BaseModel):
+    id: str
+    file: str
+    text: str
+    start: int
+    end: int
+    line_start: int
+    line_end: int
+    tokens: int
+    sentences: list[Sentence] = Field(default_factory=list)
+
+
+class Citation(BaseModel):
+    n: int
+    file: str
+    title: str | None = None
+    lines: tuple[int, int]
+    chars: tuple[int, int]
+    quote: str
+    score: float
+    also_in: list[str] = Field(default_factory=list)
+
+
+class Answer(BaseModel):
+    answer: str
+    abstained: bool
+    fallback: bool = False
+    query: str
+    engine: str = "extractive"
+    citations: list[Citation] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    note: str | None = None
+
+
+ABSTAIN_TEXT = "The articles don't say."

@@ -1,0 +1,91 @@
+"""Score sentences inside retrieved chunks as evidence for a question.
+
+A sentence's support mixes meaning (MiniLM cosine with the question) and wording
+(IDF-weighted share of the question's content terms it contains). Terms the corpus
+never uses count against every sentence, which is what sinks questions about things
+the articles never mention. A sentence that lacks the kind of answer the question
+asks for (a number for "how many", a date for "when") is marked down.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.models import Sentence
+from assistant.retrieve.terms import TermStats, content_terms
+
+DENSE_WEIGHT = 0.5
+LEXICAL_WEIGHT = 0.5
+ANSWER_TYPE_PENALTY = 0.75
+NON_SENTENCE_PENALTY = 0.85  # headlines, captions: no verb-bearing full stop
+MIN_SENTENCE_WORDS = 4
+
+NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                    r"hundred|thousand|million|billion|dozen|several|fourth|third|second|first|half)\b", re.I)
+TIME = re.compile(r"\b(?:\d{4}|January|February|March|April|May|June|July|August|September|October|November|"
+                  r"December|Jan|Feb|Aug|Sept|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+                  r"Sunday|yesterday|today|tomorrow|last (?:year|week|month)|next (?:year|week|month)|ago|"
+                  r"earlier|later|recent)\b", re.I)
+NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+
+
+@dataclass
+class Evidence:
+    sentence: Sentence
+    score: float
+    dense: float
+    lexical: float
+    row: int  # index into the snapshot's sentence list / vectors
+
+
+def expected_answer_type(question: str) -> str | None:
+    q = question.lower()
+    if re.search(r"\bhow (?:many|much|long|old)\b|\bwhat (?:number|percentage|share)\b", q):
+        return "number"
+    if re.search(r"^\s*when\b|\bwhat (?:year|date|month|day|time)\b|\bwhen (?:did|was|were|will|is)\b", q):
+        return "time"
+    if re.search(r"^\s*(?:who|whom)\b", q):
+        return "name"
+    return None
+
+
+def has_answer_type(kind: str | None, text: str) -> bool:
+    if kind == "number":
+        return bool(NUMBER.search(text))
+    if kind == "time":
+        return bool(TIME.search(text))
+    if kind == "name":
+        return bool(NAME.search(text))
+    return True
+
+
+def lexical_support(query_terms: list[str], text: str, stats: TermStats) -> float:
+    if not query_terms:
+        return 0.0
+    present = set(content_terms(text))
+    total = sum(stats.idf(t) for t in set(query_terms))
+    return sum(stats.idf(t) for t in set(query_terms) if t in present) / total if total else 0.0
+
+
+def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], sentences: list[Sentence],
+                    vectors: np.ndarray, stats: TermStats) -> list[Evidence]:
+    if not rows:
+        return []
+    terms = content_terms(question)
+    dense = vectors[rows] @ query_vector
+    kind = expected_answer_type(question)
+    out: list[Evidence] = []
+    for row, cos in zip(rows, dense):
+        s = sentences[row]
+        lex = lexical_support(terms, s.text, stats)
+        score = DENSE_WEIGHT * float(cos) + LEXICAL_WEIGHT * lex
+        if not has_answer_type(kind, s.text):
+            score *= ANSWER_TYPE_PENALTY
+        if len(s.text.split()) < MIN_SENTENCE_WORDS or not s.text.rstrip("\"'\u201d\u2019)").endswith((".", "!", "?")):
+            score *= NON_SENTENCE_PENALTY
+        out.append(Evidence(s, score, float(cos), lex, row))
+    out.sort(key=lambda e: -e.score)
+    return out

@@ -1,0 +1,145 @@
+"""The one library call every front end uses: `Assistant.ask`.
+
+CLI, chat REPL, browser UI, HTTP API and eval all go through here, so they measure
+the same system. Heavy parts (Chroma, encoder, BM25) load once per process.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from collections.abc import Callable
+from functools import cached_property
+
+from assistant.answer.extractive import Composition, SentenceTable, compose
+from assistant.chat.followup import Turn, standalone_query
+from assistant.chat.session import Conversation
+from assistant.index import snapshot
+from assistant.index.snapshot import Snapshot
+from assistant.models import Answer, Document
+from assistant.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+class InputError(ValueError):
+    """Bad user input: shown to the user as one line, never as a traceback."""
+
+
+class IndexMissing(RuntimeError):
+    pass
+
+
+def validate_question(question: str, max_chars: int) -> str:
+    if question is None or not question.strip():
+        raise InputError("the question is empty")
+    if len(question) > max_chars:
+        raise InputError(f"the question is too long ({len(question)} characters; the limit is {max_chars})")
+    bad = [c for c in question if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") and c not in "\n\t"]
+    if bad:
+        raise InputError(f"the question contains control characters (e.g. U+{ord(bad[0]):04X})")
+    return " ".join(question.split())
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        snap = snapshot.load(self.settings.index_dir)
+        if snap is None:
+            raise IndexMissing(f"no index in {self.settings.index_dir}: run `assistant ingest` first")
+        self.snap: Snapshot = snap
+        self.documents: dict[str, Document] = {d.file: d for d in snap.documents}
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, progress: Callable[[str, int, int], None] | None = None) -> Assistant:
+        """Open the index, building it first if there is none."""
+        settings = settings or get_settings()
+        if snapshot.current_folder(settings.index_dir) is None:
+            from assistant.index.ingest import ingest
+
+            ingest(settings, progress=progress)
+        return cls(settings)
+
+    # ---- heavy parts, loaded on first use ------------------------------------------
+    @cached_property
+    def encoder(self):
+        from assistant.index.embedder import query_encoder
+        from assistant.index.ingest import onnx_path
+
+        return query_encoder(onnx_path(self.settings))
+
+    @cached_property
+    def retriever(self):
+        from assistant.index.ingest import open_store
+        from assistant.index.keyword import KeywordIndex
+        from assistant.retrieve.hybrid import HybridRetriever
+
+        s = self.settings
+        keyword = KeywordIndex(self.snap.folder / "bm25", [c.id for c in self.snap.chunks])
+        return HybridRetriever(self.snap, open_store(s), keyword, s.dense_top_k, s.keyword_top_k,
+                               s.fused_top_k, s.rrf_k)
+
+    @cached_property
+    def term_stats(self):
+        from assistant.retrieve.terms import TermStats
+
+        return TermStats([s.text for s in self.snap.sentences])
+
+    @cached_property
+    def sentence_table(self) -> SentenceTable:
+        return SentenceTable(self.snap.sentences, self.snap.sentence_vectors, self.documents)
+
+    @cached_property
+    def _rows_by_chunk(self) -> dict[str, list[int]]:
+        index = {(s.file, s.start, s.end): i for i, s in enumerate(self.snap.sentences)}
+        return {c.id: [index[(s.file, s.start, s.end)] for s in c.sentences] for c in self.snap.chunks}
+
+    # ---- the call --------------------------------------------------------------------
+    def evidence(self, query: str, mode: str = "hybrid"):
+        """Retrieved chunks and scored evidence sentences for a standalone query."""
+        from assistant.retrieve.evidence import score_sentences
+
+        timings: dict[str, float] = {}
+        t = time.perf_counter()
+        vector = self.encoder.encode([query])[0]
+        timings["embed"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        hits = self.retriever.search(query, vector, mode)
+        timings["retrieve"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        rows = list(dict.fromkeys(r for h in hits for r in self._rows_by_chunk[h.chunk.id]))
+        scored = score_sentences(query, vector, rows, self.snap.sentences, self.snap.sentence_vectors,
+                                 self.term_stats)
+        timings["evidence"] = (time.perf_counter() - t) * 1000
+        return hits, scored, timings
+
+    def ask(self, question: str, conversation: Conversation | None = None, engine: str | None = None,
+            max_sources: int | None = None) -> Answer:
+        started = time.perf_counter()
+        question = validate_question(question, self.settings.max_question_chars)
+        history = conversation.turns if conversation else []
+        query = standalone_query(question, history)
+        _, scored, timings = self.evidence(query)
+        t = time.perf_counter()
+        s = self.settings
+        extractive: Composition = compose(scored, self.sentence_table, s.abstain_threshold,
+                                          max_sources or s.max_answer_sentences, s.companion_ratio)
+        answer = Answer(answer=extractive.text, abstained=extractive.abstained, query=query,
+                        citations=extractive.citations, engine="extractive")
+        if (engine or s.engine) == "llm":
+            from assistant.answer.llm import answer_with_llm
+
+            answer = answer_with_llm(question, query, scored, self.sentence_table, s, fallback=answer)
+        timings["answer"] = (time.perf_counter() - t) * 1000
+        timings["total"] = (time.perf_counter() - started) * 1000
+        answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
+        if conversation is not None:
+            conversation.add(Turn(question, query, answer.answer, answer.abstained))
+        return answer
+
+    def document(self, file: str) -> Document:
+        """A document by its corpus-relative name; never a path outside the corpus."""
+        if file not in self.documents:
+            raise InputError(f"unknown document {file!r} (see `assistant docs`)")
+        return self.documents[file]

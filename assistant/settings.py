@@ -1,0 +1,70 @@
+"""The one typed settings object. Every knob lives here; env vars are `ASSISTANT_*`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_SEEDS = PACKAGE_ROOT / "seeds"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    home: Path = Field(default_factory=lambda: Path.cwd() / ".assistant",
+                       description="Data folder: index, manifest, sessions.")
+    corpus: Path = Field(default=BUNDLED_SEEDS, description="Folder of .txt/.md articles.")
+    chroma_url: str | None = Field(default=None, description="Chroma server URL; unset = embedded.")
+    collection: str = "articles"
+
+    # Chunking
+    chunk_size: int = Field(default=256, ge=32, description="Tokens per chunk (tiktoken).")
+    chunk_overlap: int = Field(default=32, ge=0)
+
+    # Retrieval
+    dense_top_k: int = 10
+    keyword_top_k: int = 10
+    fused_top_k: int = 6
+    rrf_k: int = 60
+
+    # Answering
+    engine: str = Field(default="extractive", pattern="^(extractive|llm)$")
+    max_answer_sentences: int = 3
+    # Calibrated on eval/gold.jsonl (see eval/README.md): below it we abstain.
+    abstain_threshold: float = 0.42
+    # A second sentence joins the answer only if it scores this close to the best one.
+    companion_ratio: float = 0.85
+    near_duplicate_threshold: float = 0.5
+
+    # Optional LLM engine (any OpenAI-compatible server)
+    llm_url: str | None = None
+    llm_model: str = "local"
+    llm_api_key: str | None = None
+    llm_timeout: float = 60.0
+    llm_support_threshold: float = 0.5
+
+    # Limits for user input
+    max_question_chars: int = 2000
+
+    # Server
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth_user: str | None = None
+    auth_password: str | None = None
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.home / "sessions"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
