@@ -114,13 +114,24 @@ class Assistant:
         timings["evidence"] = (time.perf_counter() - t) * 1000
         return hits, scored, timings
 
+    def rows_in_span(self, file: str, start: int, end: int) -> list[int]:
+        """Sentence rows inside a character span of a document (for other retrievers' hits)."""
+        return [i for i, s in enumerate(self.snap.sentences) if s.file == file and s.start >= start and s.end <= end]
+
+    def evidence_for_rows(self, query: str, rows: list[int]):
+        from assistant.retrieve.evidence import score_sentences
+
+        vector = self.encoder.encode([query])[0]
+        return score_sentences(query, vector, rows, self.snap.sentences, self.snap.sentence_vectors, self.term_stats)
+
     def ask(self, question: str, conversation: Conversation | None = None, engine: str | None = None,
-            max_sources: int | None = None) -> Answer:
+            max_sources: int | None = None, retrieval: str = "hybrid") -> Answer:
+        """Answer a question. `retrieval` ("hybrid" | "dense" | "bm25") exists for ablations."""
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
         history = conversation.turns if conversation else []
         query = standalone_query(question, history)
-        _, scored, timings = self.evidence(query)
+        _, scored, timings = self.evidence(query, retrieval)
         t = time.perf_counter()
         s = self.settings
         extractive: Composition = compose(scored, self.sentence_table, s.abstain_threshold,
@@ -130,7 +141,8 @@ class Assistant:
         if (engine or s.engine) == "llm":
             from assistant.answer.llm import answer_with_llm
 
-            answer = answer_with_llm(question, query, scored, self.sentence_table, s, fallback=answer)
+            answer = answer_with_llm(question, query, scored, self.sentence_table, s, fallback=answer,
+                                     history=history)
         timings["answer"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
