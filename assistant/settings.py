@@ -26,16 +26,18 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(default=32, ge=0)
 
     # Retrieval
-    dense_top_k: int = 10
-    keyword_top_k: int = 10
-    fused_top_k: int = 6
+    # Candidates = union of the dense and keyword top-k (fused by RRF); the sentence
+    # scorer does the fine ranking, so a chunk strong in only one list still competes.
+    dense_top_k: int = 8
+    keyword_top_k: int = 8
+    fused_top_k: int = 16
     rrf_k: int = 60
 
     # Answering
     engine: str = Field(default="extractive", pattern="^(extractive|llm)$")
     max_answer_sentences: int = 3
     # Calibrated on eval/gold.jsonl (see eval/README.md): below it we abstain.
-    abstain_threshold: float = 0.42
+    abstain_threshold: float = 0.33
     # A second sentence joins the answer only if it scores this close to the best one.
     companion_ratio: float = 0.85
     near_duplicate_threshold: float = 0.5

@@ -57,7 +57,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
         sentences = [
             Sentence(file=doc.file, chunk_id=chunk_id, start=s, end=e, line_start=doc.line_of(s),
                      line_end=doc.line_of(e - 1), text=doc.text[s:e])
-            for s, e in spans if s < end and e > start and (min(e, end) - max(s, start)) >= 0.5 * (e - s)
+            for s, e in spans if s < end and e > start  # a sentence straddling a boundary belongs to both
         ]
         chunks.append(Chunk(id=chunk_id, file=doc.file, text=doc.text[start:end], start=start, end=end,
                             line_start=doc.line_of(start), line_end=doc.line_of(max(start, end - 1)),

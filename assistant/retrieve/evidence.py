@@ -19,17 +19,20 @@ from assistant.retrieve.terms import TermStats, content_terms
 
 DENSE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.5
-ANSWER_TYPE_PENALTY = 0.75
+ANSWER_TYPE_PENALTY = 0.6
 NON_SENTENCE_PENALTY = 0.85  # headlines, captions: no verb-bearing full stop
 MIN_SENTENCE_WORDS = 4
 
-NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-                    r"hundred|thousand|million|billion|dozen|several|fourth|third|second|first|half)\b", re.I)
-TIME = re.compile(r"\b(?:\d{4}|January|February|March|April|May|June|July|August|September|October|November|"
-                  r"December|Jan|Feb|Aug|Sept|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
-                  r"Sunday|yesterday|today|tomorrow|last (?:year|week|month)|next (?:year|week|month)|ago|"
-                  r"earlier|later|recent)\b", re.I)
+CARDINAL = re.compile(r"\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                      r"twenty|thirty|forty|fifty|hundred|thousand|million|billion|trillion|dozens?)\b", re.I)
+CALENDAR = re.compile(r"\b(?:\d{4}|January|February|March|April|May|June|July|August|September|October|"
+                      r"November|December|Jan|Feb|Aug|Sept|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|"
+                      r"Friday|Saturday|Sunday|yesterday|today|tomorrow)\b")
+RELATIVE_TIME = re.compile(r"\b(?:last|next|this|earlier|later)\s+(?:year|week|month|day)|\bago\b|\bsince\b", re.I)
 NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
+COUNTED_NOUN = re.compile(r"\bhow (?:many|much)\s+([a-z]+)", re.I)
+UNKNOWN_NAME_PENALTY = 0.55  # the question names something the articles never mention
+COMMON_WORD_ZIPF = 4.5  # capitalised but everyday words ("America") don't count as names
 
 
 @dataclass
@@ -45,21 +48,43 @@ def expected_answer_type(question: str) -> str | None:
     q = question.lower()
     if re.search(r"\bhow (?:many|much|long|old)\b|\bwhat (?:number|percentage|share)\b", q):
         return "number"
-    if re.search(r"^\s*when\b|\bwhat (?:year|date|month|day|time)\b|\bwhen (?:did|was|were|will|is)\b", q):
+    if re.search(r"\b(?:what|which) (?:date|day)\b", q):
+        return "date"
+    if re.search(r"^\s*when\b|\b(?:what|which) (?:year|month|time)\b|\bwhen (?:did|was|were|will|is)\b", q):
         return "time"
     if re.search(r"^\s*(?:who|whom)\b", q):
         return "name"
     return None
 
 
-def has_answer_type(kind: str | None, text: str) -> bool:
+def has_answer_type(kind: str | None, text: str, question: str = "") -> bool:
     if kind == "number":
-        return bool(NUMBER.search(text))
+        if not CARDINAL.search(text):
+            return False
+        counted = COUNTED_NOUN.search(question)
+        return counted is None or counted.group(1).lower()[:4] in text.lower()
+    if kind == "date":
+        return bool(CALENDAR.search(text))
     if kind == "time":
-        return bool(TIME.search(text))
+        return bool(CALENDAR.search(text) or RELATIVE_TIME.search(text))
     if kind == "name":
         return bool(NAME.search(text))
     return True
+
+
+def unknown_names(question: str, stats: TermStats) -> list[str]:
+    """Names and numbers in the question that no indexed sentence contains."""
+    from wordfreq import zipf_frequency
+
+    from assistant.index.keyword import stemmer
+
+    unknown = []
+    for m in re.finditer(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w-]+|\d[\d,.]*)", question.strip()):
+        word = m.group(1).lower().rstrip(".,")
+        if word.isdigit() or zipf_frequency(word, "en") < COMMON_WORD_ZIPF:
+            if not stats.known(stemmer().stemWord(word)):
+                unknown.append(m.group(1))
+    return unknown
 
 
 def lexical_support(query_terms: list[str], text: str, stats: TermStats) -> float:
@@ -77,12 +102,13 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
     terms = content_terms(question)
     dense = vectors[rows] @ query_vector
     kind = expected_answer_type(question)
+    question_factor = UNKNOWN_NAME_PENALTY if unknown_names(question, stats) else 1.0
     out: list[Evidence] = []
     for row, cos in zip(rows, dense):
         s = sentences[row]
         lex = lexical_support(terms, s.text, stats)
-        score = DENSE_WEIGHT * float(cos) + LEXICAL_WEIGHT * lex
-        if not has_answer_type(kind, s.text):
+        score = question_factor * (DENSE_WEIGHT * float(cos) + LEXICAL_WEIGHT * lex)
+        if not has_answer_type(kind, s.text, question):
             score *= ANSWER_TYPE_PENALTY
         if len(s.text.split()) < MIN_SENTENCE_WORDS or not s.text.rstrip("\"'\u201d\u2019)").endswith((".", "!", "?")):
             score *= NON_SENTENCE_PENALTY

@@ -9,13 +9,17 @@ from functools import lru_cache
 
 QUESTION_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how", "did", "does", "do",
                   "is", "are", "was", "were", "say", "said", "tell", "according", "article", "articles"}
+# Function words bm25s's list lacks; "us" goes too, because "US" and "U.S." must not diverge.
+EXTRA_STOPWORDS = {"many", "much", "his", "her", "hers", "he", "she", "him", "us", "had", "has", "have", "be",
+                   "been", "being", "may", "might", "would", "could", "should", "s", "its", "it", "their",
+                   "them", "they", "we", "our", "i", "my", "me", "you", "your", "also", "than", "then"}
 
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN
 
-    return frozenset(STOPWORDS_EN) | QUESTION_WORDS
+    return frozenset(STOPWORDS_EN) | QUESTION_WORDS | EXTRA_STOPWORDS
 
 
 def content_terms(text: str) -> list[str]:
