@@ -48,12 +48,17 @@ class TorchEncoder:
 
 
 class OnnxEncoder:
-    def __init__(self, onnx_path: Path) -> None:
+    def __init__(self, onnx_path: Path, optimize_into: Path | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+        if optimize_into is not None:  # export time: optimise once and save the result
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+            options.optimized_model_filepath = str(optimize_into)
+        else:  # query time: the saved model is already optimised; skip the ~0.3 s pass
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
@@ -99,6 +104,9 @@ def export_onnx(target: Path, reference: TorchEncoder) -> bool:
             torch.onnx.export(LastHiddenState().eval(), tuple(sample[n] for n in names), str(tmp), input_names=names,
                               output_names=["last_hidden_state"], dynamic_axes={**axes, "last_hidden_state": {0: "batch", 1: "tokens"}},
                               opset_version=17, dynamo=False)
+        optimized = target.with_suffix(".opt.tmp")
+        OnnxEncoder(tmp, optimize_into=optimized)
+        os.replace(optimized, tmp)
         probe = ["Why was the trip postponed?", "A much longer sentence about trade, export controls and diplomacy."]
         cos = (OnnxEncoder(tmp).encode(probe) * reference.encode(probe)).sum(axis=1)
         if cos.min() < EXPORT_CHECK_MIN_COSINE:
