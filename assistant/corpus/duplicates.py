@@ -16,8 +16,9 @@ from datasketch import MinHash
 
 SHINGLE_WORDS = 3
 NUM_PERM = 256
-MIN_CONTAINMENT = 0.15
-ALIGNED_SENTENCE_JACCARD = 0.3  # measured: paraphrase pair 0.27, unrelated same-topic pairs <= 0.07
+MIN_CONTAINMENT = 0.15  # measured: paraphrase pair 0.27, unrelated same-topic pairs <= 0.07
+MIN_SHARED_SHINGLES = 12  # about two sentences: one shared stock phrase is not a copy
+ALIGNED_SENTENCE_JACCARD = 0.3  # sentences this alike are the same sentence, reworded
 
 
 def _words(text: str) -> list[str]:
@@ -36,14 +37,20 @@ def _minhash(shingles: set[str]) -> MinHash:
     return m
 
 
-def containment(a: str, b: str) -> float:
-    """Estimated share of the smaller text's shingles that the other text also has."""
+def similarity(a: str, b: str) -> tuple[float, float]:
+    """(shared shingles, containment): MinHash estimates over word 3-gram shingles;
+    containment is the share of the smaller text's shingles the other text also has."""
     sa, sb = _shingles(a), _shingles(b)
     if not sa or not sb:
-        return 0.0
+        return 0.0, 0.0
     jaccard = _minhash(sa).jaccard(_minhash(sb))
     overlap = jaccard * (len(sa) + len(sb)) / (1 + jaccard)
-    return min(1.0, overlap / min(len(sa), len(sb)))
+    return overlap, min(1.0, overlap / min(len(sa), len(sb)))
+
+
+def is_near_duplicate(a: str, b: str) -> bool:
+    shared, contained = similarity(a, b)
+    return shared >= MIN_SHARED_SHINGLES and contained >= MIN_CONTAINMENT
 
 
 def _sentences(text: str) -> list[set[str]]:
@@ -76,7 +83,7 @@ def group_near_duplicates(texts: dict[str, str]) -> dict[str, tuple[str, bool]]:
 
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
-            if containment(texts[a], texts[b]) >= MIN_CONTAINMENT:
+            if is_near_duplicate(texts[a], texts[b]):
                 parent[find(b)] = find(a)
     groups: dict[str, list[str]] = {}
     for n in names:

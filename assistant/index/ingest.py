@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +60,13 @@ class IngestReport:
             "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
             "embedded_texts": self.embedded_texts, "seconds": round(self.seconds, 3),
         }
+
+
+def _crash_point(name: str) -> None:
+    """Fault injection for the crash-safety tests: ASSISTANT_CRASH_AT=<name> kills the
+    process right here, as `kill -9` would, at the most dangerous moments of a run."""
+    if os.environ.get("ASSISTANT_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def config_key(settings: Settings) -> str:
@@ -144,6 +153,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     vectors = np.array([fresh.get((s.file, s.start, s.end), old_vectors.get((s.file, s.start, s.end)))
                         for s in sentences], dtype=np.float32).reshape(len(sentences), -1)
 
+    _crash_point("after-upsert")
     changed = bool(new_chunks or report.removed or previous is None or previous.config_key != key
                    or [d.model_dump() for d in previous.documents] != [d.model_dump() for d in corpus.documents])
     if changed:
@@ -151,9 +161,11 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
                         sentence_vectors=vectors, doc_keys=doc_keys)
         snapshot.publish(settings.index_dir, snap,
                          lambda folder: keyword.build([c.text for c in chunks], folder / "bm25"))
-        stale = sorted(in_store - {c.id for c in chunks})
+        _crash_point("after-publish")
+    stale = sorted(in_store - {c.id for c in chunks})  # replaced rows, and orphans of a crashed run
+    if stale:
         store.delete(stale)
-    if new_chunks and not onnx_path(settings).exists():
+    if not onnx_path(settings).exists():
         export_onnx(onnx_path(settings), reference_encoder())
     report.seconds = time.perf_counter() - started
     return report
