@@ -188,6 +188,9 @@ def score_case(case: Case, answer: Any, retrieved_files: Sequence[str], document
             "facts": case.facts, "sources": case.sources, "facts_found": hits,
             "hit@1": hit_at_k(ranked, case.sources, 1), "hit@3": hit_at_k(ranked, case.sources, 3),
             "rr": reciprocal_rank(ranked, case.sources), "cited_gold": len(cited_gold) > 0,
+            # the retriever alone, before the answer reorders files by citation
+            "chunk_hit@1": hit_at_k(list(retrieved_files), case.sources, 1),
+            "chunk_rr": reciprocal_rank(list(retrieved_files), case.sources),
         })
         if answer.abstained:
             failure.append("abstained")
@@ -201,7 +204,7 @@ def score_case(case: Case, answer: Any, retrieved_files: Sequence[str], document
             failure.append("invalid citation")
     else:
         rec.update({"facts": [], "sources": [], "facts_found": [], "hit@1": None, "hit@3": None, "rr": None,
-                    "cited_gold": None})
+                    "cited_gold": None, "chunk_hit@1": None, "chunk_rr": None})
         if not answer.abstained:
             failure.append("answered an unanswerable question")
     rec["passed"] = not failure
@@ -217,7 +220,9 @@ def error_record(case: Case, error: str, system: str, latency_ms: float = 0.0) -
             "latency_ms": round(latency_ms, 2), "facts": case.facts, "sources": case.sources,
             "facts_found": [False] * len(case.facts),
             "hit@1": 0.0 if case.answerable else None, "hit@3": 0.0 if case.answerable else None,
-            "rr": 0.0 if case.answerable else None, "cited_gold": False if case.answerable else None,
+            "rr": 0.0 if case.answerable else None,
+            "chunk_hit@1": 0.0 if case.answerable else None, "chunk_rr": 0.0 if case.answerable else None,
+            "cited_gold": False if case.answerable else None,
             "passed": False, "failure": [f"error: {error}"], "error": error}
 
 
@@ -247,6 +252,8 @@ def _answerable_block(recs: list[dict]) -> dict:
         "hit@1": _r(_mean([r["hit@1"] for r in recs])),
         "hit@3": _r(_mean([r["hit@3"] for r in recs])),
         "mrr": _r(_mean([r["rr"] for r in recs])),
+        "chunk_hit@1": _r(_mean([r["chunk_hit@1"] for r in recs])),
+        "chunk_mrr": _r(_mean([r["chunk_rr"] for r in recs])),
         "key_fact_recall": _r(_mean([1.0 if r["facts_found"] and all(r["facts_found"]) else 0.0 for r in recs])),
         "false_refusal_rate": _r(_mean([1.0 if r["abstained"] else 0.0 for r in recs])),
         "cited_recall": _r(_mean([1.0 if r["cited_gold"] else 0.0 for r in recs])),
