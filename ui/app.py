@@ -1,0 +1,118 @@
+"""The Gradio chat page: streaming answers, clickable citations, source viewer, corpus panel.
+
+`build_ui` only builds the Blocks; `ui.server.create_app` mounts it at `/` together
+with CSS / HEAD from `ui.render` (Gradio 6 takes css/head at mount/launch time).
+"""
+
+from __future__ import annotations
+
+import time
+
+import gradio as gr
+
+from assistant.chat.session import Conversation
+from assistant.service import Assistant, InputError
+from assistant.settings import Settings
+from ui import render
+from ui.core import Backend, engines_offered
+
+EXAMPLES = [
+    "Why was Blinken's trip postponed?",
+    "Who is China's No. 2 leader?",
+    "What did he hope Washington would take?",
+    "Who will Wang Wentao meet?",
+]
+STREAM_STEPS = 8
+STREAM_DELAY = 0.03
+
+
+def _stream_prefixes(text: str, steps: int = STREAM_STEPS) -> list[str]:
+    words = text.split(" ")
+    if len(words) <= 1:
+        return []
+    cuts = sorted({max(1, round(len(words) * i / steps)) for i in range(1, steps)})
+    return [" ".join(words[:c]) for c in cuts if c < len(words)]
+
+
+def build_ui(assistant: Assistant, settings: Settings, backend: Backend | None = None) -> gr.Blocks:
+    backend = backend or Backend(assistant, settings)
+    documents = assistant.documents
+    engines = engines_offered(settings)
+    default_engine = settings.engine if settings.engine in engines else "extractive"
+    default_sources = min(3, max(1, settings.max_answer_sentences))
+
+    def add_question(question: str, history: list[dict]):
+        question = question or ""
+        if not question.strip():
+            return gr.update(), history, history, ""
+        history = history + [{"role": "user", "content": render.user_html(question)}]
+        return "", history, history, question
+
+    def respond(pending: str, history: list[dict], conversation: Conversation, engine: str, max_sources: float):
+        if not pending:
+            yield history, history, conversation
+            return
+        try:
+            answer = backend.ask(pending, conversation, engine=engine or None,
+                                 max_sources=int(max_sources) if max_sources else None)
+        except InputError as e:
+            history = history + [{"role": "assistant", "content": render.error_html(str(e))}]
+            yield history, history, conversation
+            return
+        for prefix in _stream_prefixes(answer.answer):
+            yield history + [{"role": "assistant", "content": render.partial_html(prefix)}], history, conversation
+            time.sleep(STREAM_DELAY)
+        history = history + [{"role": "assistant", "content": render.answer_html(answer, documents)}]
+        yield history, history, conversation
+
+    def new_chat():
+        return [], [], Conversation(), "", render.VIEWER_EMPTY, ""
+
+    def show_source(target: str):
+        return render.viewer_html(render.parse_target(target), documents), target or ""
+
+    with gr.Blocks(title="Article Assistant", analytics_enabled=False, fill_width=True) as demo:
+        conversation = gr.State(Conversation())
+        history = gr.State([])
+        pending = gr.State("")
+        gr.Markdown("## Article Assistant\nAsk about the indexed news articles. Every answer cites file and "
+                    "lines; click a citation **[n]** to read it in its article.", elem_id="intro")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                chatbot = gr.Chatbot(elem_id="chat", show_label=False, height=560, latex_delimiters=[],
+                                     buttons=["copy"], feedback_options=None, layout="bubble",
+                                     group_consecutive_messages=False,
+                                     placeholder="Ask a question about the articles to start.")
+                with gr.Row():
+                    question = gr.Textbox(elem_id="question", show_label=False, scale=6, lines=1, max_lines=4,
+                                          placeholder="Ask about the articles… (Enter to send)",
+                                          autofocus=True)
+                    ask_btn = gr.Button("Ask", variant="primary", elem_id="ask-button", scale=1, min_width=80)
+                    new_btn = gr.Button("New chat", elem_id="new-chat", scale=1, min_width=100)
+                gr.Examples(EXAMPLES, inputs=[question], label="Example questions")
+                with gr.Accordion("Settings", open=False, elem_id="settings"):
+                    engine = gr.Radio(engines, value=default_engine, label="Answer engine", elem_id="engine",
+                                      info=None if settings.llm_url else "llm needs ASSISTANT_LLM_URL")
+                    max_sources = gr.Slider(1, 3, value=default_sources, step=1, label="Number of sources",
+                                            elem_id="max-sources")
+            with gr.Column(scale=2, min_width=360):
+                gr.Markdown("### Source", elem_id="source-heading")
+                viewer = gr.HTML(render.VIEWER_EMPTY, elem_id="source-viewer", js_on_load=render.VIEWER_ON_LOAD)
+                with gr.Accordion("Corpus", open=True, elem_id="corpus"):
+                    gr.HTML(render.corpus_html(render.corpus_rows(assistant)), elem_id="corpus-panel",
+                            js_on_load=None)
+        # Citation clicks: the page script fills window.__citeTarget and clicks this hidden button.
+        cite_target = gr.Textbox(elem_id="cite-target", show_label=False, container=False)
+        cite_trigger = gr.Button("open source", elem_id="cite-trigger")
+
+        submit_args = dict(fn=add_question, inputs=[question, history],
+                           outputs=[question, chatbot, history, pending], queue=False)
+        respond_args = dict(fn=respond, inputs=[pending, history, conversation, engine, max_sources],
+                            outputs=[chatbot, history, conversation])
+        question.submit(**submit_args).then(**respond_args)
+        ask_btn.click(**submit_args).then(**respond_args)
+        new_btn.click(new_chat, outputs=[chatbot, history, conversation, question, viewer, cite_target],
+                      queue=False)
+        cite_trigger.click(show_source, inputs=[cite_target], outputs=[viewer, cite_target],
+                           js=render.READ_TARGET_JS, queue=False)
+    return demo

@@ -1,0 +1,92 @@
+"""`assistant serve`: one FastAPI app with the JSON API, the OpenAI-compatible endpoint and the
+Gradio chat page at `/`, all over the same Assistant instance."""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import logging
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from fastapi import FastAPI  # noqa: E402
+
+from assistant.service import Assistant  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from ui.core import Backend  # noqa: E402
+
+log = logging.getLogger(__name__)
+REALM = "article-assistant"
+
+
+class BasicAuthMiddleware:
+    """HTTP basic auth in front of everything (API, OpenAI endpoint, Gradio page and its queue)."""
+
+    def __init__(self, app, user: str, password: str) -> None:
+        self.app = app
+        self.user = user.encode()
+        self.password = password.encode()
+
+    def _allowed(self, headers: list[tuple[bytes, bytes]]) -> bool:
+        value = next((v for k, v in headers if k.lower() == b"authorization"), b"")
+        scheme, _, encoded = value.partition(b" ")
+        if scheme.lower() != b"basic":
+            return False
+        try:
+            user, sep, password = base64.b64decode(encoded.strip(), validate=True).partition(b":")
+        except ValueError:
+            return False
+        # Both comparisons always run: constant time whatever is wrong.
+        ok_user = hmac.compare_digest(user, self.user)
+        ok_password = hmac.compare_digest(password, self.password)
+        return bool(sep) and ok_user and ok_password
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket") or self._allowed(scope.get("headers", [])):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await send({"type": "http.response.start", "status": 401,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"www-authenticate", f'Basic realm="{REALM}", charset="UTF-8"'.encode())]})
+        await send({"type": "http.response.body", "body": b'{"error": "authentication required"}'})
+
+
+def create_app(settings: Settings, assistant: Assistant | None = None, warm: bool = True) -> FastAPI:
+    import gradio as gr
+
+    from ui.api import build_router
+    from ui.app import build_ui
+    from ui.render import CSS, HEAD
+
+    assistant = assistant or Assistant.open(settings)
+    backend = Backend(assistant, settings)
+    if warm:
+        backend.warm()
+    app = FastAPI(title="Article Assistant", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.backend = backend
+    app.include_router(build_router(backend))  # before the mount: `/` catches everything else
+    demo = build_ui(assistant, settings, backend)
+    gr.mount_gradio_app(app, demo, path="/", css=CSS, head=HEAD, footer_links=[], run_history=False,
+                        ssr_mode=False, mcp_server=False, server_name=settings.host, server_port=settings.port)
+    if settings.auth_user and settings.auth_password:
+        app.add_middleware(BasicAuthMiddleware, user=settings.auth_user, password=settings.auth_password)
+    elif settings.auth_user or settings.auth_password:
+        log.warning("basic auth needs both ASSISTANT_AUTH_USER and ASSISTANT_AUTH_PASSWORD; it is off")
+    return app
+
+
+def run(settings: Settings, host: str | None = None, port: int | None = None) -> None:
+    import uvicorn
+
+    host = host or settings.host
+    port = port or settings.port
+    app = create_app(settings)
+    auth = "on" if settings.auth_user and settings.auth_password else "off"
+    print(f"Article Assistant on http://{host}:{port}/  (API: /api/ask, OpenAI: /v1; basic auth {auth})",
+          flush=True)
+    uvicorn.run(app, host=host, port=port, log_level=os.environ.get("ASSISTANT_LOG_LEVEL", "warning").lower(),
+                timeout_graceful_shutdown=3)
