@@ -1,0 +1,133 @@
+"""Ingest: incremental, atomic, and the same on embedded and server Chroma."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from assistant.index import snapshot
+from assistant.index.ingest import ingest, open_store
+from assistant.service import Assistant
+from assistant.settings import Settings
+from chroma_server import chroma_server
+from conftest import free_port
+
+NEW_ARTICLE = ("Trade ministers meet in Geneva\n"
+               "The trade ministers of Norway and Chile met in Geneva on Friday to sign a salmon export deal. "
+               "The agreement cuts tariffs on frozen salmon by half over five years.\n")
+
+
+@pytest.fixture(scope="module", params=["embedded", "server"])
+def chroma_url(request, tmp_path_factory):
+    if request.param == "embedded":
+        yield None
+        return
+    with chroma_server(tmp_path_factory.mktemp("chroma-server"), free_port()) as url:
+        yield url
+
+
+def make_settings(tmp_path, corpus, chroma_url) -> Settings:
+    # a fresh collection per test keeps server-side state independent
+    return Settings(home=tmp_path / "home", corpus=corpus, chroma_url=chroma_url,
+                    collection=f"t{time.time_ns()}")
+
+
+def chunk_ids_in_store(settings: Settings) -> set[str]:
+    return open_store(settings).all_ids()
+
+
+def test_seeds_ingest_then_unchanged_reingest_embeds_nothing(tmp_path, corpus_copy, chroma_url):
+    settings = make_settings(tmp_path, corpus_copy, chroma_url)
+    first = ingest(settings).to_json()
+    assert first["added"] == 5 and first["embedded_texts"] > 0
+    files = {d["file"]: d for d in first["documents"]}
+    assert files["001_e005564972e790f1.txt"]["duplicate_group"] == files["004_fe8ac2ac26afd88f.txt"]["duplicate_group"]
+    assert files["002_ad1b164110e9592f.txt"]["repairs"]
+    again = ingest(settings).to_json()
+    assert again["unchanged"] == 5 and again["embedded_texts"] == 0
+    assert again["added"] == again["updated"] == again["removed"] == 0
+    snap = snapshot.load(settings.index_dir)
+    assert chunk_ids_in_store(settings) == snap.chunk_ids
+
+
+def test_add_change_delete_files(tmp_path, corpus_copy, chroma_url):
+    settings = make_settings(tmp_path, corpus_copy, chroma_url)
+    ingest(settings)
+    (corpus_copy / "005_new.txt").write_text(NEW_ARTICLE, "utf-8")
+    changed = corpus_copy / "000_cd0e6218ea1c07a1.txt"
+    changed.write_text(changed.read_text("utf-8").replace("Detroit", "Seattle"), "utf-8")
+    (corpus_copy / "003_651bc382ba67b386.txt").unlink()
+    report = ingest(settings).to_json()
+    assert report["files"]["added"] == ["005_new.txt"]
+    assert report["files"]["updated"] == ["000_cd0e6218ea1c07a1.txt"]
+    assert report["files"]["removed"] == ["003_651bc382ba67b386.txt"]
+    assert report["unchanged"] == 3
+    snap = snapshot.load(settings.index_dir)
+    assert chunk_ids_in_store(settings) == snap.chunk_ids  # old rows of changed/deleted files are gone
+    assistant = Assistant(settings)
+    assert "003_651bc382ba67b386.txt" not in assistant.documents
+    salmon = assistant.ask("What did Norway and Chile sign in Geneva?")
+    assert not salmon.abstained and salmon.citations[0].file == "005_new.txt"
+    seattle = assistant.ask("In which city was the meeting with Tai expected as part of APEC?")
+    assert "Seattle" in seattle.answer and "Detroit" not in seattle.answer
+
+
+def run_ingest(settings: Settings, crash_at: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, ASSISTANT_HOME=str(settings.home), ASSISTANT_CORPUS=str(settings.corpus),
+               ASSISTANT_COLLECTION=settings.collection, HF_HUB_OFFLINE="1")
+    if settings.chroma_url:
+        env["ASSISTANT_CHROMA_URL"] = settings.chroma_url
+    if crash_at:
+        env["ASSISTANT_CRASH_AT"] = crash_at
+    return subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", "--json"], env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("crash_at", ["after-upsert", "after-publish"])
+def test_killed_ingest_leaves_a_usable_index_and_the_next_run_finishes(tmp_path, corpus_copy, chroma_url, crash_at):
+    settings = make_settings(tmp_path, corpus_copy, chroma_url)
+    ingest(settings)
+    before = snapshot.load(settings.index_dir)
+    (corpus_copy / "005_new.txt").write_text(NEW_ARTICLE, "utf-8")
+    (corpus_copy / "004_fe8ac2ac26afd88f.txt").unlink()
+
+    killed = run_ingest(settings, crash_at)
+    assert killed.returncode == -9  # really killed, as `kill -9` would
+
+    usable = Assistant(settings)  # whatever generation is current is complete and answers
+    answer = usable.ask("Why was Blinken's trip postponed?")
+    assert not answer.abstained and "balloon" in answer.answer
+    docs = set(usable.documents)
+    if crash_at == "after-upsert":
+        assert docs == {d.file for d in before.documents}  # the old corpus, untouched
+
+    finished = run_ingest(settings)
+    assert finished.returncode == 0, finished.stderr
+    report = json.loads(finished.stdout)
+    assert {d["file"] for d in report["documents"]} == docs - {"004_fe8ac2ac26afd88f.txt"} | {"005_new.txt"}
+    snap = snapshot.load(settings.index_dir)
+    assert chunk_ids_in_store(settings) == snap.chunk_ids  # orphans of the killed run were swept
+    assert not Assistant(settings).ask("What did Norway and Chile sign in Geneva?").abstained
+
+
+def test_kill_at_an_arbitrary_moment(tmp_path, corpus_copy):
+    """A real SIGKILL from outside, mid-run, wherever it lands."""
+    settings = make_settings(tmp_path, corpus_copy, None)
+    ingest(settings)
+    for i in range(3):
+        (corpus_copy / f"10{i}_extra.txt").write_text(NEW_ARTICLE.replace("Geneva", f"Geneva {i}"), "utf-8")
+    env = dict(os.environ, ASSISTANT_HOME=str(settings.home), ASSISTANT_CORPUS=str(corpus_copy),
+               ASSISTANT_COLLECTION=settings.collection)
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", "--json"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(4)
+    proc.kill()
+    proc.wait()
+    assert not Assistant(settings).ask("Why was Blinken's trip postponed?").abstained
+    assert run_ingest(settings).returncode == 0
+    assert chunk_ids_in_store(settings) == snapshot.load(settings.index_dir).chunk_ids
