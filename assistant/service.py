@@ -124,6 +124,12 @@ class Assistant:
         vector = self.encoder.encode([query])[0]
         return score_sentences(query, vector, rows, self.snap.sentences, self.snap.sentence_vectors, self.term_stats)
 
+    def compose(self, scored, max_sources: int | None = None) -> Composition:
+        """The extractive answer (or abstention) from scored evidence."""
+        s = self.settings
+        return compose(scored, self.sentence_table, s.abstain_threshold, max_sources or s.max_answer_sentences,
+                       s.companion_ratio, s.corroboration_ratio)
+
     def ask(self, question: str, conversation: Conversation | None = None, engine: str | None = None,
             max_sources: int | None = None, retrieval: str = "hybrid") -> Answer:
         """Answer a question. `retrieval` ("hybrid" | "dense" | "bm25") exists for ablations."""
@@ -134,8 +140,7 @@ class Assistant:
         _, scored, timings = self.evidence(query, retrieval)
         t = time.perf_counter()
         s = self.settings
-        extractive: Composition = compose(scored, self.sentence_table, s.abstain_threshold,
-                                          max_sources or s.max_answer_sentences, s.companion_ratio)
+        extractive = self.compose(scored, max_sources)
         answer = Answer(answer=extractive.text, abstained=extractive.abstained, query=query,
                         citations=extractive.citations, engine="extractive")
         if (engine or s.engine) == "llm":

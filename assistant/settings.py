@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     corpus: Path = Field(default=BUNDLED_SEEDS, description="Folder of .txt/.md articles.")
     chroma_url: str | None = Field(default=None, description="Chroma server URL; unset = embedded.")
     collection: str = "articles"
+    model_dir: Path | None = Field(default=None, description="Exported ONNX encoder cache; default <home>/models.")
 
     # Chunking
     chunk_size: int = Field(default=256, ge=32, description="Tokens per chunk (tiktoken).")
@@ -40,6 +41,8 @@ class Settings(BaseSettings):
     abstain_threshold: float = 0.33
     # A second sentence joins the answer only if it scores this close to the best one.
     companion_ratio: float = 0.85
+    # ...or, if it is another article stating the same fact, this close.
+    corroboration_ratio: float = 0.65
     near_duplicate_threshold: float = 0.5
 
     # Optional LLM engine (any OpenAI-compatible server)
@@ -61,6 +64,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.model_dir or self.home / "models"
 
     @property
     def sessions_dir(self) -> Path:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# One exported ONNX encoder for the whole run (the export itself is tested once, below).
+os.environ.setdefault("ASSISTANT_MODEL_DIR", os.path.join(tempfile.gettempdir(), f"assistant-test-models-{os.getpid()}"))
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 

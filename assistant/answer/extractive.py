@@ -17,6 +17,7 @@ from assistant.retrieve.evidence import Evidence
 
 SAME_STATEMENT_COSINE = 0.8  # a paraphrased copy of a sentence still scores ~0.9 against its source
 REDUNDANT_COSINE = 0.9
+CORROBORATION_COSINE = 0.7  # another article telling the same fact in its own words
 
 
 @dataclass
@@ -67,11 +68,20 @@ def _prefer_original(table: SentenceTable, ev: Evidence) -> tuple[int, list[str]
     return best, sorted((set(also) - {table.sentences[best].file}) | {file})
 
 
-def choose(evidence: list[Evidence], table: SentenceTable, max_sentences: int, companion_ratio: float) -> list[Evidence]:
+def choose(evidence: list[Evidence], table: SentenceTable, max_sentences: int, companion_ratio: float,
+           corroboration_ratio: float) -> list[Evidence]:
+    """The best sentence, plus sentences nearly as good, plus other articles' versions of
+    the same fact (a slightly lower bar: agreement across sources is worth showing)."""
     chosen: list[Evidence] = []
     for ev in evidence:
-        if len(chosen) >= max_sentences or (chosen and ev.score < companion_ratio * chosen[0].score):
+        if len(chosen) >= max_sentences:
             break
+        if chosen:
+            top = chosen[0]
+            corroborates = (ev.sentence.file != top.sentence.file
+                            and float(table.vectors[ev.row] @ table.vectors[top.row]) >= CORROBORATION_COSINE)
+            if ev.score < (corroboration_ratio if corroborates else companion_ratio) * top.score:
+                continue
         redundant = any(float(table.vectors[ev.row] @ table.vectors[c.row]) >= REDUNDANT_COSINE
                         or ev.sentence.file in table.group_members(c.sentence.file)
                         and float(table.vectors[ev.row] @ table.vectors[c.row]) >= SAME_STATEMENT_COSINE
@@ -82,11 +92,11 @@ def choose(evidence: list[Evidence], table: SentenceTable, max_sentences: int, c
 
 
 def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, max_sentences: int,
-            companion_ratio: float) -> Composition:
+            companion_ratio: float, corroboration_ratio: float) -> Composition:
     if not evidence or evidence[0].score < threshold:
         return Composition(ABSTAIN_TEXT, [], True)
     parts, citations = [], []
-    for n, ev in enumerate(choose(evidence, table, max_sentences, companion_ratio), start=1):
+    for n, ev in enumerate(choose(evidence, table, max_sentences, companion_ratio, corroboration_ratio), start=1):
         row, also_in = _prefer_original(table, ev)
         s = table.sentences[row]
         doc = table.documents[s.file]

@@ -21,7 +21,7 @@ import numpy as np
 from assistant.corpus import Corpus, load_corpus
 from assistant.index import keyword, snapshot
 from assistant.index.chunking import chunk_document, document_key
-from assistant.index.embedder import export_onnx, reference_encoder
+from assistant.index.embedder import export_onnx, query_encoder, reference_encoder
 from assistant.index.snapshot import Snapshot
 from assistant.index.store import VectorStore
 from assistant.models import Chunk, Document, Sentence
@@ -77,7 +77,7 @@ def config_key(settings: Settings) -> str:
 
 
 def onnx_path(settings: Settings) -> Path:
-    return settings.home / "models" / "minilm-l6-v2.onnx"
+    return settings.models_dir / "minilm-l6-v2.onnx"
 
 
 def open_store(settings: Settings) -> VectorStore:
@@ -94,10 +94,11 @@ def _reusable(previous: Snapshot | None, key: str, present: set[str]) -> dict[st
     return {f: k for f, k in previous.doc_keys.items() if ids_by_file.get(f, set()) <= present}
 
 
-def _embed(texts: list[str], progress: Progress | None, stage: str) -> np.ndarray:
+def _embed(texts: list[str], encoder_path: Path, progress: Progress | None, stage: str) -> np.ndarray:
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
-    encoder = reference_encoder()
+    # the checked ONNX export gives the reference vectors without loading torch
+    encoder = query_encoder(encoder_path) if encoder_path.exists() else reference_encoder()
     out, step = [], 32
     for i in range(0, len(texts), step):
         out.append(encoder.encode(texts[i : i + step]))
@@ -143,8 +144,8 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     sentences = _unique_sentences(chunks)
     missing = [s for s in sentences if (s.file, s.start, s.end) not in old_vectors or s.file not in report.unchanged]
     fresh = dict(zip([(s.file, s.start, s.end) for s in missing],
-                     _embed([s.text for s in missing], progress, "embed sentences")))
-    chunk_vectors = _embed([c.text for c in new_chunks], progress, "embed chunks")
+                     _embed([s.text for s in missing], onnx_path(settings), progress, "embed sentences")))
+    chunk_vectors = _embed([c.text for c in new_chunks], onnx_path(settings), progress, "embed chunks")
     report.embedded_texts = len(missing) + len(new_chunks)
     if new_chunks:
         store.upsert([c.id for c in new_chunks], chunk_vectors, [c.text for c in new_chunks],
