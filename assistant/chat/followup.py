@@ -48,10 +48,16 @@ def _antecedent(previous: Turn) -> str | None:
     return asked[0] if asked else None
 
 
+OBJECT_FOLLOWERS = {"to", "and", "or", "in", "on", "at", "about", "for", "with", "that", "from", "by", "during",
+                    "after", "before", "when", "while", "if", "as", "into", "over"}
+
+
 def _substitute(question: str, name: str) -> str:
     def repl(m: re.Match) -> str:
         word = m.group(0).lower()
-        if word in ("his", "hers"):
+        following = re.match(r"\s+([A-Za-z]+)", question[m.end():])
+        possessive_her = word == "her" and following and following.group(1).lower() not in OBJECT_FOLLOWERS
+        if word in ("his", "hers") or possessive_her:
             return f"{name}'s"
         return name
 
