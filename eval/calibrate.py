@@ -99,7 +99,7 @@ def plot(result: dict, path: Path) -> None:
     ax.set_ylabel("rate")
     ax.set_ylim(-0.05, 1.05)
     ax.set_title("Abstention calibration on eval/gold.jsonl")
-    ax.legend(fontsize=8, loc="center right")
+    ax.legend(fontsize=8, loc="upper left")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -65,6 +65,14 @@ class OursSystem:
         return Output(answer, _unique(h.chunk.file for h in hits), latency)
 
 
+def _compose(assistant: Assistant, scored):
+    """The composer `ask` uses, with the same settings (Assistant.compose where it exists)."""
+    if hasattr(assistant, "compose"):
+        return assistant.compose(scored)
+    s = assistant.settings
+    return compose(scored, assistant.sentence_table, s.abstain_threshold, s.max_answer_sentences, s.companion_ratio)
+
+
 class LlamaIndexSystem:
     """Plain llama-index with defaults; our composer on its retrieved text."""
 
@@ -116,7 +124,7 @@ class LlamaIndexSystem:
         nodes = self.retriever.retrieve(query)
         rows = _unique(r for n in nodes for r in self._rows(n.node))
         scored = a.evidence_for_rows(query, rows)
-        comp = compose(scored, a.sentence_table, s.abstain_threshold, s.max_answer_sentences, s.companion_ratio)
+        comp = _compose(a, scored)
         answer = Answer(answer=comp.text, abstained=comp.abstained, query=query, citations=comp.citations,
                         engine="extractive")
         if (self.engine or s.engine) == "llm":

@@ -294,3 +294,19 @@ def test_full_gold_set_passes_the_gate(settings, assistant):
                 assistant=assistant, progress=False)
     assert code == 0, "the eval gate failed: see the regressions printed above (re-baseline deliberately with " \
                       "`assistant eval --update-baseline` if the change is intended)"
+
+
+@pytest.mark.slow
+def test_all_three_systems_side_by_side(settings, assistant, small_gold, tmp_path, capsys):
+    """The baselines keep working as the product changes (llama-index loads torch: ~20 s)."""
+    from eval.runner import main
+
+    assert main(settings, gold=small_gold, as_json=True, out=tmp_path, systems=["ours", "bm25", "llamaindex"],
+                assistant=assistant, progress=False) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert list(payload["metrics"]) == ["ours", "bm25", "llamaindex"]
+    for name, m in payload["metrics"].items():
+        assert m["n_cases"] == 6 and m["errors"] == 0 and m["citation_validity"] == 1.0, name
+    li = [i for i in payload["items"] if i["system"] == "llamaindex"]
+    assert all(i["query"] == i["question"] for i in li)  # the afternoon pipeline sends follow-ups as asked
+    assert "| metric | ours | bm25 | llamaindex |" in (tmp_path / "report.md").read_text()
