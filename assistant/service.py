@@ -64,15 +64,14 @@ class Assistant:
     # ---- heavy parts, loaded on first use ------------------------------------------
     @cached_property
     def encoder(self):
-        from assistant.index.embedder import query_encoder
-        from assistant.index.ingest import onnx_path
+        from assistant.index.embedder import onnx_path, query_encoder
 
         return query_encoder(onnx_path(self.settings))
 
     @cached_property
     def retriever(self):
-        from assistant.index.ingest import open_store
         from assistant.index.keyword import KeywordIndex
+        from assistant.index.store import open_store
         from assistant.retrieve.hybrid import HybridRetriever
 
         s = self.settings

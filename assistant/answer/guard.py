@@ -135,10 +135,10 @@ def parse_reply(reply: str) -> list[Claim]:
         lead: list[int] = []
         if m := LEADING_MARKERS.match(line):
             lead = [n for g in MARKER.findall(m.group(1)) for n in _marker_numbers(g)]
-            line = line[m.end():]
+            line = re.sub(r"^[\s.:;,]+", "", line[m.end():])
         line = LIST_PREFIX.sub("", line)
         # "sentence. [1]" -> "sentence [1]." so the marker stays with its sentence when splitting
-        line = TRAILING_AFTER_STOP.sub(lambda m: f" {m.group(2).strip()}{m.group(1)}", line)
+        line = TRAILING_AFTER_STOP.sub(lambda m: f" {m.group(2).strip()}{m.group(1)} ", line)
         for i, sentence in enumerate(_split_sentences(line)):
             markers = [n for g in MARKER.findall(sentence) for n in _marker_numbers(g)]
             if i == 0:
@@ -198,7 +198,7 @@ def unsupported_specifics(claim: str, evidence: Sequence[str]) -> list[str]:
         num = _norm_number(tok)
         if num is not None:
             if num not in numbers:
-                missing.append(tok)
+                missing.append(tok.rstrip("."))
             continue
         if not tok[0].isupper() or tok == "I":
             continue

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from statistics import mean
 
-from datasketch import MinHash
 
 SHINGLE_WORDS = 3
 NUM_PERM = 256
@@ -30,7 +29,9 @@ def _shingles(text: str) -> set[str]:
     return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
-def _minhash(shingles: set[str]) -> MinHash:
+def _minhash(shingles: set[str]):
+    from datasketch import MinHash  # imports scipy: keep it off the query path
+
     m = MinHash(num_perm=NUM_PERM, seed=7)
     for s in shingles:
         m.update(s.encode("utf-8"))

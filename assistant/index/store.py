@@ -54,3 +54,8 @@ class VectorStore:
         res = self.collection.query(query_embeddings=[vector.tolist()], n_results=n, include=["distances"])
         hits = [(cid, 1.0 - d) for cid, d in zip(res["ids"][0], res["distances"][0]) if cid in allowed]
         return hits[:k]
+
+
+def open_store(settings) -> VectorStore:
+    """The configured store: a Chroma server if `chroma_url` is set, else the embedded one."""
+    return VectorStore(settings.chroma_url, settings.index_dir / "chroma", settings.collection)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.models import Sentence
-from assistant.retrieve.terms import TermStats, content_terms
+from assistant.retrieve.terms import TermStats, content_terms, is_stopword
 
 DENSE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.5
@@ -74,16 +74,17 @@ def has_answer_type(kind: str | None, text: str, question: str = "") -> bool:
 
 def unknown_names(question: str, stats: TermStats) -> list[str]:
     """Names and numbers in the question that no indexed sentence contains."""
-    from wordfreq import zipf_frequency
-
     from assistant.index.keyword import stemmer
 
     unknown = []
     for m in re.finditer(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w-]+|\d[\d,.]*)", question.strip()):
         word = m.group(1).lower().rstrip(".,")
+        if is_stopword(word) or stats.known(stemmer().stemWord(word)):
+            continue
+        from wordfreq import zipf_frequency  # slow to import: only for words the corpus lacks
+
         if word.isdigit() or zipf_frequency(word, "en") < COMMON_WORD_ZIPF:
-            if not stats.known(stemmer().stemWord(word)):
-                unknown.append(m.group(1))
+            unknown.append(m.group(1))
     return unknown
 
 

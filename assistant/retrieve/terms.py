@@ -22,6 +22,10 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN) | QUESTION_WORDS | EXTRA_STOPWORDS
 
 
+def is_stopword(word: str) -> bool:
+    return word.lower() in _stopwords()
+
+
 def content_terms(text: str) -> list[str]:
     from assistant.index.keyword import stemmer
 
