@@ -1,0 +1,79 @@
+"""Benchmark `ask`: cold (a new process per question, index built) and warm (one process).
+
+Prints numbers; asserts nothing. Usage: python bench/bench_ask.py [--cold N] [--warm N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTIONS = [
+    "Why was Blinken's trip postponed?",
+    "Who is China's No. 2 leader?",
+    "Which company's smartphone business was crippled by the curbs?",
+    "Where did Wang Yi meet Jake Sullivan?",
+    "Who won the 2024 US presidential election?",
+]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def cold(n: int) -> list[float]:
+    ask = Path(sys.executable).parent / "ask"
+    times = []
+    for i in range(n):
+        start = time.perf_counter()
+        subprocess.run([str(ask), "--json", QUESTIONS[i % len(QUESTIONS)]], check=True, capture_output=True,
+                       env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def warm(n: int) -> tuple[list[float], dict[str, float]]:
+    from assistant.service import Assistant
+
+    assistant = Assistant.open()
+    assistant.ask(QUESTIONS[0])  # load models once
+    times, stages = [], {}
+    for i in range(n):
+        start = time.perf_counter()
+        answer = assistant.ask(QUESTIONS[i % len(QUESTIONS)])
+        times.append((time.perf_counter() - start) * 1000)
+        for k, v in answer.timings_ms.items():
+            stages.setdefault(k, []).append(v)
+    return times, {k: statistics.median(v) for k, v in stages.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cold", type=int, default=10)
+    parser.add_argument("--warm", type=int, default=100)
+    args = parser.parse_args()
+    from assistant.service import Assistant
+
+    Assistant.open()  # build the index first if needed, outside the timings
+    cold_ms = cold(args.cold)
+    warm_ms, stages = warm(args.warm)
+    result = {
+        "cold_ask_ms": {"p50": round(statistics.median(cold_ms)), "p95": round(percentile(cold_ms, 95)), "n": len(cold_ms)},
+        "warm_ask_ms": {"p50": round(statistics.median(warm_ms), 2), "p95": round(percentile(warm_ms, 95), 2),
+                        "n": len(warm_ms)},
+        "warm_stage_p50_ms": {k: round(v, 2) for k, v in stages.items()},
+        "cpus": os.cpu_count(),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
