@@ -1,9 +1,11 @@
 """Turn a follow-up question into a standalone query, without a language model.
 
-Personal pronouns are replaced by the person the conversation is about: the name
-the previous answer gave to a "who" question, else the name the previous question
-asked about. Other references ("that", "it", "there", bare ellipsis like "And
-Tai?") carry the previous query along so retrieval keeps the topic.
+Personal pronouns are replaced by the person the conversation is about. Candidate
+names come from the previous question and answer; a name scores for standing after a
+title ("Minister Wang Wentao"), for having several parts, and, when the previous
+question asked *for* someone ("Who is…", "Which minister…"), for standing next to the
+words the question used. Other references ("that", "it", "there", "And why?") carry
+the previous question along so retrieval keeps the topic.
 """
 
 from __future__ import annotations
@@ -14,12 +16,29 @@ from dataclasses import dataclass
 PERSON_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 OTHER_REFERENCES = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|then|the same)\b", re.I)
 ELLIPSIS_START = re.compile(r"^\s*(and|also|what about|how about|but|so)\b", re.I)
-NAME = re.compile(r"\b(?:[A-Z][a-z]+|[A-Z]\.)(?:\s+(?:[A-Z][a-z]+|[A-Z]\.))+|\b[A-Z][a-z]{2,}\b")
-NOT_NAMES = {"The", "A", "An", "China", "Chinese", "Beijing", "Washington", "United", "States", "U.S", "US",
-             "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Who", "What",
-             "When", "Where", "Why", "How", "Which", "Did", "Does", "Is", "Was", "In", "On", "At", "But",
-             "Secretary", "Premier", "Minister", "President", "Vice", "Commerce", "State", "Treasury"}
-MIN_STANDALONE_TERMS = 3
+ENTITY_QUESTION = re.compile(r"^\s*(who|whom|which|what is the name)\b", re.I)
+WORD = re.compile(r"[^\W\d_][\w\u2019'.-]*")
+TITLES = {"minister", "premier", "secretary", "president", "ambassador", "speaker", "spokesman", "spokeswoman",
+          "spokesperson", "chairman", "senator", "governor", "mayor", "general", "director", "adviser",
+          "advisor", "representative", "leader", "chief", "official", "envoy", "diplomat", "mr.", "mrs.", "ms.",
+          "dr.", "prime", "vice", "foreign"}
+# Words of office and institution names ("Secretary of State X", "House Speaker X").
+INSTITUTIONS = {"state", "commerce", "treasury", "defense", "justice", "homeland", "security", "affairs", "trade",
+                "culture", "tourism", "house", "senate", "congress", "ministry", "department", "embassy",
+                "white", "national", "council", "assistant", "deputy", "pacific", "east", "asian"}
+NOT_NAME_PARTS = {"the", "a", "an", "in", "on", "at", "but", "and", "of", "who", "what", "when", "where", "why",
+                  "how", "which", "did", "does", "is", "was", "were", "are", "monday", "tuesday", "wednesday",
+                  "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may",
+                  "june", "july", "august", "september", "october", "november", "december", "today",
+                  "yesterday", "tomorrow", "earlier", "later", "meanwhile", "however", "she", "he", "they", "it",
+                  "we", "i", "u.s.", "us"} | TITLES | INSTITUTIONS
+OBJECT_FOLLOWERS = {"to", "and", "or", "in", "on", "at", "about", "for", "with", "that", "from", "by", "during",
+                    "after", "before", "when", "while", "if", "as", "into", "over"}
+CONTEXT_MARK = " (context: "
+CONTEXT_TURNS = 2
+MIN_STANDALONE_WORDS = 3
+TITLE_WINDOW = 3
+NEIGHBOUR_WINDOW = 3
 
 
 @dataclass
@@ -30,26 +49,81 @@ class Turn:
     abstained: bool
 
 
-def _names(text: str) -> list[str]:
-    names = []
-    for m in NAME.finditer(text):
-        words = [w for w in m.group(0).split() if w.rstrip(".") not in NOT_NAMES]
-        if words and not (len(words) == 1 and m.start() == 0):
-            names.append(" ".join(words))
-    return names
+@dataclass
+class _Name:
+    text: str
+    position: int  # token index of its first word
+    after_title: bool
+    parts: int
 
 
-def _antecedent(previous: Turn) -> str | None:
-    asked = _names(previous.query)
-    if re.match(r"^\s*(who|whom)\b", previous.question, re.I) and not previous.abstained:
-        answered = [n for n in _names(previous.answer.split("[1]")[0]) if n not in asked]
-        if answered:
-            return answered[0]
-    return asked[0] if asked else None
+def _core(query: str) -> str:
+    return query.split(CONTEXT_MARK, 1)[0]
 
 
-OBJECT_FOLLOWERS = {"to", "and", "or", "in", "on", "at", "about", "for", "with", "that", "from", "by", "during",
-                    "after", "before", "when", "while", "if", "as", "into", "over"}
+def _norm(word: str) -> str:
+    return word.lower().replace("\u2019", "'").rstrip(".,")
+
+
+def _after_title(tokens: list[str], start: int) -> bool:
+    """A title right before the name, or joined to it by title words ("Secretary of State X")."""
+    for tok in reversed(tokens[max(0, start - TITLE_WINDOW) : start]):
+        word = _norm(tok)
+        if word in TITLES:
+            return True
+        if word != "of" and word not in INSTITUTIONS:
+            return False
+    return False
+
+
+def _names(text: str) -> tuple[list[_Name], list[str]]:
+    """Capitalised word runs that can be people's names, and the text's tokens."""
+    matches = list(WORD.finditer(text))
+    tokens = [m.group(0) for m in matches]
+    names: list[_Name] = []
+    run: list[str] = []
+
+    def close(end: int) -> None:
+        if run:
+            start = end - len(run)
+            names.append(_Name(" ".join(run), start, _after_title(tokens, start), len(run)))
+            run.clear()
+
+    for i, m in enumerate(matches):
+        tok = m.group(0)
+        bare = re.sub(r"[\u2019']s$", "", tok).rstrip(".")
+        if tok[0].isupper() and _norm(bare) not in NOT_NAME_PARTS:
+            run.append(bare)
+            ends_here = bare != tok or text[m.end() : m.end() + 1] in (",", ";", ":", ")")
+            if ends_here:
+                close(i + 1)
+        else:
+            close(i)
+    close(len(matches))
+    return names, tokens
+
+
+def _best_name(previous: Turn) -> str | None:
+    question = _core(previous.query)
+    asked_words = {_norm(t) for t in WORD.findall(question)}
+    asked, _ = _names(question)
+    answer_text = "" if previous.abstained else re.split(r"\[\d+\]", previous.answer)[0]
+    answered, tokens = _names(answer_text)
+    wants_entity = bool(ENTITY_QUESTION.match(previous.question))
+    scored: list[tuple[float, int, str]] = []
+    for source, names in (("asked", asked), ("answered", answered)):
+        for n in names:
+            if source == "answered" and all(_norm(w) in asked_words for w in n.text.split()):
+                continue  # the question's own words, not its answer
+            score = 2.0 * n.after_title + 1.0 * (n.parts > 1)
+            if source == "asked":
+                score += 0.5 if wants_entity else 2.5  # what was asked about stays the topic
+            elif wants_entity:  # the answer: the name standing next to the question's words
+                end = n.position + n.parts
+                window = tokens[max(0, n.position - NEIGHBOUR_WINDOW) : n.position] + tokens[end : end + NEIGHBOUR_WINDOW]
+                score += 1.5 * sum(_norm(t) in asked_words for t in window)
+            scored.append((score, -n.position if source == "answered" else 0, n.text))
+    return max(scored)[2] if scored else None
 
 
 def _substitute(question: str, name: str) -> str:
@@ -65,18 +139,18 @@ def _substitute(question: str, name: str) -> str:
 
 
 def is_follow_up(question: str) -> bool:
-    words = re.findall(r"[A-Za-z']+", question)
+    words = WORD.findall(question)
     return bool(PERSON_PRONOUNS.search(question) or OTHER_REFERENCES.search(question)
-                or ELLIPSIS_START.match(question) or len(words) < MIN_STANDALONE_TERMS)
+                or ELLIPSIS_START.match(question) or len(words) < MIN_STANDALONE_WORDS)
 
 
 def standalone_query(question: str, history: list[Turn]) -> str:
     if not history or not is_follow_up(question):
         return question
     previous = history[-1]
-    if PERSON_PRONOUNS.search(question) and (name := _antecedent(previous)):
-        rewritten = _substitute(question, name)
-        if not OTHER_REFERENCES.search(rewritten) and not ELLIPSIS_START.match(rewritten):
-            return rewritten
-        question = rewritten
-    return f"{question} (context: {previous.query})"
+    if PERSON_PRONOUNS.search(question) and (name := _best_name(previous)):
+        question = _substitute(question, name)
+        if not is_follow_up(question):
+            return question
+    context = "; ".join(_core(t.query) for t in reversed(history[-CONTEXT_TURNS:]))
+    return f"{question}{CONTEXT_MARK}{context})"

@@ -17,7 +17,9 @@ def stemmer():
 def tokenize(texts: list[str]) -> list[list[str]]:
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)
+    from assistant.retrieve.terms import fold
+
+    return bm25s.tokenize([fold(t) for t in texts], stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)
 
 
 def build(texts: list[str], folder: Path) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.models import Sentence
-from assistant.retrieve.terms import TermStats, content_terms, is_stopword
+from assistant.retrieve.terms import TermStats, content_terms, fold, is_stopword
 
 DENSE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.5
@@ -78,7 +78,7 @@ def unknown_names(question: str, stats: TermStats) -> list[str]:
 
     unknown = []
     for m in re.finditer(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w-]+|\d[\d,.]*)", question.strip()):
-        word = m.group(1).lower().rstrip(".,")
+        word = fold(m.group(1)).lower().rstrip(".,")
         if is_stopword(word) or stats.known(stemmer().stemWord(word)):
             continue
         from wordfreq import zipf_frequency  # slow to import: only for words the corpus lacks

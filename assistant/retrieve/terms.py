@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 
@@ -22,6 +23,13 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN) | QUESTION_WORDS | EXTRA_STOPWORDS
 
 
+def fold(text: str) -> str:
+    """Accent-insensitive matching: "Hé Lìfēng" finds "He Lifeng" and back."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def is_stopword(word: str) -> bool:
     return word.lower() in _stopwords()
 
@@ -29,7 +37,7 @@ def is_stopword(word: str) -> bool:
 def content_terms(text: str) -> list[str]:
     from assistant.index.keyword import stemmer
 
-    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _stopwords()]
+    words = [w for w in re.findall(r"[a-z0-9]+", fold(text).lower()) if w not in _stopwords()]
     return stemmer().stemWords(words)
 
 
