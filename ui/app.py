@@ -26,6 +26,13 @@ STREAM_STEPS = 8
 STREAM_DELAY = 0.03
 
 
+def theme() -> gr.themes.Base:
+    """Gradio's default theme, but with the full Bold file for bold text (the bundled
+    SourceSansPro-SemiBold.woff2 is a tiny subset, so 600-weight text mixed two fonts)."""
+    return gr.themes.Default(font=(gr.themes.LocalFont("Source Sans Pro", weights=(400, 700)),
+                                   "ui-sans-serif", "system-ui", "sans-serif"))
+
+
 def _stream_prefixes(text: str, steps: int = STREAM_STEPS) -> list[str]:
     words = text.split(" ")
     if len(words) <= 1:
@@ -79,7 +86,7 @@ def build_ui(assistant: Assistant, settings: Settings, backend: Backend | None =
                     "lines; click a citation **[n]** to read it in its article.", elem_id="intro")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=420):
-                chatbot = gr.Chatbot(elem_id="chat", show_label=False, height=560, latex_delimiters=[],
+                chatbot = gr.Chatbot(elem_id="chat", show_label=False, height=640, latex_delimiters=[],
                                      buttons=["copy"], feedback_options=None, layout="bubble",
                                      group_consecutive_messages=False,
                                      placeholder="Ask a question about the articles to start.")

@@ -237,11 +237,11 @@ CSS = """
 #chat .answer { line-height: 1.5; }
 #chat .answer .answer-text { margin-bottom: 0.4em; }
 #chat a.cite, #source-viewer a.cite { display: inline-block; padding: 0 0.35em; margin: 0 0.1em; border-radius: 0.4em;
-  background: #dbeafe; color: #1d4ed8 !important; font-weight: 600; text-decoration: none; font-size: 0.85em; cursor: pointer; }
+  background: #dbeafe; color: #1d4ed8 !important; font-weight: 700; text-decoration: none; font-size: 0.85em; cursor: pointer; }
 #chat a.cite:hover, #chat a.cite:focus { background: #1d4ed8; color: #fff !important; }
 #chat ol.sources { margin: 0.5em 0 0 0; padding-left: 0; list-style: none; border-top: 1px solid #e5e7eb; padding-top: 0.4em; }
 #chat li.source { margin: 0.35em 0; font-size: 0.92em; }
-#chat .source-title { font-weight: 600; }
+#chat .source-title { font-weight: 700; }
 #chat .source-meta, #chat .source-file { color: #6b7280; font-size: 0.9em; }
 #chat .source-file { font-family: ui-monospace, monospace; }
 #chat blockquote.source-quote { margin: 0.25em 0 0 0.3em; padding: 0.2em 0.6em; border-left: 3px solid #93c5fd;
@@ -266,11 +266,11 @@ CSS = """
 #source-viewer .line.cited .ln { color: #b45309; font-weight: 700; }
 #source-viewer mark.quote { background: #fde68a; color: inherit; padding: 0; }
 #source-viewer .viewer.empty, #source-viewer .viewer.missing { color: #6b7280; font-size: 0.9em; padding: 0.5em; }
-#source-viewer .cite-sample { background: #dbeafe; color: #1d4ed8; border-radius: 0.4em; padding: 0 0.3em; font-weight: 600; }
+#source-viewer .cite-sample { background: #dbeafe; color: #1d4ed8; border-radius: 0.4em; padding: 0 0.3em; font-weight: 700; }
 #corpus-panel .corpus-count { color: #6b7280; font-size: 0.85em; margin-bottom: 0.3em; }
 #corpus-panel ul.corpus-list { list-style: none; padding: 0; margin: 0; }
 #corpus-panel li.corpus-doc { padding: 0.45em 0; border-bottom: 1px solid #f3f4f6; }
-#corpus-panel a.doc-link { font-weight: 600; text-decoration: none; color: #1d4ed8 !important; cursor: pointer; }
+#corpus-panel a.doc-link { display: block; text-align: left; font-weight: 700; text-decoration: none; color: #1d4ed8 !important; cursor: pointer; }
 #corpus-panel .doc-meta { color: #6b7280; font-size: 0.82em; }
 #corpus-panel .doc-file { font-family: ui-monospace, monospace; }
 #corpus-panel .badge { display: inline-block; font-size: 0.75em; border-radius: 1em; padding: 0 0.6em; margin: 0.15em 0.3em 0 0; }

@@ -59,7 +59,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None, warm: boo
     import gradio as gr
 
     from ui.api import build_router
-    from ui.app import build_ui
+    from ui.app import build_ui, theme
     from ui.render import CSS, HEAD
 
     assistant = assistant or Assistant.open(settings)
@@ -70,7 +70,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None, warm: boo
     app.state.backend = backend
     app.include_router(build_router(backend))  # before the mount: `/` catches everything else
     demo = build_ui(assistant, settings, backend)
-    gr.mount_gradio_app(app, demo, path="/", css=CSS, head=HEAD, footer_links=[], run_history=False,
+    gr.mount_gradio_app(app, demo, path="/", css=CSS, head=HEAD, theme=theme(), footer_links=[], run_history=False,
                         ssr_mode=False, mcp_server=False, server_name=settings.host, server_port=settings.port)
     if settings.auth_user and settings.auth_password:
         app.add_middleware(BasicAuthMiddleware, user=settings.auth_user, password=settings.auth_password)
