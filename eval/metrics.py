@@ -169,7 +169,8 @@ def score_case(case: Case, answer: Any, retrieved_files: Sequence[str], document
     for c in answer.citations:
         problem = citation_problem(c.file, c.lines, c.quote, documents)
         citations.append({"n": c.n, "file": c.file, "lines": [int(c.lines[0]), int(c.lines[1])], "quote": c.quote,
-                          "valid": problem is None, "problem": problem, "also_in": list(getattr(c, "also_in", []))})
+                          "valid": problem is None, "problem": problem, "score": getattr(c, "score", None),
+                          "also_in": list(getattr(c, "also_in", []))})
     cited_files = list(dict.fromkeys(c["file"] for c in citations))
     ranked = rank_files(cited_files, retrieved_files)
     all_valid = all(c["valid"] for c in citations)
