@@ -31,9 +31,11 @@ UNSUPPORTED_NOTE = "LLM answer unsupported by the articles; showing extractive a
 
 SYSTEM_PROMPT = ("You are a careful assistant that answers questions about news articles. "
                  "You use only the numbered evidence you are given and never add facts of your own.")
+# Asked for "one sentence per line, each opened by its evidence number", SmolLM2-135M cites far more
+# often than when asked to end sentences with [n]; the parser accepts markers either side (docs/llm.md).
 INSTRUCTIONS = ("Answer the question in 1 to 3 short sentences, one per line, using only the evidence above. "
-                "Put the number of the evidence each sentence comes from in square brackets after it, "
-                "like this: <sentence> [1]")
+                "Start each line with the number of the evidence it comes from in square brackets, "
+                "like this:\n[1] <sentence>")
 
 
 class LLMError(RuntimeError):
