@@ -179,7 +179,8 @@ def score_case(case: Case, answer: Any, retrieved_files: Sequence[str], document
         "answerable": case.answerable, "question": case.question, "query": answer.query,
         "answer": answer.answer, "abstained": bool(answer.abstained), "citations": citations,
         "cited_files": cited_files, "ranked_files": ranked, "citations_valid": all_valid,
-        "latency_ms": round(latency_ms, 2),
+        "latency_ms": round(latency_ms, 2), "engine": getattr(answer, "engine", None),
+        "fallback": bool(getattr(answer, "fallback", False)),
     }
     failure: list[str] = []
     if case.answerable:
@@ -291,6 +292,7 @@ def aggregate(records: Sequence[dict]) -> dict:
     m["latency_p50_ms"] = _r(percentile(latencies, 50), 1)
     m["latency_p95_ms"] = _r(percentile(latencies, 95), 1)
     m["errors"] = sum(1 for r in records if r.get("error"))
+    m["fallbacks"] = sum(1 for r in records if r.get("fallback"))  # llm engine: extractive answer shown instead
 
     kinds: dict[str, list[dict]] = defaultdict(list)
     for r in records:

@@ -27,6 +27,7 @@ METRIC_ROWS = [
     ("n_cases", "cases", "int"),
     ("n_citations", "citations", "int"),
     ("errors", "errors", "int"),
+    ("fallbacks", "llm fallbacks to extractive", "int"),
 ]
 
 CHART_METRICS = [("hit@1", "hit@1"), ("hit@3", "hit@3"), ("mrr", "MRR"), ("key_fact_recall", "key-fact recall"),

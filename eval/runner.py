@@ -8,6 +8,7 @@ the library: it never writes product code, settings or the index.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import logging
 import sys
@@ -107,8 +108,8 @@ def main(settings, gold: Path = Path("eval/gold.jsonl"), engine: str = "extracti
         _err(f"error: --engine must be extractive or llm (got {engine!r})")
         return EXIT_USAGE
     if engine == "llm":
-        try:
-            import assistant.answer.llm  # noqa: F401
+        try:  # not `import assistant.answer.llm`: that would rebind the `assistant` argument
+            importlib.import_module("assistant.answer.llm")
         except ImportError as e:
             _err(f"error: the llm engine is not available ({e})")
             return EXIT_USAGE

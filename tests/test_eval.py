@@ -283,6 +283,17 @@ def test_runner_rejects_bad_usage(settings, assistant, small_gold, tmp_path, cap
                 progress=False) == 2
     assert main(settings, gold=small_gold, baseline=tmp_path / "b.json", systems=["bm25"], assistant=assistant,
                 progress=False) == 2
+    assert main(settings, gold=small_gold, engine="gpt", systems=["ours"], assistant=assistant, progress=False) == 2
+
+
+def test_runner_llm_engine_without_server_falls_back(settings, assistant, small_gold, capsys):
+    """--engine llm goes through the same ask() (no server in the test settings: answers fall back)."""
+    from eval.runner import main
+
+    assert main(settings, gold=small_gold, engine="llm", as_json=True, systems=["ours"], assistant=assistant,
+                progress=False) == 0
+    m = json.loads(capsys.readouterr().out)["metrics"]["ours"]
+    assert m["errors"] == 0 and m["citation_validity"] == 1.0 and "fallbacks" in m
 
 
 @pytest.mark.slow
