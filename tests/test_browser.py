@@ -202,6 +202,31 @@ def test_corpus_panel_and_settings(page):
     assert slider.get_attribute("min") == "1" and slider.get_attribute("max") == "3"
 
 
+def test_chat_works_behind_basic_auth(browser, settings, assistant):
+    from ui.testing import serve_in_thread
+
+    locked = settings.model_copy(update={"auth_user": "alice", "auth_password": "s3cret"})
+    with serve_in_thread(locked, free_port(), assistant=assistant) as url:
+        anonymous = browser.new_context()
+        try:  # without credentials the browser gets a 401 (and shows no page)
+            assert anonymous.request.get(url + "/").status == 401
+            with pytest.raises(Exception, match="AUTH|401"):
+                anonymous.new_page().goto(url + "/")
+        finally:
+            anonymous.close()
+        context = browser.new_context(http_credentials={"username": "alice", "password": "s3cret"})
+        try:
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT)
+            page.route("**/*", _loopback_only)
+            page.goto(url + "/")
+            page.wait_for_selector("#question textarea")
+            ask(page, BLINKEN)  # the Gradio queue (POST + server-sent events) passes the auth too
+            assert "balloon" in finished_answers(page).last.inner_text().lower()
+        finally:
+            context.close()
+
+
 # ---------------------------------------------------------------------------- XSS
 @pytest.fixture(scope="module")
 def xss_server(tmp_path_factory, index_home):
