@@ -41,6 +41,7 @@ class Sentence(BaseModel):
     line_start: int
     line_end: int
     text: str
+    heading: bool = False  # on the article's headline line: a summary, rarely the answer
 
 
 class Chunk(BaseModel):

@@ -7,8 +7,10 @@ records of one system into its metrics; `gate` compares "ours" with a baseline.
 
 from __future__ import annotations
 
+
 import json
 import math
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -126,10 +128,16 @@ def reciprocal_rank(ranked: Sequence[str], sources: Iterable[str]) -> float:
     return 0.0
 
 
+def _plain(text: str) -> str:
+    """Case-, accent- and apostrophe-insensitive: "Hú Hépíng" contains "Hu Heping"."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return folded.replace("\u2019", "'").lower()
+
+
 def fact_hits(text: str, facts: Sequence[Sequence[str]]) -> list[bool]:
     """For each fact: does at least one of its spellings occur in the text (case-insensitive)?"""
-    low = text.lower()
-    return [any(s.lower() in low for s in fact) for fact in facts]
+    low = _plain(text)
+    return [any(_plain(s) in low for s in fact) for fact in facts]
 
 
 def facts_found(text: str, facts: Sequence[Sequence[str]]) -> bool:

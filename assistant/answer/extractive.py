@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.models import ABSTAIN_TEXT, Citation, Document, Sentence
-from assistant.retrieve.evidence import Evidence
+from assistant.retrieve.evidence import Evidence, leans_on_previous, previous_in_paragraph
 
 SAME_STATEMENT_COSINE = 0.8  # a paraphrased copy of a sentence still scores ~0.9 against its source
 REDUNDANT_COSINE = 0.9
@@ -96,11 +96,26 @@ def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, ma
     if not evidence or evidence[0].score < threshold:
         return Composition(ABSTAIN_TEXT, [], True)
     parts, citations = [], []
-    for n, ev in enumerate(choose(evidence, table, max_sentences, companion_ratio, corroboration_ratio), start=1):
+    chosen = choose(evidence, table, max_sentences, companion_ratio, corroboration_ratio)
+    quoted: set[int] = set()
+    for ev in chosen:
         row, also_in = _prefer_original(table, ev)
-        s = table.sentences[row]
-        doc = table.documents[s.file]
-        citations.append(Citation(n=n, file=s.file, title=doc.meta.title, lines=(s.line_start, s.line_end),
-                                  chars=(s.start, s.end), quote=s.text, score=round(ev.score, 4), also_in=also_in))
-        parts.append(f"{s.text} [{n}]")
+        first = _with_antecedent(table, row)
+        if row in quoted or first in quoted:
+            continue  # already inside an earlier quote
+        quoted.update(range(first, row + 1))
+        start, end = table.sentences[first], table.sentences[row]
+        doc = table.documents[end.file]
+        quote = doc.text[start.start : end.end]
+        n = len(citations) + 1
+        citations.append(Citation(n=n, file=end.file, title=doc.meta.title, lines=(start.line_start, end.line_end),
+                                  chars=(start.start, end.end), quote=quote, score=round(ev.score, 4),
+                                  also_in=also_in))
+        parts.append(f"{quote} [{n}]")
     return Composition(" ".join(parts), citations, False)
+
+
+def _with_antecedent(table: SentenceTable, row: int) -> int:
+    """First row to quote: the sentence before too, when this one leans on it ("Such …")."""
+    before = previous_in_paragraph(table.sentences, row)
+    return row - 1 if before is not None and leans_on_previous(table.sentences[row].text) else row

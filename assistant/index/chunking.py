@@ -39,6 +39,15 @@ def _locate(text: str, piece: str, hint: int) -> tuple[int, int]:
     return start, min(len(text), start + len(piece))
 
 
+def _headline_line(doc: Document) -> int | None:
+    """The line the title was taken from, when the article opens with a real headline."""
+    title = doc.meta.title
+    if not title or title.endswith("\u2026"):
+        return None
+    start = doc.text.find(title)
+    return doc.line_of(start) if start >= 0 else None
+
+
 def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[Chunk]:
     from llama_index.core import Document as LlamaDocument
 
@@ -46,6 +55,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
         [LlamaDocument(text=doc.text, id_=doc.file)])
     spans = sentence_spans(doc.text)
     key = document_key(doc)
+    headline = _headline_line(doc)
     chunks: list[Chunk] = []
     hint = 0
     for i, node in enumerate(nodes):
@@ -56,7 +66,7 @@ def chunk_document(doc: Document, chunk_size: int, chunk_overlap: int) -> list[C
         chunk_id = f"{key}:{i}"
         sentences = [
             Sentence(file=doc.file, chunk_id=chunk_id, start=s, end=e, line_start=doc.line_of(s),
-                     line_end=doc.line_of(e - 1), text=doc.text[s:e])
+                     line_end=doc.line_of(e - 1), text=doc.text[s:e], heading=doc.line_of(s) == headline)
             for s, e in spans if s < end and e > start  # a sentence straddling a boundary belongs to both
         ]
         chunks.append(Chunk(id=chunk_id, file=doc.file, text=doc.text[start:end], start=start, end=end,

@@ -28,9 +28,13 @@ CARDINAL = re.compile(r"\d|\b(?:zero|one|two|three|four|five|six|seven|eight|nin
 CALENDAR = re.compile(r"\b(?:\d{4}|January|February|March|April|May|June|July|August|September|October|"
                       r"November|December|Jan|Feb|Aug|Sept|Oct|Nov|Dec|Monday|Tuesday|Wednesday|Thursday|"
                       r"Friday|Saturday|Sunday|yesterday|today|tomorrow)\b")
+YEAR = re.compile(r"\b(?:1[5-9]|20)\d{2}\b")
 RELATIVE_TIME = re.compile(r"\b(?:last|next|this|earlier|later)\s+(?:year|week|month|day)|\bago\b|\bsince\b", re.I)
 NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 COUNTED_NOUN = re.compile(r"\bhow (?:many|much)\s+([a-z]+)", re.I)
+ANAPHORIC_START = re.compile(r"^(?:[\"\u201c]?)(?:The (?:last|first|next|same|latter|former) such|Such|This|That|"
+                             r"These|Those|It|Its|He|She|His|Her|They|Their|Both|The two (?:sides|men|leaders|officials))\b")
+CONTEXT_DISCOUNT = 0.9
 UNKNOWN_NAME_PENALTY = 0.55  # the question names something the articles never mention
 COMMON_WORD_ZIPF = 4.5  # capitalised but everyday words ("America") don't count as names
 
@@ -50,7 +54,9 @@ def expected_answer_type(question: str) -> str | None:
         return "number"
     if re.search(r"\b(?:what|which) (?:date|day)\b", q):
         return "date"
-    if re.search(r"^\s*when\b|\b(?:what|which) (?:year|month|time)\b|\bwhen (?:did|was|were|will|is)\b", q):
+    if re.search(r"\b(?:what|which) year\b", q):
+        return "year"
+    if re.search(r"^\s*when\b|\b(?:what|which) (?:month|time)\b|\bwhen (?:did|was|were|will|is)\b", q):
         return "time"
     if re.search(r"^\s*(?:who|whom)\b", q):
         return "name"
@@ -65,6 +71,8 @@ def has_answer_type(kind: str | None, text: str, question: str = "") -> bool:
         return counted is None or counted.group(1).lower()[:4] in text.lower()
     if kind == "date":
         return bool(CALENDAR.search(text))
+    if kind == "year":
+        return bool(YEAR.search(text))
     if kind == "time":
         return bool(CALENDAR.search(text) or RELATIVE_TIME.search(text))
     if kind == "name":
@@ -96,6 +104,18 @@ def lexical_support(query_terms: list[str], text: str, stats: TermStats) -> floa
     return sum(stats.idf(t) for t in set(query_terms) if t in present) / total if total else 0.0
 
 
+def previous_in_paragraph(sentences: list[Sentence], row: int) -> Sentence | None:
+    """The sentence just before, if it is in the same paragraph (line)."""
+    if row == 0:
+        return None
+    prev, s = sentences[row - 1], sentences[row]
+    return prev if prev.file == s.file and prev.line_end == s.line_start else None
+
+
+def leans_on_previous(text: str) -> bool:
+    return bool(ANAPHORIC_START.match(text))
+
+
 def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], sentences: list[Sentence],
                     vectors: np.ndarray, stats: TermStats) -> list[Evidence]:
     if not rows:
@@ -108,10 +128,16 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
     for row, cos in zip(rows, dense):
         s = sentences[row]
         lex = lexical_support(terms, s.text, stats)
+        before = previous_in_paragraph(sentences, row)
+        if before is not None and leans_on_previous(s.text):
+            # "The last such event took place in 2019." means little without the sentence before it
+            lex = max(lex, CONTEXT_DISCOUNT * lexical_support(terms, before.text + " " + s.text, stats))
+            cos = max(float(cos), CONTEXT_DISCOUNT * float(vectors[row - 1] @ query_vector))
         score = question_factor * (DENSE_WEIGHT * float(cos) + LEXICAL_WEIGHT * lex)
         if not has_answer_type(kind, s.text, question):
             score *= ANSWER_TYPE_PENALTY
-        if len(s.text.split()) < MIN_SENTENCE_WORDS or not s.text.rstrip("\"'\u201d\u2019)").endswith((".", "!", "?")):
+        if s.heading or len(s.text.split()) < MIN_SENTENCE_WORDS \
+                or not s.text.rstrip("\"'\u201d\u2019)").endswith((".", "!", "?")):
             score *= NON_SENTENCE_PENALTY
         out.append(Evidence(s, score, float(cos), lex, row))
     out.sort(key=lambda e: -e.score)
