@@ -29,7 +29,7 @@ from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 EMBED_MODEL = "all-MiniLM-L6-v2"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 

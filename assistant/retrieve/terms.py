@@ -6,21 +6,8 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from functools import lru_cache
 
-QUESTION_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how", "did", "does", "do",
-                  "is", "are", "was", "were", "say", "said", "tell", "according", "article", "articles"}
-# Function words bm25s's list lacks; "us" goes too, because "US" and "U.S." must not diverge.
-EXTRA_STOPWORDS = {"many", "much", "his", "her", "hers", "he", "she", "him", "us", "had", "has", "have", "be",
-                   "been", "being", "may", "might", "would", "could", "should", "s", "its", "it", "their",
-                   "them", "they", "we", "our", "i", "my", "me", "you", "your", "also", "than", "then"}
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
-
-    return frozenset(STOPWORDS_EN) | QUESTION_WORDS | EXTRA_STOPWORDS
+from assistant.retrieve.stopwords import STOPWORDS
 
 
 def fold(text: str) -> str:
@@ -31,13 +18,13 @@ def fold(text: str) -> str:
 
 
 def is_stopword(word: str) -> bool:
-    return word.lower() in _stopwords()
+    return word.lower() in STOPWORDS
 
 
 def content_terms(text: str) -> list[str]:
     from assistant.index.keyword import stemmer
 
-    words = [w for w in re.findall(r"[a-z0-9]+", fold(text).lower()) if w not in _stopwords()]
+    words = [w for w in re.findall(r"[a-z0-9]+", fold(text).lower()) if w not in STOPWORDS]
     return stemmer().stemWords(words)
 
 
