@@ -95,10 +95,7 @@ def ingest(path: Optional[Path] = typer.Argument(None, help="Corpus folder (defa
 def docs(as_json: bool = typer.Option(False, "--json")) -> None:
     """List the indexed documents with their metadata."""
     assistant = _open_assistant(_settings())
-    rows = [{"file": d.file, "title": d.meta.title, "outlet": d.meta.outlet, "date": d.meta.date,
-             "chunks": sum(1 for c in assistant.snap.chunks if c.file == d.file), "repairs": d.repairs,
-             "duplicate_group": d.duplicate_group, "is_original": d.is_original}
-            for d in assistant.snap.documents]
+    rows = assistant.describe_documents()
     if as_json:
         typer.echo(json.dumps({"documents": rows}, ensure_ascii=False))
         return

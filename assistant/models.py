@@ -22,9 +22,16 @@ class Document(BaseModel):
     text: str
     raw_sha256: str
     meta: DocumentMeta = Field(default_factory=DocumentMeta)
-    repairs: list[str] = Field(default_factory=list)
+    repairs: list[str] = Field(default_factory=list)  # text damage fixed (encoding)
+    boilerplate_removed: list[str] = Field(default_factory=list)  # site furniture blanked
     duplicate_group: str | None = None
     is_original: bool = True
+
+    def describe(self, chunks: int) -> dict:
+        """The row `assistant docs`, `ingest --json`, the UI and the API show for a document."""
+        return {"file": self.file, "title": self.meta.title, "outlet": self.meta.outlet, "date": self.meta.date,
+                "chunks": chunks, "repairs": list(self.repairs), "boilerplate_removed": list(self.boilerplate_removed),
+                "duplicate_group": self.duplicate_group, "is_original": self.is_original}
 
     def line_of(self, char_offset: int) -> int:
         """1-based line number of a character offset in the cleaned text."""

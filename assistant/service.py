@@ -154,6 +154,12 @@ class Assistant:
             conversation.add(Turn(question, query, answer.answer, answer.abstained))
         return answer
 
+    def describe_documents(self) -> list[dict]:
+        chunks: dict[str, int] = {}
+        for c in self.snap.chunks:
+            chunks[c.file] = chunks.get(c.file, 0) + 1
+        return [d.describe(chunks.get(d.file, 0)) for d in self.snap.documents]
+
     def document(self, file: str) -> Document:
         """A document by its corpus-relative name; never a path outside the corpus."""
         if file not in self.documents:

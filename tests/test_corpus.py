@@ -77,6 +77,7 @@ def test_seed_boilerplate_is_blanked_and_recorded(corpus):
     assert "Democracy Dies in Darkness" not in wapo.text and "\n2 min\n" not in wapo.text
     assert "Content Source" not in corpus["004_fe8ac2ac26afd88f.txt"].text
     assert wapo.meta.outlet == "The Washington Post" and wapo.meta.date == "May 8, 2023"
+    assert len(wapo.boilerplate_removed) == 2 and not wapo.repairs  # furniture is not text damage
     assert wapo.meta.title.startswith("China says relations with U.S. must be stabilized")
     assert corpus["004_fe8ac2ac26afd88f.txt"].meta.outlet == "The Washington Times"
     assert corpus["001_e005564972e790f1.txt"].meta.title == "China ready to improve relations with US, top official says"

@@ -188,13 +188,7 @@ def viewer_html(target: Target | None, documents: dict[str, Document]) -> str:
 # ----------------------------------------------------------------------------- corpus
 def corpus_rows(assistant) -> list[dict]:
     """What `assistant docs --json` lists, per document."""
-    chunks: dict[str, int] = {}
-    for c in assistant.snap.chunks:
-        chunks[c.file] = chunks.get(c.file, 0) + 1
-    return [{"file": d.file, "title": d.meta.title, "outlet": d.meta.outlet, "date": d.meta.date,
-             "chunks": chunks.get(d.file, 0), "repairs": list(d.repairs),
-             "duplicate_group": d.duplicate_group, "is_original": d.is_original}
-            for d in assistant.snap.documents]
+    return assistant.describe_documents()
 
 
 def corpus_html(rows: list[dict]) -> str:

@@ -27,13 +27,14 @@ def clean_document(raw: RawFile) -> Document:
     repairs = [] if raw.decoded_as == "utf-8" else [f"decoded as {raw.decoded_as}"]
     text, text_repairs = repair_text(raw.text)
     cleaned = strip_boilerplate(text)
-    repairs += text_repairs + [f"removed {r}" for r in cleaned.removed]
+    repairs += text_repairs
     return Document(
         file=raw.file,
         text="\n".join(cleaned.lines),
         raw_sha256=raw.sha256,
         meta=extract_metadata(cleaned.lines, cleaned.outlets),
         repairs=repairs,
+        boilerplate_removed=cleaned.removed,
     )
 
 

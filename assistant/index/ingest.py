@@ -29,7 +29,7 @@ from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"
 EMBED_MODEL = "all-MiniLM-L6-v2"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -48,11 +48,7 @@ class IngestReport:
 
     def to_json(self) -> dict:
         return {
-            "documents": [{
-                "file": d.file, "title": d.meta.title, "outlet": d.meta.outlet, "date": d.meta.date,
-                "chunks": self.chunk_counts.get(d.file, 0), "repairs": d.repairs,
-                "duplicate_group": d.duplicate_group, "is_original": d.is_original,
-            } for d in self.documents],
+            "documents": [d.describe(self.chunk_counts.get(d.file, 0)) for d in self.documents],
             "added": len(self.added), "updated": len(self.updated), "removed": len(self.removed),
             "unchanged": len(self.unchanged),
             "files": {"added": self.added, "updated": self.updated, "removed": self.removed,
