@@ -108,6 +108,14 @@ def _pieces(text: str, n: int = STREAM_PIECES) -> list[str]:
     return [p if i == 0 else " " + p for i, p in enumerate(parts)]
 
 
+async def _parse(request: Request, model: type[BaseModel]):
+    """The request body as `model`; any problem becomes one InputError line."""
+    try:
+        return model.model_validate(await _json_body(request))
+    except ValidationError as e:
+        raise InputError(_first_error(e)) from None
+
+
 def build_router(backend: Backend) -> APIRouter:
     router = APIRouter()
     assistant = backend.assistant
@@ -116,11 +124,7 @@ def build_router(backend: Backend) -> APIRouter:
     @router.post("/api/ask")
     async def api_ask(request: Request):
         try:
-            body = await _json_body(request)
-            try:
-                req = AskRequest.model_validate(body)
-            except ValidationError as e:
-                raise InputError(_first_error(e)) from None
+            req = await _parse(request, AskRequest)
             conversation = backend.session(req.session_id) if req.session_id is not None else None
             answer: Answer = await run_in_threadpool(backend.ask, req.question, conversation, req.engine,
                                                      req.max_sources)
@@ -148,11 +152,7 @@ def build_router(backend: Backend) -> APIRouter:
     @router.post("/v1/chat/completions")
     async def chat_completions(request: Request):
         try:
-            body = await _json_body(request)
-            try:
-                req = ChatRequest.model_validate(body)
-            except ValidationError as e:
-                raise InputError(_first_error(e)) from None
+            req = await _parse(request, ChatRequest)
             conversation, question = conversation_from_messages(req.messages)
             answer: Answer = await run_in_threadpool(backend.ask, question, conversation, req.engine,
                                                      req.max_sources)
