@@ -152,3 +152,28 @@ def test_with_the_real_minilm_encoder_a_paraphrase_passes_and_a_swap_does_not():
     assert balloon.kept, balloon
     swapped = verdict("The company whose smartphone business was crippled by the curbs is Samsung.", [1], srcs, encode)
     assert not swapped.kept
+
+
+MEETINGS = ("Before the meeting between Qin and Burns, U.S. and Chinese trade officials met in Beijing in April, and "
+            "Blinken met with China’s top diplomat, Wang Yi, on the sidelines of the Munich Security Conference in "
+            "Berlin in February.")
+CAPTION = ("U.S. Commerce Secretary Gina Raimondo, right, speaks next to China's Minister of Commerce Wang Wentao, "
+           "at the Ministry of Commerce in Beijing, Monday, Aug. 28, 2023.")
+
+
+def test_a_title_given_to_the_wrong_person_is_dropped():
+    # every word is in the evidence, but "US Commerce Secretary Wang Wentao" is not (SmolLM2 wrote this)
+    claim = "Gina Raimondo speaks next to US Commerce Secretary Wang Wentao at the Ministry of Commerce in Beijing."
+    v = verdict(claim, [1], sources(CAPTION))
+    assert not v.kept and "US Commerce Secretary Wang Wentao" in v.reason
+    assert verdict("Gina Raimondo speaks next to Minister of Commerce Wang Wentao in Beijing.", [1],
+                   sources(CAPTION)).kept
+
+
+def test_facts_moved_between_clauses_are_dropped():
+    # SmolLM2 wrote this: the trade officials met in Beijing in April; Berlin in February was Blinken's meeting
+    v = verdict("Before the meeting between Qin and Burns, U.S. and Chinese trade officials met in Berlin in February.",
+                [1], sources(MEETINGS))
+    assert not v.kept and "different parts" in v.reason
+    assert verdict("Blinken met Wang Yi at the Munich Security Conference in Berlin in February.", [1],
+                   sources(MEETINGS)).kept

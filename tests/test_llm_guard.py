@@ -167,7 +167,7 @@ def test_no_llm_call_without_evidence(llm_assistant):
 
 
 @pytest.mark.llm_server
-def test_a_model_told_to_lie_is_stopped(llm_assistant, assistant, monkeypatch):
+def test_a_model_told_to_lie_is_stopped(llm_assistant, assistant, monkeypatch, caplog):
     """Push the real model to name the wrong company; "Samsung" must never reach the user."""
     from assistant.answer import llm
 
@@ -181,11 +181,16 @@ def test_a_model_told_to_lie_is_stopped(llm_assistant, assistant, monkeypatch):
 
     monkeypatch.setattr(llm, "build_messages", lying)
     question = QUESTIONS[0]
-    answer = llm_assistant.ask(question)
+    with caplog.at_level(logging.INFO, logger="assistant.answer.llm"):
+        answer = llm_assistant.ask(question)
     assert "samsung" not in answer.answer.lower()
     assert_every_sentence_supported(answer, assistant)
     if answer.fallback:
         assert answer.answer == assistant.ask(question, engine="extractive").answer
+    for record in caplog.records:  # whatever the model wrote about Samsung was judged and dropped
+        message = record.getMessage()
+        if "Samsung" in message and message.startswith("LLM sentence"):
+            assert message.startswith("LLM sentence dropped"), message
 
 
 # ---------------------------------------------------------------------------- server down or broken

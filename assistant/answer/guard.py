@@ -5,6 +5,10 @@ A generated sentence ("claim") survives only if
 - it names no person, place, organisation or number that none of its cited
   evidence sentences contains (this is what stops "Samsung" when the article says
   "Huawei", or "2013" when it says "this year"),
+- every multi-word name or title in it ("US Commerce Secretary Wang Wentao") stands
+  word for word in one cited sentence, and two names or numbers it puts side by
+  side are not far apart in the sentence that has both (this catches facts moved
+  between clauses: "officials met in Berlin" when Berlin belongs to another meeting),
 - it adds no negation the cited evidence lacks, and
 - its support score passes the threshold. The score mixes wording (the share of
   the claim's stemmed content words found in the cited evidence) and meaning (the
@@ -30,6 +34,9 @@ LEXICAL_WEIGHT = 0.5
 DENSE_WEIGHT = 0.5
 # At least this share of a claim's content words must be in its cited evidence, whatever its cosine.
 MIN_LEXICAL = 0.5
+# Two names/numbers adjacent in a claim that one cited sentence has this many words apart or more were
+# probably taken from different clauses.
+BIND_WINDOW = 20
 
 MARKER = re.compile(r"\[\s*(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\s*\]")
 MARKER_RUN = r"(?:\[\s*\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*\s*\]\s*)+"
@@ -67,6 +74,7 @@ NUMBER_WORDS = {
 }
 NEGATION = re.compile(r"\b(?:not|never|none|nor|neither|without|cannot)\b|n['’]t\b|\bno\b(?!\.?\s*\d)", re.I)
 TOKEN = re.compile(r"[^\W_](?:[\w.'’]*[^\W_])?\.?")
+CAPITAL_RUN = re.compile(r"(?<![\w.'’-])[^\W\d_a-z][\w.'’-]*(?:[ \t]+[^\W\d_a-z][\w.'’-]*)+")
 
 
 @dataclass(frozen=True)
@@ -209,6 +217,67 @@ def unsupported_specifics(claim: str, evidence: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(missing))
 
 
+def _specific_key(tok: str) -> str | None:
+    num = _norm_number(tok)
+    if num is not None:
+        return "#" + num
+    if tok[0].isupper() and tok != "I" and _norm_word(tok) not in FUNCTION_WORDS:
+        return _norm_word(tok)
+    return None
+
+
+def _run_words(run: str) -> list[str]:
+    words = [_norm_word(t) for t in _tokens(run)]
+    while words and words[0] in FUNCTION_WORDS:
+        words.pop(0)
+    while words and words[-1] in FUNCTION_WORDS:
+        words.pop()
+    return words
+
+
+def _contains(seq: list[str], sub: list[str]) -> bool:
+    return any(seq[i : i + len(sub)] == sub for i in range(len(seq) - len(sub) + 1))
+
+
+def broken_names(claim: str, evidence: Sequence[str]) -> list[str]:
+    """Multi-word capitalised names/titles of the claim that no cited sentence has word for word."""
+    words = [[_norm_word(t) for t in _tokens(e)] for e in evidence]
+    broken = []
+    for m in CAPITAL_RUN.finditer(_fold(claim)):
+        run = _run_words(m.group(0))
+        if len(run) >= 2 and not any(_contains(w, run) for w in words):
+            broken.append(m.group(0).strip())
+    return broken
+
+
+def unbound_pairs(claim: str, evidence: Sequence[str], window: int = BIND_WINDOW) -> list[tuple[str, str]]:
+    """Names/numbers side by side in the claim that a cited sentence has, but far apart."""
+    units: list[tuple[str, int]] = []  # (key, token index); a multi-word name is one unit
+    last = -2
+    for i, tok in enumerate(_tokens(claim)):
+        key = _specific_key(tok)
+        if key is None:
+            continue
+        if i != last + 1 or not units:
+            units.append((key, i))
+        last = i
+    positions = []
+    for e in evidence:
+        where: dict[str, list[int]] = {}
+        for i, tok in enumerate(_tokens(e)):
+            if (key := _specific_key(tok)) is not None:
+                where.setdefault(key, []).append(i)
+        positions.append(where)
+    far = []
+    for (a, _), (b, _) in zip(units, units[1:]):
+        if a == b:
+            continue
+        distances = [min(abs(x - y) for x in w[a] for y in w[b]) for w in positions if a in w and b in w]
+        if distances and min(distances) >= window:
+            far.append((a.lstrip("#"), b.lstrip("#")))
+    return far
+
+
 def adds_negation(claim: str, evidence: Sequence[str]) -> bool:
     return bool(NEGATION.search(claim)) and not any(NEGATION.search(e) for e in evidence)
 
@@ -264,6 +333,10 @@ def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
         reason = ""
         if missing := unsupported_specifics(claim.text, texts):
             reason = "names or numbers not in the cited evidence: " + ", ".join(missing)
+        elif broken := broken_names(claim.text, texts):
+            reason = "names or titles put together differently from the cited evidence: " + ", ".join(broken)
+        elif far := unbound_pairs(claim.text, texts):
+            reason = "joins facts from different parts of the cited evidence: " + ", ".join(f"{a}/{b}" for a, b in far)
         elif adds_negation(claim.text, texts):
             reason = "adds a negation the cited evidence lacks"
         elif lexical < MIN_LEXICAL:

@@ -31,11 +31,12 @@ UNSUPPORTED_NOTE = "LLM answer unsupported by the articles; showing extractive a
 
 SYSTEM_PROMPT = ("You are a careful assistant that answers questions about news articles. "
                  "You use only the numbered evidence you are given and never add facts of your own.")
-# Asked for "one sentence per line, each opened by its evidence number", SmolLM2-135M cites far more
-# often than when asked to end sentences with [n]; the parser accepts markers either side (docs/llm.md).
+# Asked to open each line with its evidence number, SmolLM2-135M cites far more often than when asked to
+# end sentences with [n] (measured in docs/llm.md); the parser accepts markers on either side. A literal
+# "[1] <sentence>" example made it copy the placeholder and number its lines instead of citing.
 INSTRUCTIONS = ("Answer the question in 1 to 3 short sentences, one per line, using only the evidence above. "
-                "Start each line with the number of the evidence it comes from in square brackets, "
-                "like this:\n[1] <sentence>")
+                "Start each line with the number of the evidence it comes from in square brackets: "
+                "[1] for evidence 1, [2] for evidence 2.")
 
 
 class LLMError(RuntimeError):
