@@ -177,3 +177,11 @@ def test_facts_moved_between_clauses_are_dropped():
     assert not v.kept and "different parts" in v.reason
     assert verdict("Blinken met Wang Yi at the Munich Security Conference in Berlin in February.", [1],
                    sources(MEETINGS)).kept
+
+
+def test_an_invented_time_is_dropped():
+    # SmolLM2 wrote "last month" where the article says February
+    v = verdict("Blinken met with China's top diplomat Wang Yi last month.", [1], sources(MEETINGS))
+    assert not v.kept and "month" in v.reason
+    assert unsupported_specifics("They met this week.", ["during this week’s meeting"]) == []
+    assert unsupported_specifics("It took years.", ["for 3 years"]) == []

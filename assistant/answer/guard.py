@@ -2,8 +2,8 @@
 
 A generated sentence ("claim") survives only if
 - it cites at least one evidence marker [n] that exists,
-- it names no person, place, organisation or number that none of its cited
-  evidence sentences contains (this is what stops "Samsung" when the article says
+- it names no person, place, organisation, number or time ("last month") that none
+  of its cited evidence sentences contains (this is what stops "Samsung" when the article says
   "Huawei", or "2013" when it says "this year"),
 - every multi-word name or title in it ("US Commerce Secretary Wang Wentao") stands
   word for word in one cited sentence, and two names or numbers it puts side by
@@ -72,6 +72,9 @@ NUMBER_WORDS = {
     "trillion": "trillion", "dozen": "12", "first": "1", "second": "2", "third": "3", "fourth": "4",
     "fifth": "5", "sixth": "6", "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10",
 }
+# Lower-case time words are facts too ("last month" when the article says "in February").
+TIME_WORDS = frozenset({"yesterday", "today", "tomorrow", "tonight", "weekend", "week", "month", "year", "decade",
+                        "century", "ago"})
 NEGATION = re.compile(r"\b(?:not|never|none|nor|neither|without|cannot)\b|n['’]t\b|\bno\b(?!\.?\s*\d)", re.I)
 TOKEN = re.compile(r"[^\W_](?:[\w.'’]*[^\W_])?\.?")
 CAPITAL_RUN = re.compile(r"(?<![\w.'’-])[^\W\d_a-z][\w.'’-]*(?:[ \t]+[^\W\d_a-z][\w.'’-]*)+")
@@ -198,14 +201,25 @@ def _evidence_vocabulary(texts: Sequence[str]) -> tuple[set[str], set[str]]:
     return words, numbers
 
 
+def _time_word(tok: str) -> str | None:
+    word = tok.lower().rstrip(".")
+    word = word[:-1] if word.endswith("s") and word[:-1] in TIME_WORDS else word
+    return word if word in TIME_WORDS else None
+
+
 def unsupported_specifics(claim: str, evidence: Sequence[str]) -> list[str]:
-    """Numbers and capitalised names in the claim that no evidence text contains."""
+    """Numbers, time words and capitalised names in the claim that no evidence text contains."""
     words, numbers = _evidence_vocabulary(evidence)
+    times = {t for w in words if (t := _time_word(w)) is not None}
     missing: list[str] = []
     for tok in _tokens(claim):
         num = _norm_number(tok)
         if num is not None:
             if num not in numbers:
+                missing.append(tok.rstrip("."))
+            continue
+        if _time_word(tok) is not None:
+            if _time_word(tok) not in times:
                 missing.append(tok.rstrip("."))
             continue
         if not tok[0].isupper() or tok == "I":
