@@ -27,6 +27,8 @@ QUESTIONS = [
 NOT_IN_ARTICLES = "What is the capital of France?"
 FALLBACK_NOTE = "LLM answer unsupported by the articles; showing extractive answer"
 MARKS = re.compile(r"((?:\s*\[\d+\])+)")
+SENTENCE_STARTERS = set("the a an it he she they we this that these those there in on at as by for from with after "
+                        "before because according but and so yet also however while although his her its their".split())
 
 _reason = unavailable_reason()  # the server tests skip with this reason; the fallback tests always run
 
@@ -73,18 +75,27 @@ def assert_every_sentence_supported(answer, assistant) -> None:
         assert marks, f"unmarked sentence {sentence!r}"
         assert all(n in by_n for n in marks), (sentence, marks)
         used.update(marks)
-        quotes = _fold(" ".join(by_n[n].quote for n in marks))
-        first = True
-        for tok in specifics(sentence):
-            if first and sentence.startswith(tok) and _fold(tok) in {"the", "a", "an", "it", "he", "she", "they",
-                                                                     "this", "that", "there", "in", "on", "at"}:
-                first = False
+        quotes = _fold(" ".join(by_n[n].quote for n in marks)).replace(".", "")
+        for i, tok in enumerate(specifics(sentence)):
+            if i == 0 and sentence.startswith(tok) and _fold(tok) in SENTENCE_STARTERS:
                 continue
-            first = False
             if tok == "I":
                 continue
-            assert _fold(tok) in quotes, f"{tok!r} of {sentence!r} is in none of its cited quotes"
+            assert _fold(tok).replace(".", "") in quotes, f"{tok!r} of {sentence!r} is in none of its cited quotes"
     assert used == set(by_n), "every citation is used by a sentence"
+
+
+def test_the_support_check_itself_catches_an_invented_name_and_an_unmarked_sentence(assistant):
+    """The acceptance checks below are not vacuous: they fail on the answers the guard must stop."""
+    good = assistant.ask(QUESTIONS[0], engine="extractive")
+    assert "Huawei" in good.answer
+    assert_every_sentence_supported(good, assistant)
+    with pytest.raises(AssertionError, match="Samsung"):
+        assert_every_sentence_supported(good.model_copy(update={"answer": good.answer.replace("Huawei", "Samsung")}),
+                                        assistant)
+    with pytest.raises(AssertionError, match="unmarked"):
+        assert_every_sentence_supported(good.model_copy(update={"answer": good.answer + " Samsung did it."}),
+                                        assistant)
 
 
 # ---------------------------------------------------------------------------- the real server
