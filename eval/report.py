@@ -112,7 +112,7 @@ def markdown(payload: dict) -> str:
     if meta:
         out += [f"- gold: `{meta.get('gold')}` ({meta.get('n_items')} items, {meta.get('n_cases')} cases)",
                 f"- engine: {meta.get('engine')}; systems: {', '.join(metrics)}",
-                f"- settings: " + ", ".join(f"{k}={v}" for k, v in (meta.get("settings") or {}).items()), ""]
+                "- settings: " + ", ".join(f"{k}={v}" for k, v in (meta.get("settings") or {}).items()), ""]
     out += ["## Metrics", "", metrics_table(metrics, True), "",
             "Retrieval ranks files by first appearance among the answer's citations, then the retrieved chunks; "
             "the retriever-only rows rank by the retrieved chunks alone. "

@@ -169,8 +169,8 @@ def main(settings, gold: Path = Path("eval/gold.jsonl"), engine: str = "extracti
         return EXIT_OK
     if old is not None:
         if old.get("gold_sha256") and old["gold_sha256"] != meta["gold_sha256"]:
-            _err(f"note: the gold file differs from the one the baseline was made with; items present in both "
-                 f"are compared, and aggregate metrics may move for that reason alone")
+            _err("note: the gold file differs from the one the baseline was made with; items present in both "
+                 "are compared, and aggregate metrics may move for that reason alone")
         if old.get("engine") and old["engine"] != engine:
             _err(f"note: the baseline was made with engine {old['engine']!r}, this run uses {engine!r}")
         problems = M.gate(old, ours, metrics["ours"])

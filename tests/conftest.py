@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from processes import free_port  # noqa: F401  (tests import it from here too)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # One exported ONNX encoder for the whole run (the export itself is tested once, below).
 os.environ.setdefault("ASSISTANT_MODEL_DIR", os.path.join(tempfile.gettempdir(), f"assistant-test-models-{os.getpid()}"))
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

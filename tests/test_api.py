@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import REPO, free_port
+from conftest import REPO
+from processes import background_server, free_port
 
 pytest.importorskip("fastapi")
 pytest.importorskip("gradio")
@@ -326,24 +327,10 @@ def auth_server(index_home):
     env = dict(os.environ, ASSISTANT_HOME=str(index_home), ASSISTANT_AUTH_USER="alice",
                ASSISTANT_AUTH_PASSWORD="s3cret", HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
     exe = Path(sys.executable).parent / "assistant"
-    log = REPO / "test-output" / "api" / "serve-auth.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as out:
-        proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env=env, stdout=out,
-                                stderr=subprocess.STDOUT, cwd=REPO)
     url = f"http://127.0.0.1:{port}"
-    try:
-        from ui.testing import wait_until_up
-
-        wait_until_up(url, timeout=180)
+    with background_server([str(exe), "serve", "--port", str(port)], f"{url}/v1/models", 180,
+                           ready_codes=(200, 401), env=env, cwd=REPO):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.parametrize("path", ["/api/docs", "/", "/v1/models", "/api/source/000_cd0e6218ea1c07a1.txt",

@@ -107,8 +107,7 @@ def complete(messages: list[dict[str, str]], settings: Settings) -> str:
 
 
 def _encoder(settings: Settings):
-    from assistant.index.embedder import query_encoder
-    from assistant.index.ingest import onnx_path
+    from assistant.index.embedder import onnx_path, query_encoder
 
     return query_encoder(onnx_path(settings))
 

@@ -74,5 +74,5 @@ def discover(root: Path) -> tuple[list[Path], list[Skipped]]:
         if path.suffix.lower() in ARTICLE_SUFFIXES:
             paths.append(path)
         else:
-            skipped.append(Skipped(path.relative_to(root).as_posix(), f"not a .txt/.md file"))
+            skipped.append(Skipped(path.relative_to(root).as_posix(), "not a .txt/.md file"))
     return paths, skipped
