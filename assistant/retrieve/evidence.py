@@ -89,9 +89,12 @@ def unknown_names(question: str, stats: TermStats) -> list[str]:
         word = fold(m.group(1)).lower().rstrip(".,")
         if is_stopword(word) or stats.known(stemmer().stemWord(word)):
             continue
+        if word[0].isdigit():
+            unknown.append(m.group(1))
+            continue
         from wordfreq import zipf_frequency  # slow to import: only for words the corpus lacks
 
-        if word.isdigit() or zipf_frequency(word, "en") < COMMON_WORD_ZIPF:
+        if zipf_frequency(word, "en") < COMMON_WORD_ZIPF:
             unknown.append(m.group(1))
     return unknown
 
