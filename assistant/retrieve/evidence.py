@@ -35,6 +35,15 @@ COUNTED_NOUN = re.compile(r"\bhow (?:many|much)\s+([a-z]+)", re.I)
 ANAPHORIC_START = re.compile(r"^(?:[\"\u201c]?)(?:The (?:last|first|next|same|latter|former) such|Such|This|That|"
                              r"These|Those|It|Its|He|She|His|Her|They|Their|Both|The two (?:sides|men|leaders|officials))\b")
 CONTEXT_DISCOUNT = 0.9
+# "What did X say …?" is answered by what X said: the sentence must attribute a statement to X.
+SPEECH_QUESTION = re.compile(r"^\s*[Ww]hat did ((?:[A-Z][\w.\u2019'-]*\s+){1,4})(?:personally\s+)?"
+                             r"(?:say|tell|state|announce|claim|write|post|tweet|warn|insist|stress)\b")
+SPEECH_VERBS = {"said", "says", "told", "tells", "stated", "announced", "claimed", "wrote", "posted", "tweeted",
+                "urged", "called", "warned", "asked", "added", "insisted", "stressed", "noted", "mentioned",
+                "instructed", "expressed", "criticized", "defended", "blamed", "referred", "hoped", "declared",
+                "described", "continued", "saying", "telling"}
+SPEAKER_WINDOW = 6
+SUBJECT_PRONOUNS = {"he", "she", "they"}
 UNKNOWN_NAME_PENALTY = 0.55  # the question names something the articles never mention
 COMMON_WORD_ZIPF = 4.5  # capitalised but everyday words ("America") don't count as names
 
@@ -78,6 +87,27 @@ def has_answer_type(kind: str | None, text: str, question: str = "") -> bool:
     if kind == "name":
         return bool(NAME.search(text))
     return True
+
+
+def asked_speaker(question: str) -> list[str]:
+    """The name in "What did <name> say …?", as lowercase words, or [] for other questions."""
+    m = SPEECH_QUESTION.match(question)
+    return [fold(w).lower().rstrip(".,") for w in m.group(1).split()] if m else []
+
+
+def attributes_to(text: str, speaker: list[str]) -> bool:
+    """Does the sentence report something the speaker said (or a he/she said it stands for)?"""
+    raw = text.split()
+    words = [fold(w).lower().strip(".,;:\"'\u201c\u201d\u2019") for w in raw]
+    # "She said …" (but not "He Lifeng said …", where He is a name)
+    pronoun_subject = bool(words) and words[0] in SUBJECT_PRONOUNS and len(raw) > 1 and not raw[1][:1].isupper()
+    for i, word in enumerate(words):
+        if word not in SPEECH_VERBS:
+            continue
+        near = words[max(0, i - SPEAKER_WINDOW) : i + 4]
+        if any(part in near for part in speaker) or (i < 4 and pronoun_subject):
+            return True
+    return False
 
 
 def unknown_names(question: str, stats: TermStats) -> list[str]:
@@ -126,6 +156,7 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
     terms = content_terms(question)
     dense = vectors[rows] @ query_vector
     kind = expected_answer_type(question)
+    speaker = asked_speaker(question)
     question_factor = UNKNOWN_NAME_PENALTY if unknown_names(question, stats) else 1.0
     out: list[Evidence] = []
     for row, cos in zip(rows, dense):
@@ -137,7 +168,7 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
             lex = max(lex, CONTEXT_DISCOUNT * lexical_support(terms, before.text + " " + s.text, stats))
             cos = max(float(cos), CONTEXT_DISCOUNT * float(vectors[row - 1] @ query_vector))
         score = question_factor * (DENSE_WEIGHT * float(cos) + LEXICAL_WEIGHT * lex)
-        if not has_answer_type(kind, s.text, question):
+        if not has_answer_type(kind, s.text, question) or (speaker and not attributes_to(s.text, speaker)):
             score *= ANSWER_TYPE_PENALTY
         if s.heading or len(s.text.split()) < MIN_SENTENCE_WORDS \
                 or not s.text.rstrip("\"'\u201d\u2019)").endswith((".", "!", "?")):
