@@ -25,7 +25,7 @@ TITLES = {"minister", "premier", "secretary", "president", "ambassador", "speake
 # Words of office and institution names ("Secretary of State X", "House Speaker X").
 INSTITUTIONS = {"state", "commerce", "treasury", "defense", "justice", "homeland", "security", "affairs", "trade",
                 "culture", "tourism", "house", "senate", "congress", "ministry", "department", "embassy",
-                "white", "national", "council", "assistant", "deputy", "pacific", "east", "asian"}
+                "white", "national", "council", "assistant", "deputy"}
 NOT_NAME_PARTS = {"the", "a", "an", "in", "on", "at", "but", "and", "of", "who", "what", "when", "where", "why",
                   "how", "which", "did", "does", "is", "was", "were", "are", "monday", "tuesday", "wednesday",
                   "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may",
