@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     engine: str = Field(default="extractive", pattern="^(extractive|llm)$")
     max_answer_sentences: int = 3
     # Calibrated on eval/gold.jsonl (see eval/README.md): below it we abstain.
-    abstain_threshold: float = 0.34
+    abstain_threshold: float = 0.31
     # A second sentence joins the answer only if it scores this close to the best one.
     companion_ratio: float = 0.85
     # ...or, if it is another article stating the same fact, this close.

@@ -55,6 +55,7 @@ class _Name:
     position: int  # token index of its first word
     after_title: bool
     parts: int
+    apposition: bool = False  # followed by a comma: "Li Qiang, China's No. 2 leader"
 
 
 def _core(query: str) -> str:
@@ -86,7 +87,8 @@ def _names(text: str) -> tuple[list[_Name], list[str]]:
     def close(end: int) -> None:
         if run:
             start = end - len(run)
-            names.append(_Name(" ".join(run), start, _after_title(tokens, start), len(run)))
+            comma = text[matches[end - 1].end() : matches[end - 1].end() + 1] == ","
+            names.append(_Name(" ".join(run), start, _after_title(tokens, start), len(run), comma))
             run.clear()
 
     for i, m in enumerate(matches):
@@ -118,9 +120,11 @@ def _best_name(previous: Turn) -> str | None:
             score = 2.0 * n.after_title + 1.0 * (n.parts > 1)
             if source == "asked":
                 score += 0.5 if wants_entity else 2.5  # what was asked about stays the topic
-            elif wants_entity:  # the answer: the name standing next to the question's words
+            elif wants_entity:  # the answer: the name next to the question's words (its title, or an apposition)
                 end = n.position + n.parts
-                window = tokens[max(0, n.position - NEIGHBOUR_WINDOW) : n.position] + tokens[end : end + NEIGHBOUR_WINDOW]
+                window = tokens[max(0, n.position - NEIGHBOUR_WINDOW) : n.position]
+                if n.apposition:
+                    window += tokens[end : end + NEIGHBOUR_WINDOW]
                 score += 1.5 * sum(_norm(t) in asked_words for t in window)
             scored.append((score, -n.position if source == "answered" else 0, n.text))
     return max(scored)[2] if scored else None

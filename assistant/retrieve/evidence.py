@@ -19,7 +19,7 @@ from assistant.retrieve.terms import TermStats, content_terms, fold, is_stopword
 
 DENSE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.5
-ANSWER_TYPE_PENALTY = 0.6
+ANSWER_TYPE_PENALTY = 0.45
 NON_SENTENCE_PENALTY = 0.85  # headlines, captions: no verb-bearing full stop
 MIN_SENTENCE_WORDS = 4
 
@@ -42,7 +42,7 @@ SPEECH_VERBS = {"said", "says", "told", "tells", "stated", "announced", "claimed
                 "urged", "called", "warned", "asked", "added", "insisted", "stressed", "noted", "mentioned",
                 "instructed", "expressed", "criticized", "defended", "blamed", "referred", "hoped", "declared",
                 "described", "continued", "saying", "telling"}
-SPEAKER_WINDOW = 6
+SPEAKER_WINDOW = 3
 SUBJECT_PRONOUNS = {"he", "she", "they"}
 UNKNOWN_NAME_PENALTY = 0.55  # the question names something the articles never mention
 COMMON_WORD_ZIPF = 4.5  # capitalised but everyday words ("America") don't count as names
@@ -104,9 +104,11 @@ def attributes_to(text: str, speaker: list[str]) -> bool:
     for i, word in enumerate(words):
         if word not in SPEECH_VERBS:
             continue
-        near = words[max(0, i - SPEAKER_WINDOW) : i + 4]
+        near = words[max(0, i - SPEAKER_WINDOW) : i + 3]
         if any(part in near for part in speaker) or (i < 4 and pronoun_subject):
             return True
+        if i > 0 and words[i - 1] in SUBJECT_PRONOUNS and raw[i - 1][:1].islower():
+            return True  # "…,” he said": a pronoun that may well stand for the speaker
     return False
 
 
