@@ -29,3 +29,15 @@ def test_standalone_questions_are_left_alone():
     question = "Which company's smartphone business was crippled by US curbs?"
     assert not is_follow_up(question) and standalone_query(question, history) == question
     assert standalone_query("What did he say?", []) == "What did he say?"
+
+
+def test_pronouns_stand_for_people_not_places():
+    history = [turn("What strategy did Raimondo defend?",
+                    "She defended the strategy of de-risking supply chains in the United States. [1]")]
+    assert standalone_query("What did she insist?", history).startswith("What did Raimondo insist?")
+
+
+def test_a_question_that_names_nothing_continues_the_conversation():
+    history = [turn("What visits is the Biden administration arranging?", "A series of visits to Beijing. [1]")]
+    assert is_follow_up("With what aim?")
+    assert "Biden administration" in standalone_query("With what aim?", history)

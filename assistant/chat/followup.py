@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.retrieve.stopwords import STOPWORDS
+
 PERSON_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 OTHER_REFERENCES = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|then|the same)\b", re.I)
 ELLIPSIS_START = re.compile(r"^\s*(and|also|what about|how about|but|so)\b", re.I)
@@ -36,7 +38,7 @@ OBJECT_FOLLOWERS = {"to", "and", "or", "in", "on", "at", "about", "for", "with",
                     "after", "before", "when", "while", "if", "as", "into", "over"}
 CONTEXT_MARK = " (context: "
 CONTEXT_TURNS = 2
-MIN_STANDALONE_WORDS = 3
+MIN_CONTENT_WORDS = 2  # "With what aim?" names nothing: it continues the conversation
 TITLE_WINDOW = 3
 NEIGHBOUR_WINDOW = 3
 
@@ -56,6 +58,7 @@ class _Name:
     after_title: bool
     parts: int
     apposition: bool = False  # followed by a comma: "Li Qiang, China's No. 2 leader"
+    after_the: bool = False  # "the United States": a place or body, not a person
 
 
 def _core(query: str) -> str:
@@ -88,7 +91,8 @@ def _names(text: str) -> tuple[list[_Name], list[str]]:
         if run:
             start = end - len(run)
             comma = text[matches[end - 1].end() : matches[end - 1].end() + 1] == ","
-            names.append(_Name(" ".join(run), start, _after_title(tokens, start), len(run), comma))
+            the = start > 0 and tokens[start - 1].lower() == "the"
+            names.append(_Name(" ".join(run), start, _after_title(tokens, start), len(run), comma, the))
             run.clear()
 
     for i, m in enumerate(matches):
@@ -115,6 +119,8 @@ def _best_name(previous: Turn) -> str | None:
     scored: list[tuple[float, int, str]] = []
     for source, names in (("asked", asked), ("answered", answered)):
         for n in names:
+            if n.after_the:
+                continue  # pronouns replaced here stand for people
             if source == "answered" and all(_norm(w) in asked_words for w in n.text.split()):
                 continue  # the question's own words, not its answer
             score = 2.0 * n.after_title + 1.0 * (n.parts > 1)
@@ -143,9 +149,9 @@ def _substitute(question: str, name: str) -> str:
 
 
 def is_follow_up(question: str) -> bool:
-    words = WORD.findall(question)
+    content = [w for w in WORD.findall(question) if w.lower().rstrip(".") not in STOPWORDS]
     return bool(PERSON_PRONOUNS.search(question) or OTHER_REFERENCES.search(question)
-                or ELLIPSIS_START.match(question) or len(words) < MIN_STANDALONE_WORDS)
+                or ELLIPSIS_START.match(question) or len(content) < MIN_CONTENT_WORDS)
 
 
 def standalone_query(question: str, history: list[Turn]) -> str:
