@@ -44,7 +44,9 @@ def model_dir() -> Path:
 class TorchEncoder:
     def __init__(self) -> None:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()  # ingest shows its own progress
         self.model = SentenceTransformer(str(model_dir()), device="cpu")
 
     def encode(self, texts: list[str]) -> np.ndarray:
