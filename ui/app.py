@@ -12,16 +12,26 @@ import gradio as gr
 
 from assistant.chat.session import Conversation
 from assistant.service import Assistant, InputError
-from assistant.settings import Settings
+from assistant.settings import BUNDLED_SEEDS, Settings
 from ui import render
 from ui.core import Backend, engines_offered
 
-EXAMPLES = [
+BUNDLED_EXAMPLES = [  # for the bundled demo corpus (seeds/)
     "Why was Blinken's trip postponed?",
     "Who is China's No. 2 leader?",
     "What did he hope Washington would take?",
     "Who will Wang Wentao meet?",
 ]
+MAX_EXAMPLES = 4
+ELLIPSIS = " \u2026"
+
+
+def examples_for(assistant: Assistant, settings: Settings) -> list[str]:
+    """Demo questions for the bundled articles; for any other corpus, one per article title."""
+    if settings.corpus.resolve() == BUNDLED_SEEDS.resolve():
+        return BUNDLED_EXAMPLES
+    titles = [d.meta.title for d in assistant.snap.documents if d.meta.title][:MAX_EXAMPLES]
+    return [f"What does \u201c{t.rstrip(ELLIPSIS)}\u201d report?" for t in titles]
 STREAM_STEPS = 8
 STREAM_DELAY = 0.03
 
@@ -96,7 +106,7 @@ def build_ui(assistant: Assistant, settings: Settings, backend: Backend | None =
                                           autofocus=True)
                     ask_btn = gr.Button("Ask", variant="primary", elem_id="ask-button", scale=1, min_width=80)
                     new_btn = gr.Button("New chat", elem_id="new-chat", scale=1, min_width=100)
-                gr.Examples(EXAMPLES, inputs=[question], label="Example questions")
+                gr.Examples(examples_for(assistant, settings), inputs=[question], label="Example questions")
                 with gr.Accordion("Settings", open=False, elem_id="settings"):
                     engine = gr.Radio(engines, value=default_engine, label="Answer engine", elem_id="engine",
                                       info=None if settings.llm_url else "llm needs ASSISTANT_LLM_URL")
