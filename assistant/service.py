@@ -129,6 +129,19 @@ class Assistant:
         return compose(scored, self.sentence_table, s.abstain_threshold, max_sources or s.max_answer_sentences,
                        s.companion_ratio, s.corroboration_ratio)
 
+    def answer_from_evidence(self, question: str, query: str, scored, engine: str | None = None,
+                             max_sources: int | None = None, history: list[Turn] | None = None) -> Answer:
+        """The answer the chosen engine gives from scored evidence (any retriever's)."""
+        extractive = self.compose(scored, max_sources)
+        answer = Answer(answer=extractive.text, abstained=extractive.abstained, query=query,
+                        citations=extractive.citations, engine="extractive")
+        if (engine or self.settings.engine) == "llm":
+            from assistant.answer.llm import answer_with_llm
+
+            answer = answer_with_llm(question, query, scored, self.sentence_table, self.settings,
+                                     fallback=answer, history=history or [])
+        return answer
+
     def ask(self, question: str, conversation: Conversation | None = None, engine: str | None = None,
             max_sources: int | None = None, retrieval: str = "hybrid") -> Answer:
         """Answer a question. `retrieval` ("hybrid" | "dense" | "bm25") exists for ablations."""
@@ -138,15 +151,7 @@ class Assistant:
         query = standalone_query(question, history)
         _, scored, timings = self.evidence(query, retrieval)
         t = time.perf_counter()
-        s = self.settings
-        extractive = self.compose(scored, max_sources)
-        answer = Answer(answer=extractive.text, abstained=extractive.abstained, query=query,
-                        citations=extractive.citations, engine="extractive")
-        if (engine or s.engine) == "llm":
-            from assistant.answer.llm import answer_with_llm
-
-            answer = answer_with_llm(question, query, scored, self.sentence_table, s, fallback=answer,
-                                     history=history)
+        answer = self.answer_from_evidence(question, query, scored, engine, max_sources, history)
         timings["answer"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}

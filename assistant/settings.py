@@ -43,7 +43,6 @@ class Settings(BaseSettings):
     companion_ratio: float = 0.85
     # ...or, if it is another article stating the same fact, this close.
     corroboration_ratio: float = 0.65
-    near_duplicate_threshold: float = 0.5
 
     # Optional LLM engine (any OpenAI-compatible server)
     llm_url: str | None = None

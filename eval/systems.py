@@ -25,7 +25,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 
-from assistant.answer.extractive import compose
 from assistant.chat.followup import Turn
 from assistant.chat.session import Conversation
 from assistant.models import Answer
@@ -66,14 +65,6 @@ class OursSystem:
         # computed outside the timed call.
         hits, _, _ = self.assistant.evidence(answer.query, self.retrieval)
         return Output(answer, _unique(h.chunk.file for h in hits), latency)
-
-
-def _compose(assistant: Assistant, scored):
-    """The composer `ask` uses, with the same settings (Assistant.compose where it exists)."""
-    if hasattr(assistant, "compose"):
-        return assistant.compose(scored)
-    s = assistant.settings
-    return compose(scored, assistant.sentence_table, s.abstain_threshold, s.max_answer_sentences, s.companion_ratio)
 
 
 class LlamaIndexSystem:
@@ -134,13 +125,7 @@ class LlamaIndexSystem:
         nodes = self.retriever.retrieve(query)
         rows = _unique(r for n in nodes for r in self._rows(n.node))
         scored = a.evidence_for_rows(query, rows)
-        comp = _compose(a, scored)
-        answer = Answer(answer=comp.text, abstained=comp.abstained, query=query, citations=comp.citations,
-                        engine="extractive")
-        if (self.engine or s.engine) == "llm":
-            from assistant.answer.llm import answer_with_llm
-
-            answer = answer_with_llm(question, query, scored, a.sentence_table, s, fallback=answer, history=[])
+        answer = a.answer_from_evidence(question, query, scored, self.engine)
         latency = (time.perf_counter() - t) * 1000
         if conversation is not None:
             conversation.add(Turn(question, query, answer.answer, answer.abstained))
