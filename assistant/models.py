@@ -86,3 +86,13 @@ class Answer(BaseModel):
 
 
 ABSTAIN_TEXT = "The articles don't say."
+
+
+# A follow-up that names nothing is sent on with the earlier questions appended:
+# "Why? (context: When did Beijing break off talks?)". Checks of what the question
+# itself asks (answer type, presuppositions) read only the part before the mark.
+CONTEXT_MARK = " (context: "
+
+
+def core_question(query: str) -> str:
+    return query.split(CONTEXT_MARK, 1)[0]

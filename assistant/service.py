@@ -17,7 +17,7 @@ from assistant.chat.followup import Turn, standalone_query
 from assistant.chat.session import Conversation
 from assistant.index import snapshot
 from assistant.index.snapshot import Snapshot
-from assistant.models import Answer, Document
+from assistant.models import Answer, Document, DocumentMeta
 from assistant.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -86,6 +86,10 @@ class Assistant:
         return TermStats([s.text for s in self.snap.sentences])
 
     @cached_property
+    def meta(self) -> dict[str, DocumentMeta]:
+        return {f: d.meta for f, d in self.documents.items()}
+
+    @cached_property
     def sentence_table(self) -> SentenceTable:
         return SentenceTable(self.snap.sentences, self.snap.sentence_vectors, self.documents)
 
@@ -97,19 +101,16 @@ class Assistant:
     # ---- the call --------------------------------------------------------------------
     def evidence(self, query: str, mode: str = "hybrid"):
         """Retrieved chunks and scored evidence sentences for a standalone query."""
-        from assistant.retrieve.evidence import score_sentences
-
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        vector = self.encoder.encode([query])[0]
+        vector, probe = self._embed(query)
         timings["embed"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         hits = self.retriever.search(query, vector, mode)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         rows = list(dict.fromkeys(r for h in hits for r in self._rows_by_chunk[h.chunk.id]))
-        scored = score_sentences(query, vector, rows, self.snap.sentences, self.snap.sentence_vectors,
-                                 self.term_stats)
+        scored = self._score(query, vector, probe, rows)
         timings["evidence"] = (time.perf_counter() - t) * 1000
         return hits, scored, timings
 
@@ -118,10 +119,22 @@ class Assistant:
         return [i for i, s in enumerate(self.snap.sentences) if s.file == file and s.start >= start and s.end <= end]
 
     def evidence_for_rows(self, query: str, rows: list[int]):
+        vector, probe = self._embed(query)
+        return self._score(query, vector, probe, rows)
+
+    def _embed(self, query: str):
+        """The query's vector, and (one batch) the query's without its checked verb, if it has one."""
+        from assistant.retrieve.presuppositions import without_predicate
+
+        probe = without_predicate(query)
+        vectors = self.encoder.encode([query] if probe is None else [query, probe])
+        return vectors[0], (vectors[1] if probe is not None else None)
+
+    def _score(self, query: str, vector, probe, rows: list[int]):
         from assistant.retrieve.evidence import score_sentences
 
-        vector = self.encoder.encode([query])[0]
-        return score_sentences(query, vector, rows, self.snap.sentences, self.snap.sentence_vectors, self.term_stats)
+        return score_sentences(query, vector, rows, self.snap.sentences, self.snap.sentence_vectors, self.term_stats,
+                               self.meta, probe)
 
     def compose(self, scored, max_sources: int | None = None) -> Composition:
         """The extractive answer (or abstention) from scored evidence."""

@@ -1,7 +1,7 @@
 """Question-type checks that decide whether a sentence can answer at all."""
 
-from assistant.retrieve.evidence import (asked_speaker, attributes_to, expected_answer_type, has_answer_type,
-                                         leans_on_previous)
+from assistant.retrieve.evidence import expected_answer_type, has_answer_type, leans_on_previous
+from assistant.retrieve.presuppositions import asked_speaker, attributes_to
 
 
 def test_answer_types():
@@ -15,16 +15,30 @@ def test_answer_types():
     assert expected_answer_type("On what date did they meet?") == "date"
     assert not has_answer_type("date", "They met recently.")
     assert expected_answer_type("Why did they meet?") is None
+    assert expected_answer_type("How long did the talks last?") == "duration"
+    assert has_answer_type("duration", "Following a three-hour meeting, they left.")
+    assert not has_answer_type("duration", "It was one of the longest meetings in years.")
+    assert expected_answer_type("What tariff rate did they impose?") == "quantity"
+    assert not has_answer_type("quantity", "Washington kept the tariffs, with one hand tied behind its back.")
+    assert has_answer_type("quantity", "It imposed a 25% tariff.")
+    assert expected_answer_type("Where was the meeting held?") == "place"
+    assert has_answer_type("place", "They met in Vienna in May.", "Where was the meeting held?")
+    assert not has_answer_type("place", "They met in May.", "Where was the meeting held?")
+    assert not has_answer_type("place", "Chinese officials flew to China.", "Where did the Chinese officials go?")
+    assert expected_answer_type("Where does Raimondo rank among officials who visited?") is None
 
 
 def test_what_did_x_say_needs_a_statement_by_x():
     speaker = asked_speaker("What did Janet Yellen say to He Lifeng in July?")
-    assert speaker == ["janet", "yellen"]
+    assert speaker == ("janet", "yellen")
     assert not attributes_to("He Lifeng referred to in-depth exchanges with Treasury Secretary Janet Yellen.", speaker)
     assert attributes_to("Yellen said the talks were direct and productive.", speaker)
     assert attributes_to("\u201cWe will keep talking,\u201d Yellen told reporters.", speaker)
-    assert attributes_to("She said the talks were useful.", speaker)  # a pronoun may stand for her
-    assert asked_speaker("What did the talks achieve?") == []
+    # a pronoun stands for her only if she was just named
+    assert attributes_to("She said the talks were useful.", speaker, before=("Yellen met He Lifeng.",))
+    assert not attributes_to("She said the talks were useful.", speaker, before=("Raimondo met He Lifeng.",))
+    assert not attributes_to("They stressed the importance of dialogue.", speaker, before=("Raimondo met Wang.",))
+    assert asked_speaker("What did the talks achieve?") == ()
 
 
 def test_sentences_that_lean_on_the_one_before():

@@ -41,3 +41,11 @@ def test_a_question_that_names_nothing_continues_the_conversation():
     history = [turn("What visits is the Biden administration arranging?", "A series of visits to Beijing. [1]")]
     assert is_follow_up("With what aim?")
     assert "Biden administration" in standalone_query("With what aim?", history)
+
+
+def test_a_name_in_a_list_is_not_described_by_the_next_item():
+    # "Premier Li, Vice Premier He Lifeng, and …" is a list: "Vice Premier" describes He Lifeng, not Li
+    previous = turn("Which vice premier met Raimondo?",
+                    "Raimondo met with Premier Li, Vice Premier Hé Lìfēng, and the tourism minister. [1]")
+    assert standalone_query("What did he say he was ready to make?", [previous]).startswith(
+        "What did Hé Lìfēng say")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.models import CONTEXT_MARK, core_question
 from assistant.retrieve.stopwords import STOPWORDS
 
 PERSON_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
@@ -36,7 +37,6 @@ NOT_NAME_PARTS = {"the", "a", "an", "in", "on", "at", "but", "and", "of", "who",
                   "we", "i", "u.s.", "us"} | TITLES | INSTITUTIONS
 OBJECT_FOLLOWERS = {"to", "and", "or", "in", "on", "at", "about", "for", "with", "that", "from", "by", "during",
                     "after", "before", "when", "while", "if", "as", "into", "over"}
-CONTEXT_MARK = " (context: "
 CONTEXT_TURNS = 2
 MIN_CONTENT_WORDS = 2  # "With what aim?" names nothing: it continues the conversation
 TITLE_WINDOW = 3
@@ -59,10 +59,6 @@ class _Name:
     parts: int
     apposition: bool = False  # followed by a comma: "Li Qiang, China's No. 2 leader"
     after_the: bool = False  # "the United States": a place or body, not a person
-
-
-def _core(query: str) -> str:
-    return query.split(CONTEXT_MARK, 1)[0]
 
 
 def _norm(word: str) -> str:
@@ -106,11 +102,14 @@ def _names(text: str) -> tuple[list[_Name], list[str]]:
         else:
             close(i)
     close(len(matches))
+    for name, following in zip(names, names[1:]):
+        if name.apposition and following.after_title and following.position - (name.position + name.parts) <= TITLE_WINDOW:
+            name.apposition = False  # "Premier Li, Vice Premier He Lifeng, and …": a list, not an apposition
     return names, tokens
 
 
 def _best_name(previous: Turn) -> str | None:
-    question = _core(previous.query)
+    question = core_question(previous.query)
     asked_words = {_norm(t) for t in WORD.findall(question)}
     asked, _ = _names(question)
     answer_text = "" if previous.abstained else re.split(r"\[\d+\]", previous.answer)[0]
@@ -162,5 +161,5 @@ def standalone_query(question: str, history: list[Turn]) -> str:
         question = _substitute(question, name)
         if not is_follow_up(question):
             return question
-    context = "; ".join(_core(t.query) for t in reversed(history[-CONTEXT_TURNS:]))
+    context = "; ".join(core_question(t.query) for t in reversed(history[-CONTEXT_TURNS:]))
     return f"{question}{CONTEXT_MARK}{context})"

@@ -1,0 +1,349 @@
+"""What a question takes for granted, checked against the evidence around a sentence.
+
+Trap questions reuse the articles' names and topics but presuppose a fact the articles
+never state: "What did Blinken discuss with Qin Gang in Beijing in June?" (no such
+talks), "What did Katherine Tai tell Wang Wentao?" (the quote is someone else's).
+Similarity scores cannot see that: the names match. So the question is read for the
+claims it presupposes, and a sentence is evidence only if its neighbourhood states them:
+
+- speaker: "What did X say/tell…" needs a statement attributed to X (a "she said"
+  counts only when X is named just before);
+- predicate: "What did X and Y agree on?", "What was decided…?" ask for the content of an
+  exchange (agreeing, deciding, discussing, promising, demanding…), so the quoted
+  evidence must report that exchange (the verb, a form of it, a noun made from it, or a
+  word of the same small class). Other verbs are left to similarity: "sit down with" and
+  "met", "held" and "took place" name the same event, and no model that runs offline
+  here tells such pairs from "discussed" and "met" (measured: MiniLM word similarity
+  does not separate them);
+- names: a rare name in the question (a person, an organisation, a landmark; not
+  "Washington" or "Chinese") must be named near the sentence. The articles do name
+  Blinken, but a sentence about Qin Gang's talks with Burns says nothing about Blinken;
+- occurrence: "What did X do at Y?" asks what happened; a sentence that only says it
+  was going to happen ("is scheduled to visit Y") does not answer it;
+- time: a question fixed to a month or year is not answered by a sentence about a
+  different month or year (unless the article's own date or the context says it).
+
+The checks are word-level and deliberately narrow: a missed trap costs one wrong
+answer, a false refusal costs a right one, and `eval/` measures both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from assistant.models import core_question
+from assistant.retrieve.terms import fold
+
+AUXILIARIES = {"did", "does", "do", "will", "would", "could", "can", "should", "might", "may", "must"}
+PASSIVE_AUXILIARIES = {"was", "were", "is", "are", "been", "be", "being"}
+# Verbs that carry no checkable event of their own ("What did X do?") or are checked elsewhere (speech).
+LIGHT_VERBS = {"do", "be", "have", "get", "make", "happen", "mean", "go", "take", "come", "become", "seem", "use"}
+SPEECH_LEMMAS = {"say", "tell", "state", "announce", "claim", "write", "post", "tweet", "warn", "insist", "stress"}
+PRONOUNS = {"i", "you", "he", "she", "it", "we", "they", "one"}
+# Verbs whose object is the content of an exchange, each with the words that report the same
+# kind of exchange. A question built on one of them presupposes that the exchange happened.
+EXCHANGE_VERBS: dict[str, frozenset[str]] = {lemma: frozenset(words.split()) for lemma, words in {
+    "agree": "agree agreement consensus accord deal concur settle pact",
+    "decide": "decide decision resolve resolution agree agreement conclude determine rule",
+    "discuss": "discuss discussion talk talks raise exchange debate negotiate negotiation address",
+    "negotiate": "negotiate negotiation talk talks bargain deal",
+    "promise": "promise pledge vow commit commitment assure assurance guarantee",
+    "pledge": "promise pledge vow commit commitment",
+    "propose": "propose proposal suggest suggestion offer",
+    "offer": "offer propose proposal",
+    "sign": "sign signing agreement deal treaty accord",
+    "demand": "demand request ask urge call press insist",
+    "request": "request demand ask urge call",
+    "ask": "ask request demand urge call press",
+    "urge": "urge ask call press demand",
+    "accuse": "accuse accusation blame charge allege criticize",
+    "threaten": "threaten threat warn warning",
+    "approve": "approve approval authorize endorse",
+    "reject": "reject rejection refuse dismiss deny",
+    "conclude": "conclude conclusion agree agreement",
+}.items()}
+# Verbs of something taking place, which news reports interchangeably ("held" / "took place")
+EVENT_EQUIVALENTS = frozenset("hold host happen occur stage convene take place".split())
+# "Where/When was X <done>?" asks for the circumstances of an event, which the evidence must report
+CIRCUMSTANCE_QUESTION = re.compile(r"^\s*(?:where|when)\s+(?:was|were)\b", re.I)
+PLAN_VERBS = {"expect", "schedule", "set", "plan", "due", "slate", "intend"}
+DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "his", "her", "their", "our", "both",
+               "two", "three", "each", "all", "some", "any", "other", "another"}
+SPEECH_VERBS = {"said", "says", "told", "tells", "stated", "announced", "claimed", "wrote", "posted", "tweeted",
+                "urged", "called", "warned", "asked", "added", "insisted", "stressed", "noted", "mentioned",
+                "instructed", "expressed", "criticized", "defended", "blamed", "referred", "hoped", "declared",
+                "described", "continued", "saying", "telling"}
+SPEAKER_WINDOW = 3
+SUBJECT_PRONOUNS = {"he", "she", "they"}
+SPEECH_QUESTION = re.compile(r"^\s*[Ww]hat did ((?:[A-Z][\w.\u2019'-]*\s+){1,4})(?:personally\s+)?"
+                             r"(?:say|tell|state|announce|claim|write|post|tweet|warn|insist|stress)\b")
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b")
+YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+# "What did X do…", "What happened…": about something that took place ("was" is too often a copula)
+PAST_QUESTION = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:did|happened)\b", re.I)
+# A plan or expectation, in the question ("was due to meet") or in a sentence ("is scheduled to visit")
+PLAN = re.compile(r"\b(?:(?:is|are|was|were|be)\s+(?:scheduled|set|due|expected|slated|planned|going|poised)\s+to|"
+                  r"will|would|plans?\s+to|planned|intends?\s+to|tomorrow|next\s+(?:week|month|year))\b", re.I)
+PAST_EVENT = re.compile(r"\b(?:\w+ed|met|went|held|made|took|gave|saw|said|told|spoke|came|left|began|won|"
+                        r"was|were|had)\b(?!\s+to\b)", re.I)
+NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w.]*(?:['\u2019]s)?(?:[\s-]+[A-Z][\w.]*)*)")
+RARE_NAME_ZIPF = 4.0  # below this a name is specific (Blinken 1.7, Vienna 4.0); above, it is everyday (Washington 5.1)
+MIN_SHARED_PREFIX = 5  # "agree"/"agreement", "discuss"/"discussion", but not "state"/"statue"
+WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
+
+
+@dataclass(frozen=True)
+class Presuppositions:
+    speaker: tuple[str, ...] = ()  # lowercase name parts of X in "What did X say"
+    predicate: Predicate | None = None  # the event the evidence must report
+    happened: bool = False  # a past-tense question about what took place, not about a plan
+    names: tuple[tuple[str, ...], ...] = ()  # rare names, each as its (accent-folded) parts
+    months: frozenset[str] = field(default_factory=frozenset)
+    years: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """A candidate sentence with the sentences around it in its article, and the article's date."""
+
+    sentence: str
+    quoted: str = ""  # what an answer would quote: the sentence, with its antecedent if it leans on one
+    before: tuple[str, ...] = ()  # nearest first
+    after: tuple[str, ...] = ()
+    document_date: str | None = None
+    document_header: str = ""  # the article's title and outlet: names a sentence needn't repeat
+
+    @property
+    def text(self) -> str:
+        return " ".join((*self.before, self.sentence, *self.after))
+
+
+@lru_cache(maxsize=4096)
+def _readings(word: str) -> dict[str, tuple[str, ...]]:
+    """Part-of-speech readings of a word with their lemmas (lemminflect's lexicon: no model, no download)."""
+    from lemminflect import getAllLemmas
+
+    return dict(getAllLemmas(word.lower()))
+
+
+def _verb_lemma(word: str) -> str | None:
+    lemmas = _readings(word).get("VERB")
+    return lemmas[0] if lemmas else None
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip("'\u2019-") for w in WORD.findall(fold(text))]
+
+
+def asked_speaker(question: str) -> tuple[str, ...]:
+    m = SPEECH_QUESTION.match(question)
+    return tuple(fold(w).lower().rstrip(".,") for w in m.group(1).split()) if m else ()
+
+
+def _is_name_or_modifier(word: str) -> bool:
+    return word[:1].isupper() or word.lower() in DETERMINERS | PRONOUNS \
+        or word.lower().endswith(("'s", "\u2019s"))
+
+
+def _noun_only(word: str | None) -> bool:
+    readings = _readings(word) if word else {}
+    return "NOUN" in readings and "VERB" not in readings
+
+
+def _verb_after_subject(word: str, previous: str | None, following: str | None) -> bool:
+    """Is this the base-form verb that ends "did <subject> …"? Lexicon readings stand in for a
+    tagger: "Qin Gang call the…" is a verb, "US trade officials", "the two sides" are nouns."""
+    readings = _readings(word)
+    if _is_name_or_modifier(word) or "VERB" not in readings or {"AUX", "ADV", "ADP"} & readings.keys():
+        return False
+    if _noun_only(following):
+        return False  # a modifier: "trade officials", "top diplomat"
+    if previous is not None and (previous.lower() in DETERMINERS or "VERB" not in _readings(previous)) \
+            and not previous[:1].isupper() and previous.lower() not in PRONOUNS and ({"NOUN", "ADJ"} & readings.keys() or word.endswith("ed")):
+        return False  # "the two sides", "foreign minister", "the suspected balloon"
+    return True
+
+
+def _is_participle(word: str) -> bool:
+    lemma = _verb_lemma(word)
+    readings = _readings(word)
+    plural_noun = any(l != word.lower() for l in readings.get("NOUN", ()))
+    return bool(lemma) and lemma != word.lower() and not word[:1].isupper() and not word.endswith("ing") \
+        and not plural_noun and not {"AUX", "ADV", "ADP"} & readings.keys()
+
+
+@dataclass(frozen=True)
+class Predicate:
+    lemma: str
+    word: str  # as written in the question ("accompanied")
+    shape: str  # "active" | "passive" | "subject"
+
+
+def asked_predicate(question: str) -> Predicate | None:
+    """The verb of the event a wh-question asks about, in one of three shapes:
+
+    - "active":  "<wh…> did|will <subject> VERB …"      (What did Qin and Burns agree on?)
+    - "passive": "<wh…> was|were [<subject>] VERB-ed …"  (Where was the balloon shot down?)
+    - "subject": "Who|Which <noun…> VERB-ed …"           (Which senator accompanied Raimondo?)
+    """
+    words = _words(question)
+    lowered = [w.lower() for w in words]
+    if not any(w in ("what", "which", "where", "when", "who", "whom", "how") for w in lowered[:4]):
+        return None
+    for i, w in enumerate(lowered):
+        if w in AUXILIARIES or w in PASSIVE_AUXILIARIES:
+            shape = "passive" if w in PASSIVE_AUXILIARIES else "active"
+            return _predicate(_first_verb(words[i + 1 :], participle=shape == "passive"), shape)
+        if lowered[0] in ("who", "which", "what") and i > 0 and _is_participle(words[i]):
+            return _predicate(words[i], "subject")
+    return None
+
+
+def _predicate(word: str | None, shape: str) -> Predicate | None:
+    lemma = _verb_lemma(word) if word else None
+    if lemma is None or lemma in LIGHT_VERBS | SPEECH_LEMMAS:
+        return None
+    return Predicate(lemma, word, shape)
+
+
+def _first_verb(words: list[str], participle: bool) -> str | None:
+    for k, word in enumerate(words):
+        previous = words[k - 1] if k else None
+        following = words[k + 1] if k + 1 < len(words) else None
+        if participle and word.lower().endswith("ing") and _verb_lemma(word):
+            return None  # progressive ("was hinting"), not passive
+        if participle and _is_participle(word):
+            return word
+        if not participle and _verb_after_subject(word, previous, following):
+            return word
+    return None
+
+
+def rare_names(question: str) -> tuple[tuple[str, ...], ...]:
+    """Rare names in the question, e.g. (("Qin", "Gang"), ("Blinken",)); hyphens split ("Biden-Xi")."""
+    from wordfreq import zipf_frequency
+
+    units = []
+    for m in NAME.finditer(question.strip()):
+        for piece in m.group(1).split("-"):
+            parts = tuple(re.sub(r"['\u2019]s$", "", fold(w)).strip(".") for w in piece.split())
+            parts = tuple(p for p in parts if len(p) > 1)
+            if len(parts) > 1 or parts and zipf_frequency(parts[0], "en") < RARE_NAME_ZIPF:
+                units.append(parts)
+    return tuple(units)
+
+
+def checked_predicate(question: str) -> Predicate | None:
+    """The predicate worth checking: an exchange (any shape), an event whose circumstances
+    are asked ("Where was X shot down?"), or the deed in "Which senator accompanied X?"."""
+    p = asked_predicate(question)
+    if p is None:
+        return None
+    if p.lemma in EXCHANGE_VERBS or p.shape == "subject":
+        return p
+    if p.shape == "passive" and CIRCUMSTANCE_QUESTION.match(question) and p.lemma not in PLAN_VERBS:
+        return p
+    return None
+
+
+def without_predicate(question: str) -> str | None:
+    """The question with its checked verb taken out: embedding both shows whether a sentence
+    matches the question *because of* that verb (a paraphrase: "resumed" for "restarted")."""
+    p = checked_predicate(core_question(question))
+    if p is None or p.lemma in EXCHANGE_VERBS:
+        return None  # exchanges are checked by their words only: "met" must not pass for "discussed"
+    return re.sub(rf"\b{re.escape(p.word)}\b\s*", "", question, count=1)
+
+
+def analyse(question: str) -> Presuppositions:
+    return Presuppositions(speaker=asked_speaker(question), predicate=checked_predicate(question),
+                           happened=bool(PAST_QUESTION.match(question)) and not PLAN.search(question),
+                           names=rare_names(question),
+                           months=frozenset(m.lower() for m in MONTH.findall(question)),
+                           years=frozenset(YEAR.findall(question)))
+
+
+# ---- checks against a neighbourhood -----------------------------------------------------
+def attributes_to(sentence: str, speaker: tuple[str, ...], before: tuple[str, ...] = ()) -> bool:
+    """Does the sentence report something the speaker said? A pronoun ("she said") stands for
+    the speaker only if the speaker is named in the sentence or the one just before."""
+    raw = sentence.split()
+    words = [fold(w).lower().strip(".,;:\"'\u201c\u201d\u2019") for w in raw]
+    named_nearby = any(part in _lower_words(" ".join((*before[:1], sentence))) for part in speaker)
+    # "She said …" (but not "He Lifeng said …", where He is a name)
+    pronoun_subject = bool(words) and words[0] in SUBJECT_PRONOUNS and len(raw) > 1 and not raw[1][:1].isupper()
+    for i, word in enumerate(words):
+        if word not in SPEECH_VERBS:
+            continue
+        near = words[max(0, i - SPEAKER_WINDOW) : i + 3]
+        if any(part in near for part in speaker):
+            return True
+        pronoun_before = i > 0 and words[i - 1] in SUBJECT_PRONOUNS and raw[i - 1][:1].islower()
+        if named_nearby and ((i < 4 and pronoun_subject) or pronoun_before):
+            return True  # "…,” she said", right after the speaker was named
+    return False
+
+
+def _lower_words(text: str) -> set[str]:
+    return {w.lower() for w in _words(text)}
+
+
+def reports_event(lemma: str, text: str) -> bool:
+    """Is the verb (any form), a noun built on it ("agreement"), or a word of its class in the text?"""
+    wanted = EXCHANGE_VERBS.get(lemma, frozenset()) | {lemma}
+    if lemma in EVENT_EQUIVALENTS:
+        wanted |= EVENT_EQUIVALENTS
+    prefixes = tuple(w[:MIN_SHARED_PREFIX] for w in wanted if len(w) >= MIN_SHARED_PREFIX)
+    for word in _lower_words(text):
+        lemmas = {word} | {l for ls in _readings(word).values() for l in ls}
+        if lemmas & wanted or (prefixes and word.startswith(prefixes)):
+            return True
+    return False
+
+
+def names_all(names: tuple[tuple[str, ...], ...], text: str) -> bool:
+    """Is every name mentioned (by any of its parts, as written: "He" for He Lifeng) in the text?"""
+    return all(any(re.search(rf"\b{re.escape(part)}\b", text) for part in parts) for parts in names)
+
+
+def only_planned(text: str) -> bool:
+    """Does the text tell of the event only as a plan ("is scheduled to … visit")?"""
+    plan = PLAN.search(text)
+    return plan is not None and not PAST_EVENT.search(PLAN.sub(" ", text))
+
+
+def conflicting_time(p: Presuppositions, near: Neighbourhood) -> bool:
+    """The sentence dates its event to another month/year, and nothing nearby gives the asked one."""
+    context = (near.text + " " + (near.document_date or "")).lower()
+    if p.months:
+        stated = {m.lower() for m in MONTH.findall(near.sentence)}
+        if stated and not stated & p.months and not any(m in context for m in p.months):
+            return True
+    if p.years:
+        stated = set(YEAR.findall(near.sentence))
+        if stated and not stated & p.years and not any(y in context for y in p.years):
+            return True
+    return False
+
+
+def unmet(p: Presuppositions, near: Neighbourhood, paraphrased: bool = False) -> list[str]:
+    """The presuppositions this neighbourhood does not state (empty: the sentence may answer).
+    `paraphrased`: the sentence's similarity to the question depends on the predicate's meaning
+    (see `without_predicate`), which stands in for its words except for exchanges."""
+    missing = []
+    if p.speaker and not attributes_to(near.sentence, p.speaker, near.before):
+        missing.append("speaker")
+    if p.predicate and not reports_event(p.predicate.lemma, near.quoted or near.sentence) \
+            and not (paraphrased and p.predicate.lemma not in EXCHANGE_VERBS):
+        missing.append("predicate")
+    if p.happened and only_planned(near.quoted or near.sentence):
+        missing.append("occurrence")
+    if p.names and not names_all(p.names, fold(f"{near.text} {near.document_header}")):
+        missing.append("names")
+    if conflicting_time(p, near):
+        missing.append("time")
+    return missing

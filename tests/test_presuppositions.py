@@ -1,0 +1,85 @@
+"""What a question takes for granted, and whether a sentence's neighbourhood states it."""
+
+from assistant.retrieve.presuppositions import (Neighbourhood, Predicate, analyse, asked_predicate, checked_predicate,
+                                                only_planned, unmet, without_predicate)
+
+
+def near(sentence: str, before: tuple[str, ...] = (), date: str | None = None) -> Neighbourhood:
+    return Neighbourhood(sentence, sentence, before, (), date, "")
+
+
+def lemma(question: str) -> str | None:
+    p = asked_predicate(question)
+    return p.lemma if p else None
+
+
+def test_the_verb_of_the_question_is_found_after_its_subject():
+    assert lemma("What did Qin Gang call the top priority?") == "call"
+    assert lemma("What did US trade officials discuss in Beijing?") == "discuss"
+    assert lemma("What did the two sides agree to hold next year?") == "agree"
+    assert lemma("What did China's foreign minister urge Washington to do?") == "urge"
+    assert asked_predicate("What was decided at the summit?") == Predicate("decide", "decided", "passive")
+    assert asked_predicate("Which senator accompanied Raimondo?") == Predicate("accompany", "accompanied", "subject")
+    assert lemma("What was the premier hinting at?") is None  # progressive, not passive
+    assert lemma("What did Raimondo do there?") is None  # a light verb: nothing to check
+    assert lemma("Why did they meet?") is None  # reasons are left to similarity
+
+
+def test_which_predicates_are_checked_and_how():
+    assert checked_predicate("What did X and Y agree on?").lemma == "agree"  # an exchange, any shape
+    assert checked_predicate("Where was the balloon shot down?").lemma == "shoot"  # circumstances of an event
+    assert checked_predicate("In which city was he expected to arrive?") is None  # a plan, not an event
+    assert checked_predicate("In which capital did Wang Yi sit down with Sullivan?") is None
+    # the paraphrase probe drops the verb, except for exchanges (checked by their words only)
+    assert without_predicate("Which senator accompanied Raimondo?") == "Which senator Raimondo?"
+    assert without_predicate("What did X and Y agree on?") is None
+
+
+def test_a_paraphrased_deed_counts_but_a_paraphrased_exchange_does_not():
+    resumed = near("The two sides resumed climate talks after the summit.")
+    assert "predicate" in unmet(analyse("Which negotiations restarted after the summit?"), resumed)
+    assert "predicate" not in unmet(analyse("Which negotiations restarted after the summit?"), resumed,
+                                    paraphrased=True)
+    met = near("Qin Gang met Nicholas Burns on Monday.")
+    assert "predicate" in unmet(analyse("What did Qin Gang and Nicholas Burns agree on?"), met, paraphrased=True)
+
+
+def test_an_exchange_the_articles_never_report_is_not_answered():
+    asked = analyse("What did Qin Gang and Nicholas Burns agree on regarding Taiwan?")
+    assert asked.predicate.lemma == "agree"
+    met = "Qin Gang met Monday with the U.S. ambassador in Beijing, Nicholas Burns."
+    assert "predicate" in unmet(asked, near(met))
+    agreed = "Qin Gang and Nicholas Burns reached an agreement to keep talking."
+    assert unmet(asked, near(agreed)) == []
+    # a word of the same kind of exchange counts: asked what was discussed, "talks" reports it
+    assert unmet(analyse("What did Raimondo discuss with Li Qiang?"),
+                 near("Raimondo held talks with Li Qiang on Tuesday.")) == []
+
+
+def test_other_verbs_are_left_to_similarity():
+    assert analyse("In which European capital did Wang Yi sit down with Jake Sullivan?").predicate is None
+
+
+def test_rare_names_must_be_named_near_the_sentence():
+    asked = analyse("What did Blinken discuss with Qin Gang in Beijing?")
+    about_burns = "Speaking with Burns in Beijing in talks that signal a thaw, Qin called on Washington to act."
+    assert "names" in unmet(asked, near(about_burns))
+    # any part of a name counts, as written: "He" for He Lifeng
+    asked = analyse("What did Raimondo tell He Lifeng?")
+    assert "names" not in unmet(asked, near("She told He that the curbs would stay.", ("Raimondo met He Lifeng.",)))
+
+
+def test_a_different_month_is_a_different_event():
+    asked = analyse("What did Blinken discuss with Wang Yi in June?")
+    february = "Blinken held talks with Wang Yi on the sidelines of the Munich conference in February."
+    assert "time" in unmet(asked, near(february))
+    assert "time" not in unmet(asked, near("Blinken held talks with Wang Yi on Monday.", date="June 19, 2023"))
+
+
+def test_a_plan_does_not_say_what_happened():
+    assert only_planned("The secretary is scheduled to visit Shanghai Disneyland tomorrow.")
+    assert not only_planned("The secretary visited Shanghai Disneyland on Wednesday.")
+    asked = analyse("What did Raimondo do at Shanghai Disneyland?")
+    assert "occurrence" in unmet(asked, near("Raimondo is scheduled to visit Shanghai Disneyland."))
+    # a question about the plan itself is answered by it
+    assert not analyse("Where was Raimondo scheduled to go next?").happened
