@@ -83,7 +83,7 @@ class Assistant:
     def term_stats(self):
         from assistant.retrieve.terms import TermStats
 
-        return TermStats([s.text for s in self.snap.sentences])
+        return TermStats([s.text for s in self.snap.sentences], self.snap.word_zipf)
 
     @cached_property
     def meta(self) -> dict[str, DocumentMeta]:

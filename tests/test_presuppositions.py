@@ -83,3 +83,17 @@ def test_a_plan_does_not_say_what_happened():
     assert "occurrence" in unmet(asked, near("Raimondo is scheduled to visit Shanghai Disneyland."))
     # a question about the plan itself is answered by it
     assert not analyse("Where was Raimondo scheduled to go next?").happened
+
+
+def test_the_fast_lexicon_reader_agrees_with_lemminflect():
+    import random
+
+    from lemminflect import getAllLemmas
+
+    from assistant.retrieve.presuppositions import _lexicon, _readings
+
+    words = sorted(w for w in _lexicon() if w.islower())  # readings are looked up (and given) in lowercase
+    assert len(words) > 50_000
+    sample = random.Random(7).sample(words, 2000) + ["meeting", "met", "agreed", "talks", "shot", "discussion"]
+    assert [w for w in sample if _readings(w) != dict(getAllLemmas(w))] == []
+    assert _readings("Met") == {"VERB": ("meet",)}

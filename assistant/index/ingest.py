@@ -25,11 +25,12 @@ from assistant.index.embedder import export_onnx, onnx_path, query_encoder, refe
 from assistant.index.snapshot import Snapshot
 from assistant.index.store import open_store
 from assistant.models import Chunk, Document, Sentence
+from assistant.retrieve.terms import capitalised_word_zipf
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "6"
+PIPELINE_VERSION = "7"
 EMBED_MODEL = "all-MiniLM-L6-v2"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -147,7 +148,8 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
                    or [d.model_dump() for d in previous.documents] != [d.model_dump() for d in corpus.documents])
     if changed:
         snap = Snapshot(config_key=key, documents=corpus.documents, chunks=chunks, sentences=sentences,
-                        sentence_vectors=vectors, doc_keys=doc_keys)
+                        sentence_vectors=vectors, doc_keys=doc_keys,
+                        word_zipf=capitalised_word_zipf([s.text for s in sentences]))
         snapshot.publish(settings.index_dir, snap,
                          lambda folder: keyword.build([c.text for c in chunks], folder / "bm25"))
         _crash_point("after-publish")

@@ -27,6 +27,7 @@ class Snapshot:
     sentences: list[Sentence]
     sentence_vectors: np.ndarray
     doc_keys: dict[str, str] = field(default_factory=dict)  # file -> content key
+    word_zipf: dict[str, float] = field(default_factory=dict)  # capitalised words -> English Zipf frequency
     folder: Path | None = None
 
     @property
@@ -49,6 +50,7 @@ def publish(index_dir: Path, snap: Snapshot, write_extra) -> Path:
     _write_json(tmp / "chunks.json", [c.model_dump() for c in snap.chunks])
     _write_json(tmp / "sentences.json", [s.model_dump() for s in snap.sentences])
     np.save(tmp / "sentence_vectors.npy", snap.sentence_vectors)
+    _write_json(tmp / "word_zipf.json", snap.word_zipf)
     write_extra(tmp)
     os.replace(tmp, folder)
     pointer_tmp = index_dir / (POINTER + ".tmp")
@@ -66,6 +68,10 @@ def _prune(index_dir: Path, keep: str) -> None:
         [p for p in gens if not p.name.endswith(".partial")][:-KEEP_PREVIOUS or None]
     for p in stale:
         shutil.rmtree(p, ignore_errors=True)
+
+
+def _read_optional_json(path: Path, default):
+    return json.loads(path.read_text("utf-8")) if path.exists() else default
 
 
 def current_folder(index_dir: Path) -> Path | None:
@@ -88,5 +94,6 @@ def load(index_dir: Path) -> Snapshot | None:
         chunks=[Chunk.model_validate(c) for c in json.loads((folder / "chunks.json").read_text("utf-8"))],
         sentences=[Sentence.model_validate(s) for s in json.loads((folder / "sentences.json").read_text("utf-8"))],
         sentence_vectors=np.load(folder / "sentence_vectors.npy"),
+        word_zipf=_read_optional_json(folder / "word_zipf.json", {}),  # absent in generations before v7
         folder=folder,
     )

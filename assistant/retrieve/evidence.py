@@ -181,7 +181,7 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
                    else np.zeros(len(rows), bool))
     asked = core_question(question)
     kind = expected_answer_type(asked)
-    presupposed: Presuppositions = analyse(asked)
+    presupposed: Presuppositions = analyse(asked, stats.zipf)
     question_factor = UNKNOWN_NAME_PENALTY if unknown_names(question, stats) else 1.0
     out: list[Evidence] = []
     for row, cos, says_verb in zip(rows, dense, paraphrased):

@@ -29,12 +29,17 @@ answer, a false refusal costs a right one, and `eval/` measures both.
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from assistant.models import core_question
-from assistant.retrieve.terms import fold
+from assistant.retrieve.terms import english_zipf, fold
+
+log = logging.getLogger(__name__)
 
 AUXILIARIES = {"did", "does", "do", "will", "would", "could", "can", "should", "might", "may", "must"}
 PASSIVE_AUXILIARIES = {"was", "were", "is", "are", "been", "be", "being"}
@@ -92,6 +97,7 @@ PAST_EVENT = re.compile(r"\b(?:\w+ed|met|went|held|made|took|gave|saw|said|told|
                         r"was|were|had)\b(?!\s+to\b)", re.I)
 NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w.]*(?:['\u2019]s)?(?:[\s-]+[A-Z][\w.]*)*)")
 RARE_NAME_ZIPF = 4.0  # below this a name is specific (Blinken 1.7, Vienna 4.0); above, it is everyday (Washington 5.1)
+LEXICON_FILE = "resources/lemma_lu.csv.gz"
 MIN_SHARED_PREFIX = 5  # "agree"/"agreement", "discuss"/"discussion", but not "state"/"statue"
 WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
 
@@ -101,7 +107,7 @@ class Presuppositions:
     speaker: tuple[str, ...] = ()  # lowercase name parts of X in "What did X say"
     predicate: Predicate | None = None  # the event the evidence must report
     happened: bool = False  # a past-tense question about what took place, not about a plan
-    names: tuple[tuple[str, ...], ...] = ()  # rare names, each as its (accent-folded) parts
+    names: tuple[tuple[str, ...], ...] = ()  # specific names, each as its (accent-folded) parts
     months: frozenset[str] = field(default_factory=frozenset)
     years: frozenset[str] = field(default_factory=frozenset)
 
@@ -122,12 +128,45 @@ class Neighbourhood:
         return " ".join((*self.before, self.sentence, *self.after))
 
 
-@lru_cache(maxsize=4096)
-def _readings(word: str) -> dict[str, tuple[str, ...]]:
-    """Part-of-speech readings of a word with their lemmas (lemminflect's lexicon: no model, no download)."""
-    from lemminflect import getAllLemmas
+@lru_cache(maxsize=1)
+def _lexicon() -> dict[str, str]:
+    """lemminflect's lemma table, word -> "upos,lemma/lemma;upos,…", read directly from its data file.
 
-    return dict(getAllLemmas(word.lower()))
+    Importing lemminflect and letting `getAllLemmas` parse the same file takes 0.38 s, a quarter
+    of the cold `ask` budget; this takes 0.07 s. Empty if the file moved (then `_readings` asks
+    lemminflect itself; `tests/test_presuppositions.py` checks both agree)."""
+    import gzip
+    import importlib.util
+
+    spec = importlib.util.find_spec("lemminflect")
+    table: dict[str, str] = {}
+    try:
+        folder = Path(next(iter(spec.submodule_search_locations)))  # type: ignore[union-attr]
+        text = gzip.decompress((folder / LEXICON_FILE).read_bytes()).decode("utf-8")
+    except (OSError, TypeError, AttributeError, StopIteration):
+        log.warning("lemminflect's lexicon file %s not found: using its API", LEXICON_FILE)
+        return table
+    for line in text.splitlines():
+        word, _, reading = line.partition(",")
+        known = table.get(word)
+        table[word] = reading if known is None else f"{known};{reading}"
+    return table
+
+
+@lru_cache(maxsize=8192)
+def _readings(word: str) -> dict[str, tuple[str, ...]]:
+    """Part-of-speech readings of a word with their lemmas: {"VERB": ("meet",), "NOUN": ("meeting",)}."""
+    word = word.lower()
+    table = _lexicon()
+    if not table:
+        from lemminflect import getAllLemmas
+
+        return dict(getAllLemmas(word))
+    readings: dict[str, tuple[str, ...]] = {}
+    for entry in filter(None, table.get(word, "").split(";")):
+        upos, _, lemmas = entry.partition(",")
+        readings[upos.upper()] = tuple(lemmas.split("/"))
+    return readings
 
 
 def _verb_lemma(word: str) -> str | None:
@@ -223,16 +262,14 @@ def _first_verb(words: list[str], participle: bool) -> str | None:
     return None
 
 
-def rare_names(question: str) -> tuple[tuple[str, ...], ...]:
-    """Rare names in the question, e.g. (("Qin", "Gang"), ("Blinken",)); hyphens split ("Biden-Xi")."""
-    from wordfreq import zipf_frequency
-
+def question_names(question: str) -> tuple[tuple[str, ...], ...]:
+    """Names in the question, each as its parts: (("Qin", "Gang"), ("Blinken",)); hyphens split ("Biden-Xi")."""
     units = []
     for m in NAME.finditer(question.strip()):
         for piece in m.group(1).split("-"):
             parts = tuple(re.sub(r"['\u2019]s$", "", fold(w)).strip(".") for w in piece.split())
             parts = tuple(p for p in parts if len(p) > 1)
-            if len(parts) > 1 or parts and zipf_frequency(parts[0], "en") < RARE_NAME_ZIPF:
+            if parts:
                 units.append(parts)
     return tuple(units)
 
@@ -259,10 +296,16 @@ def without_predicate(question: str) -> str | None:
     return re.sub(rf"\b{re.escape(p.word)}\b\s*", "", question, count=1)
 
 
-def analyse(question: str) -> Presuppositions:
+def specific_names(question: str, zipf: Callable[[str], float] = english_zipf) -> tuple[tuple[str, ...], ...]:
+    """The question's names that a sentence must repeat: several words ("Great Hall", "Qin Gang") or
+    one rare word ("Blinken"), not an everyday one ("Washington", "Chinese")."""
+    return tuple(n for n in question_names(question) if len(n) > 1 or zipf(n[0]) < RARE_NAME_ZIPF)
+
+
+def analyse(question: str, zipf: Callable[[str], float] = english_zipf) -> Presuppositions:
     return Presuppositions(speaker=asked_speaker(question), predicate=checked_predicate(question),
                            happened=bool(PAST_QUESTION.match(question)) and not PLAN.search(question),
-                           names=rare_names(question),
+                           names=specific_names(question, zipf),
                            months=frozenset(m.lower() for m in MONTH.findall(question)),
                            years=frozenset(YEAR.findall(question)))
 

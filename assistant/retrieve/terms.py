@@ -28,12 +28,37 @@ def content_terms(text: str) -> list[str]:
     return stemmer().stemWords(words)
 
 
-class TermStats:
-    """Sentence-level document frequencies, for IDF-weighted term coverage."""
+CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]+")
 
-    def __init__(self, sentence_texts: list[str]) -> None:
+
+def english_zipf(word: str) -> float:
+    """How common a word is in English (wordfreq's Zipf scale: "the" 7.7, "Washington" 5.1, "Blinken" 0)."""
+    from wordfreq import zipf_frequency  # 0.2 s to import: the index stores what the corpus needs
+
+    return zipf_frequency(word.lower(), "en", wordlist="small")
+
+
+def capitalised_word_zipf(texts: list[str]) -> dict[str, float]:
+    """`english_zipf` of every capitalised word in the texts: computed at ingest, so that telling
+    "Blinken" (specific) from "Washington" (everyday) costs no word-list load per question."""
+    words = {w.lower() for t in texts for w in CAPITALISED.findall(fold(t))}
+    return {w: round(english_zipf(w), 2) for w in sorted(words)}
+
+
+class TermStats:
+    """Sentence-level document frequencies, for IDF-weighted term coverage, and how common the
+    corpus's capitalised words are in English."""
+
+    def __init__(self, sentence_texts: list[str], word_zipf: dict[str, float] | None = None) -> None:
         self.n = max(1, len(sentence_texts))
         self.df = Counter(t for s in sentence_texts for t in set(content_terms(s)))
+        self._zipf = dict(word_zipf or {})
+
+    def zipf(self, word: str) -> float:
+        key = fold(word).lower()
+        if key not in self._zipf:
+            self._zipf[key] = english_zipf(key)
+        return self._zipf[key]
 
     def idf(self, term: str) -> float:
         return math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
