@@ -4,7 +4,9 @@ A sentence's support mixes meaning (MiniLM cosine with the question) and wording
 (IDF-weighted share of the question's content terms it contains). Terms the corpus
 never uses count against every sentence, which is what sinks questions about things
 the articles never mention. A sentence that lacks the kind of answer the question
-asks for (a number for "how many", a date for "when") is marked down.
+asks for (a number for "how many", a date for "when") is marked down, and so is one
+whose neighbourhood does not state what the question takes for granted
+(`presuppositions.py`): that is what refuses trap questions built from real names.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Evidence:
     dense: float
     lexical: float
     row: int  # index into the snapshot's sentence list / vectors
+    marked_down: tuple[str, ...] = ()  # why the score was cut: "answer-type", "speaker", "names", …
 
 
 def expected_answer_type(question: str) -> str | None:
@@ -158,9 +161,10 @@ def leans_on_previous(text: str) -> bool:
 
 def neighbourhood(sentences: list[Sentence], row: int, meta: dict[str, DocumentMeta]) -> Neighbourhood:
     s = sentences[row]
-    same = lambda r: 0 <= r < len(sentences) and sentences[r].file == s.file  # noqa: E731
-    before = tuple(sentences[r].text for r in range(row - 1, row - 1 - NEIGHBOURS_BEFORE, -1) if same(r))
-    after = tuple(sentences[r].text for r in range(row + 1, row + 1 + NEIGHBOURS_AFTER) if same(r))
+    in_article = [r for r in range(row - NEIGHBOURS_BEFORE, row + NEIGHBOURS_AFTER + 1)
+                  if 0 <= r < len(sentences) and r != row and sentences[r].file == s.file]
+    before = tuple(sentences[r].text for r in reversed(in_article) if r < row)
+    after = tuple(sentences[r].text for r in in_article if r > row)
     antecedent = previous_in_paragraph(sentences, row)
     quoted = f"{antecedent.text} {s.text}" if antecedent is not None and leans_on_previous(s.text) else s.text
     about = meta.get(s.file) or DocumentMeta()
@@ -193,13 +197,14 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
             lex = max(lex, CONTEXT_DISCOUNT * lexical_support(terms, before.text + " " + s.text, stats))
             cos = max(float(cos), CONTEXT_DISCOUNT * float(vectors[row - 1] @ query_vector))
         score = question_factor * (DENSE_WEIGHT * float(cos) + LEXICAL_WEIGHT * lex)
-        if not has_answer_type(kind, s.text, asked):
-            score *= ANSWER_TYPE_PENALTY
-        if unmet(presupposed, neighbourhood(sentences, row, meta or {}), bool(says_verb)):
-            score *= UNMET_PRESUPPOSITION_PENALTY
+        marked_down = [] if has_answer_type(kind, s.text, asked) else ["answer-type"]
+        score *= ANSWER_TYPE_PENALTY if marked_down else 1.0
+        missing = unmet(presupposed, neighbourhood(sentences, row, meta or {}), bool(says_verb))
+        score *= UNMET_PRESUPPOSITION_PENALTY if missing else 1.0
         if s.heading or len(s.text.split()) < MIN_SENTENCE_WORDS \
                 or not s.text.rstrip("\"'\u201d\u2019)").endswith((".", "!", "?")):
             score *= NON_SENTENCE_PENALTY
-        out.append(Evidence(s, score, float(cos), lex, row))
+            missing.append("not-a-sentence")
+        out.append(Evidence(s, score, float(cos), lex, row, tuple(marked_down + missing)))
     out.sort(key=lambda e: -e.score)
     return out
