@@ -5,7 +5,7 @@ from assistant.retrieve.presuppositions import (Neighbourhood, Predicate, analys
 
 
 def near(sentence: str, before: tuple[str, ...] = (), date: str | None = None) -> Neighbourhood:
-    return Neighbourhood(sentence, sentence, before, (), date, "")
+    return Neighbourhood(sentence, sentence, before, (), date)
 
 
 def lemma(question: str) -> str | None:
@@ -22,7 +22,9 @@ def test_the_verb_of_the_question_is_found_after_its_subject():
     assert asked_predicate("Which senator accompanied Raimondo?") == Predicate("accompany", "accompanied", "subject")
     assert lemma("What was the premier hinting at?") is None  # progressive, not passive
     assert lemma("What did Raimondo do there?") is None  # a light verb: nothing to check
-    assert lemma("Why did they meet?") is None  # reasons are left to similarity
+    assert checked_predicate("Why did they meet?") is None  # reasons are left to similarity…
+    assert checked_predicate("Why did He Lifeng urge Washington to act?").lemma == "urge"  # …but not exchanges
+    assert lemma("Which kinds of policy has Beijing shown no sign of changing?") == "show"  # perfect, not passive
 
 
 def test_which_predicates_are_checked_and_how():
@@ -60,6 +62,16 @@ def test_other_verbs_are_left_to_similarity():
     assert analyse("In which European capital did Wang Yi sit down with Jake Sullivan?").predicate is None
 
 
+def test_names_without_their_titles():
+    asked = analyse("What did Foreign Minister Qin Gang discuss with Gina Raimondo?")
+    other_minister = "Raimondo held talks with Commerce Minister Wang Wentao."
+    assert "names" in unmet(asked, near(other_minister))  # "Minister" does not stand for Qin Gang
+    # an everyday word of a name counts mid-sentence ("told He that"), not as a sentence's first word
+    asked = analyse("What did Raimondo tell He Lifeng?")
+    assert "names" in unmet(asked, near("He said the curbs would stay. Raimondo agreed."))
+    assert analyse("Why, according to Premier Li Qiang, did talks stall?").speaker == ("li", "qiang")
+
+
 def test_rare_names_must_be_named_near_the_sentence():
     asked = analyse("What did Blinken discuss with Qin Gang in Beijing?")
     about_burns = "Speaking with Burns in Beijing in talks that signal a thaw, Qin called on Washington to act."
@@ -83,6 +95,10 @@ def test_a_plan_does_not_say_what_happened():
     assert "occurrence" in unmet(asked, near("Raimondo is scheduled to visit Shanghai Disneyland."))
     # a question about the plan itself is answered by it
     assert not analyse("Where was Raimondo scheduled to go next?").happened
+    assert not analyse("What did the two governments agree to set up?").happened
+    # a passive question asks what took place; a commitment ("agreed to launch") is not that
+    assert analyse("Which issues were taken up at the first session?").happened
+    assert only_planned("The two sides agreed to launch an information exchange.")
 
 
 def test_the_fast_lexicon_reader_agrees_with_lemminflect():

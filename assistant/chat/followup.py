@@ -15,20 +15,13 @@ from dataclasses import dataclass
 
 from assistant.models import CONTEXT_MARK, core_question
 from assistant.retrieve.stopwords import STOPWORDS
+from assistant.retrieve.titles import INSTITUTIONS, TITLES
 
 PERSON_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 OTHER_REFERENCES = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|then|the same)\b", re.I)
 ELLIPSIS_START = re.compile(r"^\s*(and|also|what about|how about|but|so)\b", re.I)
 ENTITY_QUESTION = re.compile(r"^\s*(who|whom|which|what is the name)\b", re.I)
 WORD = re.compile(r"[^\W\d_][\w\u2019'.-]*")
-TITLES = {"minister", "premier", "secretary", "president", "ambassador", "speaker", "spokesman", "spokeswoman",
-          "spokesperson", "chairman", "senator", "governor", "mayor", "general", "director", "adviser",
-          "advisor", "representative", "leader", "chief", "official", "envoy", "diplomat", "mr.", "mrs.", "ms.",
-          "dr.", "prime", "vice", "foreign"}
-# Words of office and institution names ("Secretary of State X", "House Speaker X").
-INSTITUTIONS = {"state", "commerce", "treasury", "defense", "justice", "homeland", "security", "affairs", "trade",
-                "culture", "tourism", "house", "senate", "congress", "ministry", "department", "embassy",
-                "white", "national", "council", "assistant", "deputy"}
 NOT_NAME_PARTS = {"the", "a", "an", "in", "on", "at", "but", "and", "of", "who", "what", "when", "where", "why",
                   "how", "which", "did", "does", "is", "was", "were", "are", "monday", "tuesday", "wednesday",
                   "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may",

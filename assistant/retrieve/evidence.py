@@ -44,6 +44,9 @@ DURATION = re.compile(r"\b(?:\d+|an?|one|two|three|four|five|six|seven|eight|nin
                       r"forty|fifty|hundred|several|few|many|some|for|half)[\s-]+(?:and a half\s+)?"
                       r"(?:hours?|minutes?|days?|weeks?|months?|years?|decades?)\b", re.I)
 QUANTITY = re.compile(r"\d|%|\$|\u20ac|\u00a3|\u00a5|\bper ?cent\b|\b(?:half|double|triple|twice)\b", re.I)
+CALENDAR_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b|"
+                           r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)|"
+                           r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:yesterday|today|tomorrow)\b")
 YEAR = re.compile(r"\b(?:1[5-9]|20)\d{2}\b")
 RELATIVE_TIME = re.compile(r"\b(?:last|next|this|earlier|later)\s+(?:year|week|month|day)|\bago\b|\bsince\b", re.I)
 NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
@@ -73,8 +76,10 @@ def expected_answer_type(question: str) -> str | None:
         return "duration"
     if re.search(r"\bhow (?:many|much|old)\b|\bwhat (?:number|share)\b", q):
         return "number"
-    if re.search(r"\b(?:what|which) (?:date|day)\b", q):
+    if re.search(r"\b(?:what|which) date\b", q):
         return "date"
+    if re.search(r"\b(?:what|which) day\b", q):
+        return "day"
     if re.search(r"\b(?:what|which) year\b", q):
         return "year"
     if re.search(r"^\s*when\b|\b(?:what|which) (?:month|time)\b|\bwhen (?:did|was|were|will|is)\b", q):
@@ -96,7 +101,9 @@ def has_answer_type(kind: str | None, text: str, question: str = "") -> bool:
             return False
         counted = COUNTED_NOUN.search(question)
         return counted is None or counted.group(1).lower()[:4] in text.lower()
-    if kind == "date":
+    if kind == "date":  # a calendar date ("Aug. 28", "28 August", "2023-08-28"), not just "Monday"
+        return bool(CALENDAR_DATE.search(text))
+    if kind == "day":
         return bool(CALENDAR.search(text))
     if kind == "year":
         return bool(YEAR.search(text))
@@ -168,7 +175,7 @@ def neighbourhood(sentences: list[Sentence], row: int, meta: dict[str, DocumentM
     antecedent = previous_in_paragraph(sentences, row)
     quoted = f"{antecedent.text} {s.text}" if antecedent is not None and leans_on_previous(s.text) else s.text
     about = meta.get(s.file) or DocumentMeta()
-    return Neighbourhood(s.text, quoted, before, after, about.date, f"{about.title or ''} {about.outlet or ''}")
+    return Neighbourhood(s.text, quoted, before, after, about.date, about.title or "", about.outlet or "")
 
 
 def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], sentences: list[Sentence],

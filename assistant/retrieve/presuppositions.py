@@ -38,10 +38,12 @@ from pathlib import Path
 
 from assistant.models import core_question
 from assistant.retrieve.terms import english_zipf, fold
+from assistant.retrieve.titles import INSTITUTIONS, TITLES
 
 log = logging.getLogger(__name__)
 
-AUXILIARIES = {"did", "does", "do", "will", "would", "could", "can", "should", "might", "may", "must"}
+AUXILIARIES = {"did", "does", "do", "will", "would", "could", "can", "should", "might", "may", "must", "has", "have",
+               "had"}
 PASSIVE_AUXILIARIES = {"was", "were", "is", "are", "been", "be", "being"}
 # Verbs that carry no checkable event of their own ("What did X do?") or are checked elsewhere (speech).
 LIGHT_VERBS = {"do", "be", "have", "get", "make", "happen", "mean", "go", "take", "come", "become", "seem", "use"}
@@ -50,15 +52,15 @@ PRONOUNS = {"i", "you", "he", "she", "it", "we", "they", "one"}
 # Verbs whose object is the content of an exchange, each with the words that report the same
 # kind of exchange. A question built on one of them presupposes that the exchange happened.
 EXCHANGE_VERBS: dict[str, frozenset[str]] = {lemma: frozenset(words.split()) for lemma, words in {
-    "agree": "agree agreement consensus accord deal concur settle pact",
+    "agree": "agree agreement consensus deal concur settle pact",  # not "accord": "according to"
     "decide": "decide decision resolve resolution agree agreement conclude determine rule",
     "discuss": "discuss discussion talk talks raise exchange debate negotiate negotiation address",
     "negotiate": "negotiate negotiation talk talks bargain deal",
-    "promise": "promise pledge vow commit commitment assure assurance guarantee",
+    "promise": "promise pledge vow commit commitment assure assurance guarantee offer ready prepared willing",
     "pledge": "promise pledge vow commit commitment",
     "propose": "propose proposal suggest suggestion offer",
     "offer": "offer propose proposal",
-    "sign": "sign signing agreement deal treaty accord",
+    "sign": "sign signing agreement deal treaty",
     "demand": "demand request ask urge call press insist",
     "request": "request demand ask urge call",
     "ask": "ask request demand urge call press",
@@ -68,10 +70,15 @@ EXCHANGE_VERBS: dict[str, frozenset[str]] = {lemma: frozenset(words.split()) for
     "approve": "approve approval authorize endorse",
     "reject": "reject rejection refuse dismiss deny",
     "conclude": "conclude conclusion agree agreement",
+    "respond": "respond response reply react reaction retort answer",
+    "react": "react reaction respond response reply",
+    "reply": "reply respond response answer retort",
 }.items()}
 # Verbs of something taking place, which news reports interchangeably ("held" / "took place")
 EVENT_EQUIVALENTS = frozenset("hold host happen occur stage convene take place".split())
 # "Where/When was X <done>?" asks for the circumstances of an event, which the evidence must report
+WH_WORDS = {"what", "which", "where", "when", "who", "whom", "how", "why"}
+REASON_QUESTION = re.compile(r"^\s*why\b", re.I)
 CIRCUMSTANCE_QUESTION = re.compile(r"^\s*(?:where|when)\s+(?:was|were)\b", re.I)
 PLAN_VERBS = {"expect", "schedule", "set", "plan", "due", "slate", "intend"}
 DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "his", "her", "their", "our", "both",
@@ -84,6 +91,9 @@ SPEAKER_WINDOW = 3
 SUBJECT_PRONOUNS = {"he", "she", "they"}
 SPEECH_QUESTION = re.compile(r"^\s*[Ww]hat did ((?:[A-Z][\w.\u2019'-]*\s+){1,4})(?:personally\s+)?"
                              r"(?:say|tell|state|announce|claim|write|post|tweet|warn|insist|stress)\b")
+# "…, according to Raimondo?" credits the answer to a person ("according to the White House": an
+# institution, often the outlet itself, is left alone)
+ACCORDING_TO = re.compile(r"\baccording to ((?:[A-Z][\w.\u2019'-]*)(?:\s+[A-Z][\w.\u2019'-]*){0,3})")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
 MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b")
@@ -91,8 +101,10 @@ YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 # "What did X do…", "What happened…": about something that took place ("was" is too often a copula)
 PAST_QUESTION = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:did|happened)\b", re.I)
 # A plan or expectation, in the question ("was due to meet") or in a sentence ("is scheduled to visit")
-PLAN = re.compile(r"\b(?:(?:is|are|was|were|be)\s+(?:scheduled|set|due|expected|slated|planned|going|poised)\s+to|"
-                  r"will|would|plans?\s+to|planned|intends?\s+to|tomorrow|next\s+(?:week|month|year))\b", re.I)
+PLAN = re.compile(r"\b(?:(?:is|are|was|were|be)\s+(?:\w+\s+){0,3}?(?:set|due|going)\s+to|"
+                  r"(?:scheduled|slated|expected|planned|poised)\s+to|will|would|plans?\s+to|planned|intends?\s+to|"
+                  r"tomorrow|next\s+(?:week|month|year)|(?:agree|promise|pledge|vow|aim|hope|seek|want)(?:s|d|ed)?\s+to)\b",
+                  re.I)
 PAST_EVENT = re.compile(r"\b(?:\w+ed|met|went|held|made|took|gave|saw|said|told|spoke|came|left|began|won|"
                         r"was|were|had)\b(?!\s+to\b)", re.I)
 NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w.]*(?:['\u2019]s)?(?:[\s-]+[A-Z][\w.]*)*)")
@@ -107,7 +119,7 @@ class Presuppositions:
     speaker: tuple[str, ...] = ()  # lowercase name parts of X in "What did X say"
     predicate: Predicate | None = None  # the event the evidence must report
     happened: bool = False  # a past-tense question about what took place, not about a plan
-    names: tuple[tuple[str, ...], ...] = ()  # specific names, each as its (accent-folded) parts
+    names: tuple[tuple[str, ...], ...] = ()  # specific names, as parts ("~He": an everyday word)
     months: frozenset[str] = field(default_factory=frozenset)
     years: frozenset[str] = field(default_factory=frozenset)
 
@@ -121,7 +133,8 @@ class Neighbourhood:
     before: tuple[str, ...] = ()  # nearest first
     after: tuple[str, ...] = ()
     document_date: str | None = None
-    document_header: str = ""  # the article's title and outlet: names a sentence needn't repeat
+    document_title: str = ""  # names a sentence needn't repeat
+    document_outlet: str = ""  # "according to CNN" in a CNN article needs no "CNN said"
 
     @property
     def text(self) -> str:
@@ -179,8 +192,13 @@ def _words(text: str) -> list[str]:
 
 
 def asked_speaker(question: str) -> tuple[str, ...]:
-    m = SPEECH_QUESTION.match(question)
-    return tuple(fold(w).lower().rstrip(".,") for w in m.group(1).split()) if m else ()
+    """Name parts of X in "What did X say…?" or "…, according to X?", without titles ("Premier")."""
+    m = SPEECH_QUESTION.match(question) or ACCORDING_TO.search(question)
+    if not m:
+        return ()
+    parts = [fold(w).lower().rstrip(".,") for w in m.group(1).split()]
+    parts = [re.sub(r"['\u2019]s$", "", p) for p in parts]
+    return tuple(p for p in parts if p not in TITLES | INSTITUTIONS) or tuple(parts)
 
 
 def _is_name_or_modifier(word: str) -> bool:
@@ -231,7 +249,7 @@ def asked_predicate(question: str) -> Predicate | None:
     """
     words = _words(question)
     lowered = [w.lower() for w in words]
-    if not any(w in ("what", "which", "where", "when", "who", "whom", "how") for w in lowered[:4]):
+    if not any(w in WH_WORDS for w in lowered[:4]):
         return None
     for i, w in enumerate(lowered):
         if w in AUXILIARIES or w in PASSIVE_AUXILIARIES:
@@ -244,9 +262,7 @@ def asked_predicate(question: str) -> Predicate | None:
 
 def _predicate(word: str | None, shape: str) -> Predicate | None:
     lemma = _verb_lemma(word) if word else None
-    if lemma is None or lemma in LIGHT_VERBS | SPEECH_LEMMAS:
-        return None
-    return Predicate(lemma, word, shape)
+    return Predicate(lemma, word, shape) if lemma and word else None
 
 
 def _first_verb(words: list[str], participle: bool) -> str | None:
@@ -263,12 +279,13 @@ def _first_verb(words: list[str], participle: bool) -> str | None:
 
 
 def question_names(question: str) -> tuple[tuple[str, ...], ...]:
-    """Names in the question, each as its parts: (("Qin", "Gang"), ("Blinken",)); hyphens split ("Biden-Xi")."""
+    """Names in the question, each as its parts without titles: "Foreign Minister Qin Gang" ->
+    ("Qin", "Gang"); hyphens split ("Biden-Xi")."""
     units = []
     for m in NAME.finditer(question.strip()):
         for piece in m.group(1).split("-"):
             parts = tuple(re.sub(r"['\u2019]s$", "", fold(w)).strip(".") for w in piece.split())
-            parts = tuple(p for p in parts if len(p) > 1)
+            parts = tuple(p for p in parts if len(p) > 1 and p.lower() not in TITLES | INSTITUTIONS)
             if parts:
                 units.append(parts)
     return tuple(units)
@@ -278,9 +295,13 @@ def checked_predicate(question: str) -> Predicate | None:
     """The predicate worth checking: an exchange (any shape), an event whose circumstances
     are asked ("Where was X shot down?"), or the deed in "Which senator accompanied X?"."""
     p = asked_predicate(question)
-    if p is None:
+    if p is None or p.lemma in LIGHT_VERBS | SPEECH_LEMMAS:
         return None
-    if p.lemma in EXCHANGE_VERBS or p.shape == "subject":
+    if p.lemma in EXCHANGE_VERBS:
+        return p  # "Why did He Lifeng urge…" presupposes the urging as much as "What did he urge"
+    if REASON_QUESTION.match(question):
+        return None  # other verbs of why-questions are left to similarity
+    if p.shape == "subject":
         return p
     if p.shape == "passive" and CIRCUMSTANCE_QUESTION.match(question) and p.lemma not in PLAN_VERBS:
         return p
@@ -297,14 +318,31 @@ def without_predicate(question: str) -> str | None:
 
 
 def specific_names(question: str, zipf: Callable[[str], float] = english_zipf) -> tuple[tuple[str, ...], ...]:
-    """The question's names that a sentence must repeat: several words ("Great Hall", "Qin Gang") or
-    one rare word ("Blinken"), not an everyday one ("Washington", "Chinese")."""
-    return tuple(n for n in question_names(question) if len(n) > 1 or zipf(n[0]) < RARE_NAME_ZIPF)
+    """The question's names a sentence must repeat: several words ("Qin Gang", "Great Hall") or one
+    rare word ("Blinken"), not an everyday one ("Washington", "Chinese"). Parts that are everyday
+    words are marked with a leading "~": they count only where they cannot be a sentence's
+    first word ("told He that" names He Lifeng; "He said" does not)."""
+    required = []
+    for parts in question_names(question):
+        if len(parts) > 1 or zipf(parts[0]) < RARE_NAME_ZIPF:
+            required.append(tuple(p if zipf(p) < RARE_NAME_ZIPF else f"~{p}" for p in parts))
+    return tuple(required)
+
+
+def asks_what_happened(question: str) -> bool:
+    """"What did X do at Y?", "Which issues were taken up…?": about something that took place,
+    not about a plan ("was due to meet", "agreed to hold")."""
+    if PLAN.search(question):
+        return False
+    if PAST_QUESTION.match(question):
+        return True
+    p = asked_predicate(question)
+    return p is not None and p.shape == "passive" and bool(re.search(r"\b(?:was|were)\b", question, re.I))
 
 
 def analyse(question: str, zipf: Callable[[str], float] = english_zipf) -> Presuppositions:
     return Presuppositions(speaker=asked_speaker(question), predicate=checked_predicate(question),
-                           happened=bool(PAST_QUESTION.match(question)) and not PLAN.search(question),
+                           happened=asks_what_happened(question),
                            names=specific_names(question, zipf),
                            months=frozenset(m.lower() for m in MONTH.findall(question)),
                            years=frozenset(YEAR.findall(question)))
@@ -340,17 +378,23 @@ def reports_event(lemma: str, text: str) -> bool:
     wanted = EXCHANGE_VERBS.get(lemma, frozenset()) | {lemma}
     if lemma in EVENT_EQUIVALENTS:
         wanted |= EVENT_EQUIVALENTS
-    prefixes = tuple(w[:MIN_SHARED_PREFIX] for w in wanted if len(w) >= MIN_SHARED_PREFIX)
+    prefix = lemma[:MIN_SHARED_PREFIX] if len(lemma) >= MIN_SHARED_PREFIX else None
     for word in _lower_words(text):
         lemmas = {word} | {l for ls in _readings(word).values() for l in ls}
-        if lemmas & wanted or (prefixes and word.startswith(prefixes)):
+        if lemmas & wanted or (prefix and word.startswith(prefix)):
             return True
     return False
 
 
 def names_all(names: tuple[tuple[str, ...], ...], text: str) -> bool:
-    """Is every name mentioned (by any of its parts, as written: "He" for He Lifeng) in the text?"""
-    return all(any(re.search(rf"\b{re.escape(part)}\b", text) for part in parts) for parts in names)
+    """Is every name (any of its parts, as written; see `specific_names`) in the text?"""
+    return all(any(_mentions(part, text) for part in parts) for parts in names)
+
+
+def _mentions(part: str, text: str) -> bool:
+    if part.startswith("~"):  # an everyday word: not where a capital only marks a sentence's start
+        return bool(re.search(rf"(?<![.!?\u201c\u201d\"]\s)(?<!^)(?<![\u201c\"])\b{re.escape(part[1:])}\b", text))
+    return bool(re.search(rf"\b{re.escape(part)}\b", text))
 
 
 def only_planned(text: str) -> bool:
@@ -378,14 +422,15 @@ def unmet(p: Presuppositions, near: Neighbourhood, paraphrased: bool = False) ->
     `paraphrased`: the sentence's similarity to the question depends on the predicate's meaning
     (see `without_predicate`), which stands in for its words except for exchanges."""
     missing = []
-    if p.speaker and not attributes_to(near.sentence, p.speaker, near.before):
+    if p.speaker and not attributes_to(near.sentence, p.speaker, near.before) \
+            and not any(part in near.document_outlet.lower() for part in p.speaker):
         missing.append("speaker")
     if p.predicate and not reports_event(p.predicate.lemma, near.quoted or near.sentence) \
             and not (paraphrased and p.predicate.lemma not in EXCHANGE_VERBS):
         missing.append("predicate")
     if p.happened and only_planned(near.quoted or near.sentence):
         missing.append("occurrence")
-    if p.names and not names_all(p.names, fold(f"{near.text} {near.document_header}")):
+    if p.names and not names_all(p.names, fold(f"{near.text} {near.document_title} {near.document_outlet}")):
         missing.append("names")
     if conflicting_time(p, near):
         missing.append("time")
