@@ -22,7 +22,7 @@ def print_answer(answer) -> None:
         lines = f"{c.lines[0]}" if c.lines[0] == c.lines[1] else f"{c.lines[0]}-{c.lines[1]}"
         title = f" \u2014 {escape(c.title)}" if c.title else ""
         console.print(f"[{c.n}] {escape(c.file)}, line {lines}{title}")
-        console.print(f"    \u201c{escape(c.quote)}\u201d", style="dim")
+        console.print(f"    \u201c{escape(' '.join(c.quote.split()))}\u201d", style="dim")  # a quote may span paragraphs
         if c.also_in:
             console.print(f"    also in: {escape(', '.join(c.also_in))}", style="dim")
 

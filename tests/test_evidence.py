@@ -26,6 +26,14 @@ def test_answer_types():
     assert not has_answer_type("place", "They met in May.", "Where was the meeting held?")
     assert not has_answer_type("place", "Chinese officials flew to China.", "Where did the Chinese officials go?")
     assert expected_answer_type("Where does Raimondo rank among officials who visited?") is None
+    assert expected_answer_type("In which European capital did they meet?") == "place"
+    assert expected_answer_type("In which building did they meet?") == "venue"
+    assert has_answer_type("venue", "He spoke at the Great Hall of the People in central Beijing.")
+    assert not has_answer_type("venue", "Raimondo held talks with Hu Heping in Beijing.")
+    assert expected_answer_type("On what date did they meet?") == "date"
+    assert has_answer_type("date", "They met on Aug. 28 in Beijing.")
+    assert not has_answer_type("date", "They met on Thursday.")
+    assert has_answer_type("number", "It was a four-day trip.", "How many days was the trip?")
 
 
 def test_what_did_x_say_needs_a_statement_by_x():
@@ -34,11 +42,30 @@ def test_what_did_x_say_needs_a_statement_by_x():
     assert not attributes_to("He Lifeng referred to in-depth exchanges with Treasury Secretary Janet Yellen.", speaker)
     assert attributes_to("Yellen said the talks were direct and productive.", speaker)
     assert attributes_to("\u201cWe will keep talking,\u201d Yellen told reporters.", speaker)
-    # a pronoun stands for her only if she was just named
+    # a pronoun stands for her only if she was just named, as the subject
     assert attributes_to("She said the talks were useful.", speaker, before=("Yellen met He Lifeng.",))
     assert not attributes_to("She said the talks were useful.", speaker, before=("Raimondo met He Lifeng.",))
+    quote = "\u201cI\u2019m ready to work with you,\u201d he said."
+    assert not attributes_to(quote, speaker, before=("Vice Premier He Lifeng referred to exchanges with Janet Yellen.",))
+    assert attributes_to(quote, asked_speaker("What did He Lifeng say?"),
+                         before=("Vice Premier He Lifeng referred to exchanges with Janet Yellen.",))
     assert not attributes_to("They stressed the importance of dialogue.", speaker, before=("Raimondo met Wang.",))
     assert asked_speaker("What did the talks achieve?") == ()
+
+
+def test_a_quote_attributed_by_a_pronoun_leans_on_the_paragraph_before():
+    from assistant.models import Sentence
+    from assistant.retrieve.evidence import antecedent_row
+
+    def sentence(text, line):
+        return Sentence(file="a.txt", chunk_id="a.txt:0", start=0, end=len(text), line_start=line, line_end=line,
+                        text=text)
+
+    rows = [sentence("Vice Premier He Lifeng met Raimondo.", 1),
+            sentence("\u201cI\u2019m ready to work with you,\u201d he said at the Great Hall.", 3),
+            sentence("Raimondo flew home on Friday.", 5)]
+    assert antecedent_row(rows, 1) == 0
+    assert antecedent_row(rows, 2) is None
 
 
 def test_sentences_that_lean_on_the_one_before():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.models import ABSTAIN_TEXT, Citation, Document, Sentence
-from assistant.retrieve.evidence import Evidence, leans_on_previous, previous_in_paragraph
+from assistant.retrieve.evidence import Evidence, antecedent_row
 
 SAME_STATEMENT_COSINE = 0.8  # a paraphrased copy of a sentence still scores ~0.9 against its source
 REDUNDANT_COSINE = 0.9
@@ -111,11 +111,11 @@ def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, ma
         citations.append(Citation(n=n, file=end.file, title=doc.meta.title, lines=(start.line_start, end.line_end),
                                   chars=(start.start, end.end), quote=quote, score=round(ev.score, 4),
                                   also_in=also_in))
-        parts.append(f"{quote} [{n}]")
+        parts.append(f"{' '.join(quote.split())} [{n}]")  # a quote with its antecedent may span paragraphs
     return Composition(" ".join(parts), citations, False)
 
 
 def _with_antecedent(table: SentenceTable, row: int) -> int:
     """First row to quote: the sentence before too, when this one leans on it ("Such …")."""
-    before = previous_in_paragraph(table.sentences, row)
-    return row - 1 if before is not None and leans_on_previous(table.sentences[row].text) else row
+    first = antecedent_row(table.sentences, row)
+    return row if first is None else first

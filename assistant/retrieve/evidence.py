@@ -22,7 +22,7 @@ from assistant.retrieve.terms import TermStats, content_terms, fold, is_stopword
 
 DENSE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.5
-ANSWER_TYPE_PENALTY = 0.45
+ANSWER_TYPE_PENALTY = 0.3
 UNMET_PRESUPPOSITION_PENALTY = 0.3  # the sentence's context doesn't state what the question takes for granted
 NEIGHBOURS_BEFORE, NEIGHBOURS_AFTER = 2, 1
 # Taking any word out of a question moves unrelated sentences by up to ~0.02 cosine;
@@ -43,6 +43,9 @@ NON_LOCATIVE_WHERE = re.compile(r"^\s*where\s+(?:do|does|did|would|will)\s+.*?\b
 DURATION = re.compile(r"\b(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                       r"forty|fifty|hundred|several|few|many|some|for|half)[\s-]+(?:and a half\s+)?"
                       r"(?:hours?|minutes?|days?|weeks?|months?|years?|decades?)\b", re.I)
+VENUE = re.compile(r"\b[A-Z][\w'-]*(?:\s+(?:of\s+the\s+)?[A-Z][\w'-]*)*\s+(?:Hall|Hotel|House|Palace|Guesthouse|"
+                   r"Center|Centre|Building|Tower|Museum|Stadium|Square|Residence|Compound|Pavilion)\b|"
+                   r"\b(?:Hall|Palace|Museum|House) of\s+(?:the\s+)?[A-Z]")
 QUANTITY = re.compile(r"\d|%|\$|\u20ac|\u00a3|\u00a5|\bper ?cent\b|\b(?:half|double|triple|twice)\b", re.I)
 CALENDAR_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b|"
                            r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)|"
@@ -53,6 +56,8 @@ NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
 COUNTED_NOUN = re.compile(r"\bhow (?:many|much)\s+([a-z]+)", re.I)
 ANAPHORIC_START = re.compile(r"^(?:[\"\u201c]?)(?:The (?:last|first|next|same|latter|former) such|Such|This|That|"
                              r"These|Those|It|Its|He|She|His|Her|They|Their|Both|The two (?:sides|men|leaders|officials))\b")
+PRONOUN_ATTRIBUTED_QUOTE = re.compile(r"[\u201d\"],?\s+(?:he|she|they)\s+(?:said|says|told|added|insisted|stressed|"
+                                      r"noted|continued|explained|wrote)\b")
 CONTEXT_DISCOUNT = 0.9
 UNKNOWN_NAME_PENALTY = 0.55  # the question names something the articles never mention
 COMMON_WORD_ZIPF = 4.5  # capitalised but everyday words ("America") don't count as names
@@ -86,7 +91,11 @@ def expected_answer_type(question: str) -> str | None:
         return "time"
     if re.search(r"^\s*(?:who|whom)\b", q):
         return "name"
-    if re.search(r"^\s*where\b", q) and not NON_LOCATIVE_WHERE.search(q):
+    if re.search(r"\b(?:what|which) (?:[a-z]+ )?(?:building|hotel|venue|hall|palace|residence|restaurant|"
+                 r"compound|guesthouse|room)\b", q):
+        return "venue"
+    if re.search(r"^\s*where\b", q) and not NON_LOCATIVE_WHERE.search(q) \
+            or re.search(r"\b(?:what|which) (?:[a-z]+ )?(?:city|town|capital|country|nation|province|state|region)\b", q):
         return "place"
     return None
 
@@ -100,7 +109,8 @@ def has_answer_type(kind: str | None, text: str, question: str = "") -> bool:
         if not CARDINAL.search(text):
             return False
         counted = COUNTED_NOUN.search(question)
-        return counted is None or counted.group(1).lower()[:4] in text.lower()
+        # the counted thing, singular or plural ("four-day trip" answers "how many days")
+        return counted is None or re.sub(r"(?:ie)?s$", "", counted.group(1).lower()) in text.lower()
     if kind == "date":  # a calendar date ("Aug. 28", "28 August", "2023-08-28"), not just "Monday"
         return bool(CALENDAR_DATE.search(text))
     if kind == "day":
@@ -113,6 +123,8 @@ def has_answer_type(kind: str | None, text: str, question: str = "") -> bool:
         return bool(NAME.search(text))
     if kind == "place":
         return names_a_new_place(text, question)
+    if kind == "venue":  # a named building: "the Great Hall of the People", "the Diaoyutai State Guesthouse"
+        return bool(VENUE.search(text))
     return True
 
 
@@ -166,14 +178,26 @@ def leans_on_previous(text: str) -> bool:
     return bool(ANAPHORIC_START.match(text))
 
 
+def antecedent_row(sentences: list[Sentence], row: int) -> int | None:
+    """The sentence this one cannot be read without: the one before it in its paragraph when it
+    starts "Such…"/"He…", or the paragraph before when it is a quote that a pronoun attributes
+    ("“I'm ready to work…,” he said": news gives the speaker's name one paragraph up)."""
+    text = sentences[row].text
+    if previous_in_paragraph(sentences, row) is not None and leans_on_previous(text):
+        return row - 1
+    if row > 0 and sentences[row - 1].file == sentences[row].file and PRONOUN_ATTRIBUTED_QUOTE.search(text):
+        return row - 1
+    return None
+
+
 def neighbourhood(sentences: list[Sentence], row: int, meta: dict[str, DocumentMeta]) -> Neighbourhood:
     s = sentences[row]
     in_article = [r for r in range(row - NEIGHBOURS_BEFORE, row + NEIGHBOURS_AFTER + 1)
                   if 0 <= r < len(sentences) and r != row and sentences[r].file == s.file]
     before = tuple(sentences[r].text for r in reversed(in_article) if r < row)
     after = tuple(sentences[r].text for r in in_article if r > row)
-    antecedent = previous_in_paragraph(sentences, row)
-    quoted = f"{antecedent.text} {s.text}" if antecedent is not None and leans_on_previous(s.text) else s.text
+    first = antecedent_row(sentences, row)
+    quoted = f"{sentences[first].text} {s.text}" if first is not None else s.text
     about = meta.get(s.file) or DocumentMeta()
     return Neighbourhood(s.text, quoted, before, after, about.date, about.title or "", about.outlet or "")
 
@@ -198,11 +222,11 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
     for row, cos, says_verb in zip(rows, dense, paraphrased):
         s = sentences[row]
         lex = lexical_support(terms, s.text, stats)
-        before = previous_in_paragraph(sentences, row)
-        if before is not None and leans_on_previous(s.text):
+        first = antecedent_row(sentences, row)
+        if first is not None:
             # "The last such event took place in 2019." means little without the sentence before it
-            lex = max(lex, CONTEXT_DISCOUNT * lexical_support(terms, before.text + " " + s.text, stats))
-            cos = max(float(cos), CONTEXT_DISCOUNT * float(vectors[row - 1] @ query_vector))
+            lex = max(lex, CONTEXT_DISCOUNT * lexical_support(terms, sentences[first].text + " " + s.text, stats))
+            cos = max(float(cos), CONTEXT_DISCOUNT * float(vectors[first] @ query_vector))
         score = question_factor * (DENSE_WEIGHT * float(cos) + LEXICAL_WEIGHT * lex)
         marked_down = [] if has_answer_type(kind, s.text, asked) else ["answer-type"]
         score *= ANSWER_TYPE_PENALTY if marked_down else 1.0

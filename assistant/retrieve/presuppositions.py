@@ -88,6 +88,7 @@ SPEECH_VERBS = {"said", "says", "told", "tells", "stated", "announced", "claimed
                 "instructed", "expressed", "criticized", "defended", "blamed", "referred", "hoped", "declared",
                 "described", "continued", "saying", "telling"}
 SPEAKER_WINDOW = 3
+SKIPPED_CAPITALS = {"a", "an", "the", "in", "on", "at", "but", "and", "as", "after", "before", "while", "during", "if"}
 SUBJECT_PRONOUNS = {"he", "she", "they"}
 SPEECH_QUESTION = re.compile(r"^\s*(?:[Ww]hat|[Ww]hy|[Ww]hen|[Hh]ow|[Ww]here) did ((?:[A-Z][\w.\u2019'-]*\s+){1,4})(?:personally\s+)?"
                              r"(?:say|tell|state|announce|claim|write|post|tweet|warn|insist|stress)\b")
@@ -351,10 +352,11 @@ def analyse(question: str, zipf: Callable[[str], float] = english_zipf) -> Presu
 # ---- checks against a neighbourhood -----------------------------------------------------
 def attributes_to(sentence: str, speaker: tuple[str, ...], before: tuple[str, ...] = ()) -> bool:
     """Does the sentence report something the speaker said? A pronoun ("she said") stands for
-    the speaker only if the speaker is named in the sentence or the one just before."""
+    the speaker only if the speaker is the first person named in one of the two sentences before
+    ("He Lifeng referred to exchanges with Janet Yellen. “…,” he said": He Lifeng, not Yellen)."""
     raw = sentence.split()
     words = [fold(w).lower().strip(".,;:\"'\u201c\u201d\u2019") for w in raw]
-    named_nearby = any(part in _lower_words(" ".join((*before, sentence))) for part in speaker)
+    named_nearby = any(_first_named(text) in speaker for text in before[:2])
     # "She said …" (but not "He Lifeng said …", where He is a name)
     pronoun_subject = bool(words) and words[0] in SUBJECT_PRONOUNS and len(raw) > 1 and not raw[1][:1].isupper()
     for i, word in enumerate(words):
@@ -367,6 +369,18 @@ def attributes_to(sentence: str, speaker: tuple[str, ...], before: tuple[str, ..
         if named_nearby and ((i < 4 and pronoun_subject) or pronoun_before):
             return True  # "…,” she said", right after the speaker was named
     return False
+
+
+def _first_named(text: str) -> str | None:
+    """The sentence's first name (a lowercased word): the likely subject a following "he"/"she"
+    refers to. Titles, function words and dictionary words ("Yesterday", "The") are skipped."""
+    for word in _words(fold(text)):
+        bare = re.sub(r"['\u2019]s$", "", word)
+        lower = bare.lower()
+        if bare[:1].isupper() and bare.isalpha() and lower not in TITLES | INSTITUTIONS | DETERMINERS \
+                and lower not in PRONOUNS | SKIPPED_CAPITALS and not _readings(bare):
+            return lower
+    return None
 
 
 def _lower_words(text: str) -> set[str]:
