@@ -1,7 +1,8 @@
 """What a question takes for granted, and whether a sentence's neighbourhood states it."""
 
-from assistant.retrieve.presuppositions import (Neighbourhood, Predicate, analyse, asked_predicate, checked_predicate,
-                                                only_planned, unmet, without_predicate)
+from assistant.retrieve.predicates import Predicate, asked_predicate
+from assistant.retrieve.presuppositions import (Neighbourhood, analyse, checked_predicate, only_planned, unmet,
+                                                without_predicate)
 
 
 def near(sentence: str, before: tuple[str, ...] = (), date: str | None = None) -> Neighbourhood:
@@ -106,10 +107,10 @@ def test_the_fast_lexicon_reader_agrees_with_lemminflect():
 
     from lemminflect import getAllLemmas
 
-    from assistant.retrieve.presuppositions import _lexicon, _readings
+    from assistant.retrieve.lexicon import lexicon, readings
 
-    words = sorted(w for w in _lexicon() if w.islower())  # readings are looked up (and given) in lowercase
+    words = sorted(w for w in lexicon() if w.islower())  # readings are looked up (and given) in lowercase
     assert len(words) > 50_000
     sample = random.Random(7).sample(words, 2000) + ["meeting", "met", "agreed", "talks", "shot", "discussion"]
-    assert [w for w in sample if _readings(w) != dict(getAllLemmas(w))] == []
-    assert _readings("Met") == {"VERB": ("meet",)}
+    assert [w for w in sample if readings(w) != dict(getAllLemmas(w))] == []
+    assert readings("Met") == {"VERB": ("meet",)}

@@ -24,31 +24,25 @@ claims it presupposes, and a sentence is evidence only if its neighbourhood stat
   different month or year (unless the article's own date or the context says it).
 
 The checks are word-level and deliberately narrow: a missed trap costs one wrong
-answer, a false refusal costs a right one, and `eval/` measures both.
+answer, a false refusal costs a right one, and `eval/` measures both. Reading the
+question's verb is `predicates.py`; word readings come from `lexicon.py`.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 from assistant.models import core_question
+from assistant.retrieve import lexicon
+from assistant.retrieve.predicates import DETERMINERS, PRONOUNS, Predicate, asked_predicate
 from assistant.retrieve.terms import english_zipf, fold
 from assistant.retrieve.titles import INSTITUTIONS, TITLES
 
-log = logging.getLogger(__name__)
-
-AUXILIARIES = {"did", "does", "do", "will", "would", "could", "can", "should", "might", "may", "must", "has", "have",
-               "had"}
-PASSIVE_AUXILIARIES = {"was", "were", "is", "are", "been", "be", "being"}
 # Verbs that carry no checkable event of their own ("What did X do?") or are checked elsewhere (speech).
 LIGHT_VERBS = {"do", "be", "have", "get", "make", "happen", "mean", "go", "take", "come", "become", "seem", "use"}
 SPEECH_LEMMAS = {"say", "tell", "state", "announce", "claim", "write", "post", "tweet", "warn", "insist", "stress"}
-PRONOUNS = {"i", "you", "he", "she", "it", "we", "they", "one"}
 # Verbs whose object is the content of an exchange, each with the words that report the same
 # kind of exchange. A question built on one of them presupposes that the exchange happened.
 EXCHANGE_VERBS: dict[str, frozenset[str]] = {lemma: frozenset(words.split()) for lemma, words in {
@@ -77,12 +71,9 @@ EXCHANGE_VERBS: dict[str, frozenset[str]] = {lemma: frozenset(words.split()) for
 # Verbs of something taking place, which news reports interchangeably ("held" / "took place")
 EVENT_EQUIVALENTS = frozenset("hold host happen occur stage convene take place".split())
 # "Where/When was X <done>?" asks for the circumstances of an event, which the evidence must report
-WH_WORDS = {"what", "which", "where", "when", "who", "whom", "how", "why"}
 REASON_QUESTION = re.compile(r"^\s*why\b", re.I)
 CIRCUMSTANCE_QUESTION = re.compile(r"^\s*(?:where|when)\s+(?:was|were)\b", re.I)
 PLAN_VERBS = {"expect", "schedule", "set", "plan", "due", "slate", "intend"}
-DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "his", "her", "their", "our", "both",
-               "two", "three", "each", "all", "some", "any", "other", "another"}
 SPEECH_VERBS = {"said", "says", "told", "tells", "stated", "announced", "claimed", "wrote", "posted", "tweeted",
                 "urged", "called", "warned", "asked", "added", "insisted", "stressed", "noted", "mentioned",
                 "instructed", "expressed", "criticized", "defended", "blamed", "referred", "hoped", "declared",
@@ -110,11 +101,7 @@ PAST_EVENT = re.compile(r"\b(?:\w+ed|met|went|held|made|took|gave|saw|said|told|
                         r"was|were|had)\b(?!\s+to\b)", re.I)
 NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w.]*(?:['\u2019]s)?(?:[\s-]+[A-Z][\w.]*)*)")
 RARE_NAME_ZIPF = 4.0  # below this a name is specific (Blinken 1.7, Vienna 4.0); above, it is everyday (Washington 5.1)
-LEXICON_FILE = "resources/lemma_lu.csv.gz"
 MIN_SHARED_PREFIX = 5  # "agree"/"agreement", "discuss"/"discussion", but not "state"/"statue"
-WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
-
-
 @dataclass(frozen=True)
 class Presuppositions:
     speaker: tuple[str, ...] = ()  # lowercase name parts of X in "What did X say"
@@ -142,56 +129,6 @@ class Neighbourhood:
         return " ".join((*self.before, self.sentence, *self.after))
 
 
-@lru_cache(maxsize=1)
-def _lexicon() -> dict[str, str]:
-    """lemminflect's lemma table, word -> "upos,lemma/lemma;upos,…", read directly from its data file.
-
-    Importing lemminflect and letting `getAllLemmas` parse the same file takes 0.38 s, a quarter
-    of the cold `ask` budget; this takes 0.07 s. Empty if the file moved (then `_readings` asks
-    lemminflect itself; `tests/test_presuppositions.py` checks both agree)."""
-    import gzip
-    import importlib.util
-
-    spec = importlib.util.find_spec("lemminflect")
-    table: dict[str, str] = {}
-    try:
-        folder = Path(next(iter(spec.submodule_search_locations)))  # type: ignore[union-attr]
-        text = gzip.decompress((folder / LEXICON_FILE).read_bytes()).decode("utf-8")
-    except (OSError, TypeError, AttributeError, StopIteration):
-        log.warning("lemminflect's lexicon file %s not found: using its API", LEXICON_FILE)
-        return table
-    for line in text.splitlines():
-        word, _, reading = line.partition(",")
-        known = table.get(word)
-        table[word] = reading if known is None else f"{known};{reading}"
-    return table
-
-
-@lru_cache(maxsize=8192)
-def _readings(word: str) -> dict[str, tuple[str, ...]]:
-    """Part-of-speech readings of a word with their lemmas: {"VERB": ("meet",), "NOUN": ("meeting",)}."""
-    word = word.lower()
-    table = _lexicon()
-    if not table:
-        from lemminflect import getAllLemmas
-
-        return dict(getAllLemmas(word))
-    readings: dict[str, tuple[str, ...]] = {}
-    for entry in filter(None, table.get(word, "").split(";")):
-        upos, _, lemmas = entry.partition(",")
-        readings[upos.upper()] = tuple(lemmas.split("/"))
-    return readings
-
-
-def _verb_lemma(word: str) -> str | None:
-    lemmas = _readings(word).get("VERB")
-    return lemmas[0] if lemmas else None
-
-
-def _words(text: str) -> list[str]:
-    return [w.strip("'\u2019-") for w in WORD.findall(fold(text))]
-
-
 def asked_speaker(question: str) -> tuple[str, ...]:
     """Name parts of X in "What did X say…?" or "…, according to X?", without titles ("Premier")."""
     m = SPEECH_QUESTION.match(question) or ACCORDING_TO.search(question)
@@ -200,83 +137,6 @@ def asked_speaker(question: str) -> tuple[str, ...]:
     parts = [fold(w).lower().rstrip(".,") for w in m.group(1).split()]
     parts = [re.sub(r"['\u2019]s$", "", p) for p in parts]
     return tuple(p for p in parts if p not in TITLES | INSTITUTIONS) or tuple(parts)
-
-
-def _is_name_or_modifier(word: str) -> bool:
-    return word[:1].isupper() or word.lower() in DETERMINERS | PRONOUNS \
-        or word.lower().endswith(("'s", "\u2019s"))
-
-
-def _noun_only(word: str | None) -> bool:
-    readings = _readings(word) if word else {}
-    return "NOUN" in readings and "VERB" not in readings
-
-
-def _verb_after_subject(word: str, previous: str | None, following: str | None) -> bool:
-    """Is this the base-form verb that ends "did <subject> …"? Lexicon readings stand in for a
-    tagger: "Qin Gang call the…" is a verb, "US trade officials", "the two sides" are nouns."""
-    readings = _readings(word)
-    if _is_name_or_modifier(word) or "VERB" not in readings or {"AUX", "ADV", "ADP"} & readings.keys():
-        return False
-    if _noun_only(following):
-        return False  # a modifier: "trade officials", "top diplomat"
-    if previous is not None and (previous.lower() in DETERMINERS or "VERB" not in _readings(previous)) \
-            and not previous[:1].isupper() and previous.lower() not in PRONOUNS and ({"NOUN", "ADJ"} & readings.keys() or word.endswith("ed")):
-        return False  # "the two sides", "foreign minister", "the suspected balloon"
-    return True
-
-
-def _is_participle(word: str) -> bool:
-    lemma = _verb_lemma(word)
-    readings = _readings(word)
-    plural_noun = any(l != word.lower() for l in readings.get("NOUN", ()))
-    return bool(lemma) and lemma != word.lower() and not word[:1].isupper() and not word.endswith("ing") \
-        and not plural_noun and not {"AUX", "ADV", "ADP"} & readings.keys()
-
-
-@dataclass(frozen=True)
-class Predicate:
-    lemma: str
-    word: str  # as written in the question ("accompanied")
-    shape: str  # "active" | "passive" | "subject"
-
-
-def asked_predicate(question: str) -> Predicate | None:
-    """The verb of the event a wh-question asks about, in one of three shapes:
-
-    - "active":  "<wh…> did|will <subject> VERB …"      (What did Qin and Burns agree on?)
-    - "passive": "<wh…> was|were [<subject>] VERB-ed …"  (Where was the balloon shot down?)
-    - "subject": "Who|Which <noun…> VERB-ed …"           (Which senator accompanied Raimondo?)
-    """
-    words = _words(question)
-    lowered = [w.lower() for w in words]
-    if not any(w in WH_WORDS for w in lowered[:4]):
-        return None
-    for i, w in enumerate(lowered):
-        if w in AUXILIARIES or w in PASSIVE_AUXILIARIES:
-            shape = "passive" if w in PASSIVE_AUXILIARIES else "active"
-            return _predicate(_first_verb(words[i + 1 :], participle=shape == "passive"), shape)
-        if lowered[0] in ("who", "which", "what") and i > 0 and _is_participle(words[i]):
-            return _predicate(words[i], "subject")
-    return None
-
-
-def _predicate(word: str | None, shape: str) -> Predicate | None:
-    lemma = _verb_lemma(word) if word else None
-    return Predicate(lemma, word, shape) if lemma and word else None
-
-
-def _first_verb(words: list[str], participle: bool) -> str | None:
-    for k, word in enumerate(words):
-        previous = words[k - 1] if k else None
-        following = words[k + 1] if k + 1 < len(words) else None
-        if participle and word.lower().endswith("ing") and _verb_lemma(word):
-            return None  # progressive ("was hinting"), not passive
-        if participle and _is_participle(word):
-            return word
-        if not participle and _verb_after_subject(word, previous, following):
-            return word
-    return None
 
 
 def question_names(question: str) -> tuple[tuple[str, ...], ...]:
@@ -374,17 +234,17 @@ def attributes_to(sentence: str, speaker: tuple[str, ...], before: tuple[str, ..
 def _first_named(text: str) -> str | None:
     """The sentence's first name (a lowercased word): the likely subject a following "he"/"she"
     refers to. Titles, function words and dictionary words ("Yesterday", "The") are skipped."""
-    for word in _words(fold(text)):
+    for word in lexicon.words(fold(text)):
         bare = re.sub(r"['\u2019]s$", "", word)
         lower = bare.lower()
         if bare[:1].isupper() and bare.isalpha() and lower not in TITLES | INSTITUTIONS | DETERMINERS \
-                and lower not in PRONOUNS | SKIPPED_CAPITALS and not _readings(bare):
+                and lower not in PRONOUNS | SKIPPED_CAPITALS and not lexicon.readings(bare):
             return lower
     return None
 
 
-def _lower_words(text: str) -> set[str]:
-    return {w.lower() for w in _words(text)}
+def _lowerwords(text: str) -> set[str]:
+    return {w.lower() for w in lexicon.words(text)}
 
 
 def reports_event(lemma: str, text: str) -> bool:
@@ -393,8 +253,8 @@ def reports_event(lemma: str, text: str) -> bool:
     if lemma in EVENT_EQUIVALENTS:
         wanted |= EVENT_EQUIVALENTS
     prefix = lemma[:MIN_SHARED_PREFIX] if len(lemma) >= MIN_SHARED_PREFIX else None
-    for word in _lower_words(text):
-        lemmas = {word} | {l for ls in _readings(word).values() for l in ls}
+    for word in _lowerwords(text):
+        lemmas = {word} | {l for ls in lexicon.readings(word).values() for l in ls}
         if lemmas & wanted or (prefix and word.startswith(prefix)):
             return True
     return False
