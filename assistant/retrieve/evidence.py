@@ -38,8 +38,6 @@ CALENDAR = re.compile(r"\b(?:\d{4}|January|February|March|April|May|June|July|Au
                       r"Friday|Saturday|Sunday|yesterday|today|tomorrow)\b")
 LOCATIVE = re.compile(r"\b(?:in|at|on|over|off|near|from|to|into|across|around|outside|inside|within|between|via)"
                       r"\s+(?:the\s+)?([A-Z][\w-]+)")
-NON_LOCATIVE_WHERE = re.compile(r"^\s*where\s+(?:do|does|did|would|will)\s+.*?\b(?:rank|stand|fit|lead|go from here)\b",
-                                re.I)  # "Where does X rank?" asks for a position, not a place
 DURATION = re.compile(r"\b(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                       r"forty|fifty|hundred|several|few|many|some|for|half)[\s-]+(?:and a half\s+)?"
                       r"(?:hours?|minutes?|days?|weeks?|months?|years?|decades?)\b", re.I)
@@ -58,6 +56,22 @@ ANAPHORIC_START = re.compile(r"^(?:[\"\u201c]?)(?:The (?:last|first|next|same|la
                              r"These|Those|It|Its|He|She|His|Her|They|Their|Both|The two (?:sides|men|leaders|officials))\b")
 PRONOUN_ATTRIBUTED_QUOTE = re.compile(r"[\u201d\"],?\s+(?:he|she|they)\s+(?:said|says|told|added|insisted|stressed|"
                                       r"noted|continued|explained|wrote)\b")
+# Question patterns (lowercased) -> the kind of answer they ask for; the first match wins.
+ANSWER_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(pattern)) for kind, pattern in (
+    ("quantity", r"\b(?:what|which) (?:[a-z]+ )?(?:percentage|rate|amount|sum|price|cost|figure|total|value)\b"),
+    ("duration", r"\bhow long\b"),
+    ("number", r"\bhow (?:many|much|old)\b|\bwhat (?:number|share)\b"),
+    ("date", r"\b(?:what|which) date\b"),
+    ("day", r"\b(?:what|which) day\b"),
+    ("year", r"\b(?:what|which) year\b"),
+    ("time", r"^\s*when\b|\b(?:what|which) (?:month|time)\b|\bwhen (?:did|was|were|will|is)\b"),
+    ("name", r"^\s*(?:who|whom)\b"),
+    ("venue", r"\b(?:what|which) (?:[a-z]+ )?(?:building|hotel|venue|hall|palace|residence|restaurant|compound|"
+              r"guesthouse|room)\b"),
+    # "Where does X rank?" asks for a position, not a place
+    ("place", r"^\s*where\b(?!\s+(?:do|does|did|would|will)\s+.*?\b(?:rank|stand|fit|lead|go from here)\b)|"
+              r"\b(?:what|which) (?:[a-z]+ )?(?:city|town|capital|country|nation|province|state|region)\b"),
+))
 CONTEXT_DISCOUNT = 0.9
 UNKNOWN_NAME_PENALTY = 0.55  # the question names something the articles never mention
 COMMON_WORD_ZIPF = 4.5  # capitalised but everyday words ("America") don't count as names
@@ -74,30 +88,9 @@ class Evidence:
 
 
 def expected_answer_type(question: str) -> str | None:
+    """The kind of answer the question asks for (first matching pattern), or None."""
     q = question.lower()
-    if re.search(r"\b(?:what|which) (?:[a-z]+ )?(?:percentage|rate|amount|sum|price|cost|figure|total|value)\b", q):
-        return "quantity"
-    if re.search(r"\bhow long\b", q):
-        return "duration"
-    if re.search(r"\bhow (?:many|much|old)\b|\bwhat (?:number|share)\b", q):
-        return "number"
-    if re.search(r"\b(?:what|which) date\b", q):
-        return "date"
-    if re.search(r"\b(?:what|which) day\b", q):
-        return "day"
-    if re.search(r"\b(?:what|which) year\b", q):
-        return "year"
-    if re.search(r"^\s*when\b|\b(?:what|which) (?:month|time)\b|\bwhen (?:did|was|were|will|is)\b", q):
-        return "time"
-    if re.search(r"^\s*(?:who|whom)\b", q):
-        return "name"
-    if re.search(r"\b(?:what|which) (?:[a-z]+ )?(?:building|hotel|venue|hall|palace|residence|restaurant|"
-                 r"compound|guesthouse|room)\b", q):
-        return "venue"
-    if re.search(r"^\s*where\b", q) and not NON_LOCATIVE_WHERE.search(q) \
-            or re.search(r"\b(?:what|which) (?:[a-z]+ )?(?:city|town|capital|country|nation|province|state|region)\b", q):
-        return "place"
-    return None
+    return next((kind for kind, pattern in ANSWER_TYPES if pattern.search(q)), None)
 
 
 def has_answer_type(kind: str | None, text: str, question: str = "") -> bool:
