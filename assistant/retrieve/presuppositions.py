@@ -6,22 +6,24 @@ talks), "What did Katherine Tai tell Wang Wentao?" (the quote is someone else's)
 Similarity scores cannot see that: the names match. So the question is read for the
 claims it presupposes, and a sentence is evidence only if its neighbourhood states them:
 
-- speaker: "What did X say/tell…" needs a statement attributed to X (a "she said"
-  counts only when X is named just before);
-- predicate: "What did X and Y agree on?", "What was decided…?" ask for the content of an
-  exchange (agreeing, deciding, discussing, promising, demanding…), so the quoted
-  evidence must report that exchange (the verb, a form of it, a noun made from it, or a
-  word of the same small class). Other verbs are left to similarity: "sit down with" and
-  "met", "held" and "took place" name the same event, and no model that runs offline
-  here tells such pairs from "discussed" and "met" (measured: MiniLM word similarity
-  does not separate them);
-- names: a rare name in the question (a person, an organisation, a landmark; not
-  "Washington" or "Chinese") must be named near the sentence. The articles do name
-  Blinken, but a sentence about Qin Gang's talks with Burns says nothing about Blinken;
+- speaker: "What/Why did X say…", "…, according to X?" need a statement attributed to X
+  (a "she said" counts only when X is the first person named in the two sentences before);
+- exchange: "What did X and Y agree on?", "Why did X urge…?" ask about an exchange
+  (agreeing, deciding, discussing, promising, demanding…): the quoted evidence must report
+  it (the verb, a form of it, a noun made from it, or a word of the same small class);
+- deed or event: "Which senator accompanied X?", "Where was X shot down?" need the verb,
+  or a sentence that matches the question less once the verb is taken out of it (a
+  paraphrase: "resumed" for "restarted"). Exchanges get no such leeway: "met" must not
+  answer "what did they discuss". Other verbs are left to similarity ("sit down with" and
+  "met"); MiniLM word similarity was measured and does not separate paraphrases from traps;
+- names: a rare or several-word name in the question (a person, an organisation, a
+  landmark; not "Washington" or "Chinese"; titles dropped) must be named near the
+  sentence. The articles do name Blinken, but a sentence about Qin Gang's talks with
+  Burns says nothing about him;
 - occurrence: "What did X do at Y?" asks what happened; a sentence that only says it
   was going to happen ("is scheduled to visit Y") does not answer it;
-- time: a question fixed to a month or year is not answered by a sentence about a
-  different month or year (unless the article's own date or the context says it).
+- time: a question fixed to a month needs that month near the sentence or in the article's
+  date; one fixed to a year is not answered by a sentence dated to another year.
 
 The checks are word-level and deliberately narrow: a missed trap costs one wrong
 answer, a false refusal costs a right one, and `eval/` measures both. Reading the
@@ -70,8 +72,8 @@ EXCHANGE_VERBS: dict[str, frozenset[str]] = {lemma: frozenset(words.split()) for
 }.items()}
 # Verbs of something taking place, which news reports interchangeably ("held" / "took place")
 EVENT_EQUIVALENTS = frozenset("hold host happen occur stage convene take place".split())
-# "Where/When was X <done>?" asks for the circumstances of an event, which the evidence must report
 REASON_QUESTION = re.compile(r"^\s*why\b", re.I)
+# "Where/When was X <done>?" asks for the circumstances of an event, which the evidence must report
 CIRCUMSTANCE_QUESTION = re.compile(r"^\s*(?:where|when)\s+(?:was|were)\b", re.I)
 PLAN_VERBS = {"expect", "schedule", "set", "plan", "due", "slate", "intend"}
 SPEECH_VERBS = {"said", "says", "told", "tells", "stated", "announced", "claimed", "wrote", "posted", "tweeted",
@@ -102,6 +104,8 @@ PAST_EVENT = re.compile(r"\b(?:\w+ed|met|went|held|made|took|gave|saw|said|told|
 NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w.]*(?:['\u2019]s)?(?:[\s-]+[A-Z][\w.]*)*)")
 RARE_NAME_ZIPF = 4.0  # below this a name is specific (Blinken 1.7, Vienna 4.0); above, it is everyday (Washington 5.1)
 MIN_SHARED_PREFIX = 5  # "agree"/"agreement", "discuss"/"discussion", but not "state"/"statue"
+
+
 @dataclass(frozen=True)
 class Presuppositions:
     speaker: tuple[str, ...] = ()  # lowercase name parts of X in "What did X say"
@@ -243,7 +247,7 @@ def _first_named(text: str) -> str | None:
     return None
 
 
-def _lowerwords(text: str) -> set[str]:
+def _lower_words(text: str) -> set[str]:
     return {w.lower() for w in lexicon.words(text)}
 
 
@@ -253,7 +257,7 @@ def reports_event(lemma: str, text: str) -> bool:
     if lemma in EVENT_EQUIVALENTS:
         wanted |= EVENT_EQUIVALENTS
     prefix = lemma[:MIN_SHARED_PREFIX] if len(lemma) >= MIN_SHARED_PREFIX else None
-    for word in _lowerwords(text):
+    for word in _lower_words(text):
         lemmas = {word} | {l for ls in lexicon.readings(word).values() for l in ls}
         if lemmas & wanted or (prefix and word.startswith(prefix)):
             return True
