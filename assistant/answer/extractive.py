@@ -100,9 +100,11 @@ def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, ma
     quoted: set[int] = set()
     for ev in chosen:
         row, also_in = _prefer_original(table, ev)
-        first = _with_antecedent(table, row)
-        if row in quoted or first in quoted:
+        if row in quoted:
             continue  # already inside an earlier quote
+        first = _with_antecedent(table, row)
+        if first in quoted:
+            first = row  # its antecedent is already quoted just before: quote the sentence itself
         quoted.update(range(first, row + 1))
         start, end = table.sentences[first], table.sentences[row]
         doc = table.documents[end.file]
