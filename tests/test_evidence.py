@@ -25,7 +25,9 @@ def test_answer_types():
     assert has_answer_type("place", "They met in Vienna in May.", "Where was the meeting held?")
     assert not has_answer_type("place", "They met in May.", "Where was the meeting held?")
     assert not has_answer_type("place", "Chinese officials flew to China.", "Where did the Chinese officials go?")
-    assert expected_answer_type("Where does Raimondo rank among officials who visited?") is None
+    assert expected_answer_type("Where does Raimondo rank among officials who visited?") == "rank"
+    assert has_answer_type("rank", "Li Qiang, China's no. 2 leader, met Raimondo.")
+    assert not has_answer_type("rank", "Li Qiang met Raimondo in Beijing.")
     assert expected_answer_type("In which European capital did they meet?") == "place"
     assert expected_answer_type("In which building did they meet?") == "venue"
     assert has_answer_type("venue", "He spoke at the Great Hall of the People in central Beijing.")

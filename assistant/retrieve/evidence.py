@@ -44,6 +44,8 @@ DURATION = re.compile(r"\b(?:\d+|an?|one|two|three|four|five|six|seven|eight|nin
 VENUE = re.compile(r"\b[A-Z][\w'-]*(?:\s+(?:of\s+the\s+)?[A-Z][\w'-]*)*\s+(?:Hall|Hotel|House|Palace|Guesthouse|"
                    r"Center|Centre|Building|Tower|Museum|Stadium|Square|Residence|Compound|Pavilion)\b|"
                    r"\b(?:Hall|Palace|Museum|House) of\s+(?:the\s+)?[A-Z]")
+RANK = re.compile(r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th)|"
+                  r"no\.\s*\d+|number\s+(?:one|two|three|\d+)|top|highest|senior-most|lowest|last)\b", re.I)
 QUANTITY = re.compile(r"\d|%|\$|\u20ac|\u00a3|\u00a5|\bper ?cent\b|\b(?:half|double|triple|twice)\b", re.I)
 CALENDAR_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b|"
                            r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)|"
@@ -68,6 +70,7 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(
     ("name", r"^\s*(?:who|whom)\b"),
     ("venue", r"\b(?:what|which) (?:[a-z]+ )?(?:building|hotel|venue|hall|palace|residence|restaurant|compound|"
               r"guesthouse|room)\b"),
+    ("rank", r"\bwhere (?:do|does|did|would|will)\b.*\b(?:rank|stand)\b|\bwhat rank\b"),
     # "Where does X rank?" asks for a position, not a place
     ("place", r"^\s*where\b(?!\s+(?:do|does|did|would|will)\s+.*?\b(?:rank|stand|fit|lead|go from here)\b)|"
               r"\b(?:what|which) (?:[a-z]+ )?(?:city|town|capital|country|nation|province|state|region)\b"),
@@ -116,6 +119,8 @@ def has_answer_type(kind: str | None, text: str, question: str = "") -> bool:
         return bool(NAME.search(text))
     if kind == "place":
         return names_a_new_place(text, question)
+    if kind == "rank":  # "fourth", "No. 2", "second-ranking", "top"
+        return bool(RANK.search(text))
     if kind == "venue":  # a named building: "the Great Hall of the People", "the Diaoyutai State Guesthouse"
         return bool(VENUE.search(text))
     return True
