@@ -25,6 +25,10 @@ def test_answer_types():
     assert has_answer_type("place", "They met in Vienna in May.", "Where was the meeting held?")
     assert not has_answer_type("place", "They met in May.", "Where was the meeting held?")
     assert not has_answer_type("place", "Chinese officials flew to China.", "Where did the Chinese officials go?")
+    assert expected_answer_type("At what time of day was the report posted?") == "time"
+    assert has_answer_type("time", "Published May 8, 2023 at 6:41 a.m. EDT")
+    assert expected_answer_type("Whose camera took the photo?") == "name"
+    assert expected_answer_type("Across which months did it unfold?") == "time"
     assert expected_answer_type("Where does Raimondo rank among officials who visited?") == "rank"
     assert has_answer_type("rank", "Li Qiang, China's no. 2 leader, met Raimondo.")
     assert not has_answer_type("rank", "Li Qiang met Raimondo in Beijing.")

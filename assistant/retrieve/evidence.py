@@ -50,6 +50,8 @@ QUANTITY = re.compile(r"\d|%|\$|\u20ac|\u00a3|\u00a5|\bper ?cent\b|\b(?:half|dou
 CALENDAR_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}\b|"
                            r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)|"
                            r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:yesterday|today|tomorrow)\b")
+CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:a\.m\.|p\.m\.|am\b|pm\b)|\b(?:noon|midnight|morning|"
+                   r"afternoon|evening|night)\b", re.I)
 YEAR = re.compile(r"\b(?:1[5-9]|20)\d{2}\b")
 RELATIVE_TIME = re.compile(r"\b(?:last|next|this|earlier|later)\s+(?:year|week|month|day)|\bago\b|\bsince\b", re.I)
 NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*")
@@ -66,8 +68,8 @@ ANSWER_TYPES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(
     ("date", r"\b(?:what|which) date\b"),
     ("day", r"\b(?:what|which) day\b"),
     ("year", r"\b(?:what|which) year\b"),
-    ("time", r"^\s*when\b|\b(?:what|which) (?:month|time)\b|\bwhen (?:did|was|were|will|is)\b"),
-    ("name", r"^\s*(?:who|whom)\b"),
+    ("time", r"^\s*when\b|\b(?:what|which) (?:months?|time)\b|\bwhen (?:did|was|were|will|is)\b"),
+    ("name", r"^\s*(?:who|whom)\b|\bwhose\b"),
     ("venue", r"\b(?:what|which) (?:[a-z]+ )?(?:building|hotel|venue|hall|palace|residence|restaurant|compound|"
               r"guesthouse|room)\b"),
     ("rank", r"\bwhere (?:do|does|did|would|will)\b.*\b(?:rank|stand)\b|\bwhat rank\b"),
@@ -114,7 +116,7 @@ def has_answer_type(kind: str | None, text: str, question: str = "") -> bool:
     if kind == "year":
         return bool(YEAR.search(text))
     if kind == "time":
-        return bool(CALENDAR.search(text) or RELATIVE_TIME.search(text))
+        return bool(CALENDAR.search(text) or RELATIVE_TIME.search(text) or CLOCK.search(text))
     if kind == "name":
         return bool(NAME.search(text))
     if kind == "place":
