@@ -96,7 +96,8 @@ def _names(text: str) -> tuple[list[_Name], list[str]]:
             close(i)
     close(len(matches))
     for name, following in zip(names, names[1:]):
-        if name.apposition and following.after_title and following.position - (name.position + name.parts) <= TITLE_WINDOW:
+        gap = following.position - (name.position + name.parts)
+        if name.apposition and following.after_title and gap <= TITLE_WINDOW:
             name.apposition = False  # "Premier Li, Vice Premier He Lifeng, and …": a list, not an apposition
     return names, tokens
 

@@ -38,10 +38,16 @@ def _verb_after_subject(word: str, previous: str | None, following: str | None) 
         return False
     if _noun_only(following):
         return False  # a modifier: "trade officials", "top diplomat"
-    if previous is not None and (previous.lower() in DETERMINERS or "VERB" not in lexicon.readings(previous)) \
-            and not previous[:1].isupper() and previous.lower() not in PRONOUNS and ({"NOUN", "ADJ"} & readings.keys() or word.endswith("ed")):
-        return False  # "the two sides", "foreign minister", "the suspected balloon"
-    return True
+    noun_like = bool({"NOUN", "ADJ"} & readings.keys()) or word.endswith("ed")
+    return not (noun_like and previous is not None and _modifies(previous))  # "the two sides", "foreign minister"
+
+
+def _modifies(previous: str) -> bool:
+    """Does this word start or extend a noun phrase ("the", "foreign"), rather than end a subject
+    ("Raimondo", "he") after which a verb follows?"""
+    if previous[:1].isupper() or previous.lower() in PRONOUNS:
+        return False
+    return previous.lower() in DETERMINERS or "VERB" not in lexicon.readings(previous)
 
 
 def _is_participle(word: str) -> bool:
