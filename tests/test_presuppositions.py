@@ -114,3 +114,11 @@ def test_the_fast_lexicon_reader_agrees_with_lemminflect():
     sample = random.Random(7).sample(words, 2000) + ["meeting", "met", "agreed", "talks", "shot", "discussion"]
     assert [w for w in sample if readings(w) != dict(getAllLemmas(w))] == []
     assert readings("Met") == {"VERB": ("meet",)}
+
+
+def test_a_place_the_question_puts_the_event_in_must_be_named_near_the_sentence():
+    asked = analyse("Whom did Antony Blinken meet in Shanghai during his trip?")
+    assert asked.places == ("Shanghai",)
+    assert "place" in unmet(asked, near("Blinken's trip to China was scheduled for February."))
+    assert "place" not in unmet(asked, near("In Shanghai, Blinken met students."))
+    assert analyse("Where did they meet in May?").places == ()  # a month is not a place

@@ -23,7 +23,9 @@ claims it presupposes, and a sentence is evidence only if its neighbourhood stat
 - occurrence: "What did X do at Y?" asks what happened; a sentence that only says it
   was going to happen ("is scheduled to visit Y") does not answer it;
 - time: a question fixed to a month needs that month near the sentence or in the article's
-  date; one fixed to a year is not answered by a sentence dated to another year.
+  date; one fixed to a year is not answered by a sentence dated to another year;
+- place: "in Shanghai", "at the Summit": the place the question puts the event in must be
+  named near the sentence (or in the article's title).
 
 The checks are word-level and deliberately narrow: a missed trap costs one wrong
 answer, a false refusal costs a right one, and `eval/` measures both. Reading the
@@ -92,6 +94,8 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
           "november", "december")
 MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b")
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+PLACE_IN_QUESTION = re.compile(r"\b(?:in|at)\s+(?:the\s+)?([A-Z][\w-]+)")
+WEEKDAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 # "What did X do…", "What happened…": about something that took place ("was" is too often a copula)
 PAST_QUESTION = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:did|happened)\b", re.I)
 # A plan or expectation, in the question ("was due to meet") or in a sentence ("is scheduled to visit")
@@ -114,6 +118,7 @@ class Presuppositions:
     names: tuple[tuple[str, ...], ...] = ()  # specific names, as parts ("~He": an everyday word)
     months: frozenset[str] = field(default_factory=frozenset)
     years: frozenset[str] = field(default_factory=frozenset)
+    places: tuple[str, ...] = ()  # "in Shanghai", "at the Great Hall": where the question puts the event
 
 
 @dataclass(frozen=True)
@@ -210,7 +215,9 @@ def analyse(question: str, zipf: Callable[[str], float] = english_zipf) -> Presu
                            happened=asks_what_happened(question),
                            names=specific_names(question, zipf),
                            months=frozenset(m.lower() for m in MONTH.findall(question)),
-                           years=frozenset(YEAR.findall(question)))
+                           years=frozenset(YEAR.findall(question)),
+                           places=tuple(fold(m) for m in PLACE_IN_QUESTION.findall(question)
+                                        if not MONTH.fullmatch(m) and m not in WEEKDAYS))
 
 
 # ---- checks against a neighbourhood -----------------------------------------------------
@@ -310,4 +317,6 @@ def unmet(p: Presuppositions, near: Neighbourhood, paraphrased: bool = False) ->
         missing.append("names")
     if conflicting_time(p, near):
         missing.append("time")
+    if p.places and not all(_mentions(place, fold(f"{near.text} {near.document_title}")) for place in p.places):
+        missing.append("place")
     return missing
