@@ -102,9 +102,9 @@ def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, ma
         row, also_in = _prefer_original(table, ev)
         if row in quoted:
             continue  # already inside an earlier quote
-        first = _with_antecedent(table, row)
-        if first in quoted:
-            first = row  # its antecedent is already quoted just before: quote the sentence itself
+        first = antecedent_row(table.sentences, row)  # "Such…", "“…,” he said": quote the sentence before too
+        if first is None or first in quoted:
+            first = row  # none, or already quoted just before: quote the sentence itself
         quoted.update(range(first, row + 1))
         start, end = table.sentences[first], table.sentences[row]
         doc = table.documents[end.file]
@@ -115,9 +115,3 @@ def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, ma
                                   also_in=also_in))
         parts.append(f"{' '.join(quote.split())} [{n}]")  # a quote with its antecedent may span paragraphs
     return Composition(" ".join(parts), citations, False)
-
-
-def _with_antecedent(table: SentenceTable, row: int) -> int:
-    """First row to quote: the sentence before too, when this one leans on it ("Such …")."""
-    first = antecedent_row(table.sentences, row)
-    return row if first is None else first

@@ -190,13 +190,14 @@ def antecedent_row(sentences: list[Sentence], row: int) -> int | None:
     return None
 
 
-def neighbourhood(sentences: list[Sentence], row: int, meta: dict[str, DocumentMeta]) -> Neighbourhood:
+def neighbourhood(sentences: list[Sentence], row: int, meta: dict[str, DocumentMeta],
+                  first: int | None = None) -> Neighbourhood:
+    """The sentence in its article; `first`: its antecedent row (`antecedent_row`), if it has one."""
     s = sentences[row]
     in_article = [r for r in range(row - NEIGHBOURS_BEFORE, row + NEIGHBOURS_AFTER + 1)
                   if 0 <= r < len(sentences) and r != row and sentences[r].file == s.file]
     before = tuple(sentences[r].text for r in reversed(in_article) if r < row)
     after = tuple(sentences[r].text for r in in_article if r > row)
-    first = antecedent_row(sentences, row)
     quoted = f"{sentences[first].text} {s.text}" if first is not None else s.text
     about = meta.get(s.file) or DocumentMeta()
     return Neighbourhood(s.text, quoted, before, after, about.date, about.title or "", about.outlet or "")
@@ -230,7 +231,7 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
         score = question_factor * (DENSE_WEIGHT * float(cos) + LEXICAL_WEIGHT * lex)
         marked_down = [] if has_answer_type(kind, s.text, asked) else ["answer-type"]
         score *= ANSWER_TYPE_PENALTY if marked_down else 1.0
-        missing = unmet(presupposed, neighbourhood(sentences, row, meta or {}), bool(says_verb))
+        missing = unmet(presupposed, neighbourhood(sentences, row, meta or {}, first), bool(says_verb))
         score *= UNMET_PRESUPPOSITION_PENALTY if missing else 1.0
         if s.heading or len(s.text.split()) < MIN_SENTENCE_WORDS \
                 or not s.text.rstrip("\"'\u201d\u2019)").endswith((".", "!", "?")):

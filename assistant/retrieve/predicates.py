@@ -8,6 +8,7 @@ for a part-of-speech tagger (no model runs offline here that is worth its load t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.retrieve import lexicon
 
@@ -65,6 +66,7 @@ class Predicate:
     shape: str  # "active" | "passive" | "subject"
 
 
+@lru_cache(maxsize=256)  # asked once for the paraphrase probe and once for the checks
 def asked_predicate(question: str) -> Predicate | None:
     """The verb of the event a wh-question asks about, in one of three shapes:
 

@@ -34,6 +34,7 @@ question's verb is `predicates.py`; word readings come from `lexicon.py`.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,17 +86,15 @@ SPEECH_VERBS = {"said", "says", "told", "tells", "stated", "announced", "claimed
 SPEAKER_WINDOW = 3
 SKIPPED_CAPITALS = {"a", "an", "the", "in", "on", "at", "but", "and", "as", "after", "before", "while", "during", "if"}
 SUBJECT_PRONOUNS = {"he", "she", "they"}
-SPEECH_QUESTION = re.compile(r"^\s*(?:[Ww]hat|[Ww]hy|[Ww]hen|[Hh]ow|[Ww]here) did ((?:[A-Z][\w.\u2019'-]*\s+){1,4})(?:personally\s+)?"
-                             r"(?:say|tell|state|announce|claim|write|post|tweet|warn|insist|stress)\b")
+SPEECH_QUESTION = re.compile(r"^\s*(?:[Ww]hat|[Ww]hy|[Ww]hen|[Hh]ow|[Ww]here) did ((?:[A-Z][\w.\u2019'-]*\s+){1,4})"
+                             r"(?:personally\s+)?(?:" + "|".join(sorted(SPEECH_LEMMAS)) + r")\b")
 # "…, according to Raimondo?" credits the answer to a person ("according to the White House": an
 # institution, often the outlet itself, is left alone)
 ACCORDING_TO = re.compile(r"\baccording to ((?:[A-Z][\w.\u2019'-]*)(?:\s+[A-Z][\w.\u2019'-]*){0,3})")
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-          "november", "december")
-MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b")
+MONTH = re.compile(r"\b(" + "|".join(calendar.month_name[1:]) + r")\b")
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 PLACE_IN_QUESTION = re.compile(r"\b(?:in|at)\s+(?:the\s+)?([A-Z][\w-]+)")
-WEEKDAYS = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+WEEKDAYS = set(calendar.day_name)
 # "What did X do…", "What happened…": about something that took place ("was" is too often a copula)
 PAST_QUESTION = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:did|happened)\b", re.I)
 # A plan or expectation, in the question ("was due to meet") or in a sentence ("is scheduled to visit")
