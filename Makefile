@@ -5,20 +5,28 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
+DEV     = $(VENV)/.installed-dev
 Q      ?= Why was Blinken's trip postponed?
 export HF_HUB_OFFLINE = 1
 
-.PHONY: ask test serve eval bench ingest clean install
+.PHONY: ask test serve eval bench bench-scale ingest clean install dev
 
+# What asking, ingesting and serving need; nothing that compiles (no llama-cpp-python).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	# CPU torch from local disk first, so nothing pulls CUDA wheels
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[ui,eval,llm,test]'
+	$(BIN)/pip install -q -e '.[ui]'
 	touch $(STAMP)
 
+# Tests, eval baselines and the local LLM server on top (llama-cpp-python builds from source: minutes).
+$(DEV): $(STAMP)
+	$(BIN)/pip install -q -e '.[ui,eval,llm,test]'
+	touch $(DEV)
+
 install: $(STAMP)
+dev: $(DEV)
 
 ask: $(STAMP)
 	$(BIN)/ask "$(Q)"
@@ -29,13 +37,20 @@ ingest: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/assistant serve
 
-eval: $(STAMP)
-	$(BIN)/assistant eval --out eval/reports/latest
+BBC ?= ../shared/corpora/bbc
 
-bench: $(STAMP)
+eval: $(DEV)
+	$(BIN)/assistant eval --out eval/reports/latest --baseline eval/baseline.json
+	$(BIN)/assistant eval --gold eval/bbc_gold.jsonl --corpus $(BBC) --out eval/reports/latest-bbc \
+		--baseline eval/bbc_baseline.json
+
+bench: $(DEV)
 	$(BIN)/python bench/bench_ask.py
 
-test: $(STAMP)
+bench-scale: $(DEV)
+	$(BIN)/python bench/bench_scale.py
+
+test: $(DEV)
 	$(BIN)/python -m pytest -q
 
 clean:

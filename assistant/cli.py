@@ -36,33 +36,14 @@ def _settings(corpus: Path | None = None):
     return settings
 
 
-def _progress_bar():
-    """A rich progress callback for long work, or None when not on a terminal."""
-    if not sys.stderr.isatty():
-        return None, None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        transient=True, console=__import__("rich.console").console.Console(stderr=True))
-    tasks: dict[str, int] = {}
-
-    def update(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = progress.add_task(stage, total=total)
-        progress.update(tasks[stage], completed=done, total=total)
-
-    return progress, update
-
-
 def _open_assistant(settings):
     from assistant.service import Assistant
 
-    progress, update = _progress_bar()
+    from assistant.cli_render import progress_reporter
+
     try:
-        if progress:
-            with progress:
-                return Assistant.open(settings, progress=update)
-        return Assistant.open(settings)
+        with progress_reporter() as update:
+            return Assistant.open(settings, progress=update)
     except FileNotFoundError as e:
         fail(str(e))
 
@@ -77,12 +58,10 @@ def ingest(path: Optional[Path] = typer.Argument(None, help="Corpus folder (defa
     settings = _settings(path)
     if not settings.corpus.is_dir():
         fail(f"corpus folder not found: {settings.corpus}")
-    progress, update = _progress_bar()
-    if progress and not as_json:
-        with progress:
-            report = run_ingest(settings, progress=update)
-    else:
-        report = run_ingest(settings)
+    from assistant.cli_render import progress_reporter
+
+    with progress_reporter() as update:  # on stderr: stdout stays one JSON object with --json
+        report = run_ingest(settings, progress=update)
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False))
         return
@@ -229,15 +208,34 @@ def eval_command(
     baseline: Optional[Path] = typer.Option(None, "--baseline"),
     update_baseline: bool = typer.Option(False, "--update-baseline"),
     systems: str = typer.Option("ours,bm25,llamaindex", "--systems", help="Comma-separated systems to compare."),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="The folder the gold set is about; its index is "
+                                          "built (or reused) in a home of its own under ASSISTANT_HOME."),
 ) -> None:
     """Run the gold set; report metrics; gate against a baseline."""
     try:
         from eval.runner import main as run_eval
     except ImportError as e:
         fail(f"the eval harness is not installed ({e})")
-    code = run_eval(_settings(), gold=gold, engine=engine, as_json=as_json, out=out, baseline=baseline,
+    settings = _settings()
+    if corpus is not None:
+        if not corpus.is_dir():
+            fail(f"corpus folder not found: {corpus}")
+        settings = corpus_settings(settings, corpus)
+    code = run_eval(settings, gold=gold, engine=engine, as_json=as_json, out=out, baseline=baseline,
                     update_baseline=update_baseline, systems=[s.strip() for s in systems.split(",") if s.strip()])
     raise typer.Exit(code)
+
+
+def corpus_settings(settings, corpus: Path):
+    """Settings for another corpus: same models and options, an index of its own (reused next time)."""
+    import hashlib
+
+    corpus = corpus.resolve()
+    if corpus == settings.corpus.resolve():
+        return settings
+    slug = hashlib.sha256(str(corpus).encode()).hexdigest()[:8]
+    return settings.model_copy(update={"corpus": corpus, "model_dir": settings.models_dir,
+                                       "home": settings.home / "corpora" / f"{corpus.name}-{slug}"})
 
 
 def ask_main() -> None:

@@ -313,7 +313,7 @@ def test_render_escapes_every_document_string():
                    meta=DocumentMeta(title=evil, outlet=evil, date=evil), repairs=[evil])
     viewer = viewer_html(Target(doc.file, (2, 2), (len(evil) + 1, len(evil) + 12)), {doc.file: doc})
     panel = corpus_html([{"file": doc.file, "title": evil, "outlet": evil, "date": evil, "chunks": 1,
-                          "repairs": [evil], "duplicate_group": None, "is_original": True}])
+                          "repairs": [evil], "duplicate_group": "dup:" + evil, "is_original": False}], 1, 1, 1, 1)
     for html in (viewer, panel):
         assert "<img" not in html and "<script" not in html and "<b>" not in html
     assert 'class="line cited"' in viewer and '<mark class="quote">' in viewer

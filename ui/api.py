@@ -23,6 +23,10 @@ MODEL_ID = "article-assistant"
 STREAM_PIECES = 4
 
 
+DOCS_PAGE = 100
+MAX_DOCS_PAGE = 1000
+
+
 def _error(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
@@ -119,7 +123,6 @@ async def _parse(request: Request, model: type[BaseModel]):
 def build_router(backend: Backend) -> APIRouter:
     router = APIRouter()
     assistant = backend.assistant
-    docs_rows = corpus_rows(assistant)
 
     @router.post("/api/ask")
     async def api_ask(request: Request):
@@ -133,8 +136,12 @@ def build_router(backend: Backend) -> APIRouter:
         return JSONResponse(answer.model_dump(mode="json"))
 
     @router.get("/api/docs")
-    async def api_docs():
-        return {"documents": docs_rows}
+    async def api_docs(q: str = "", folder: str | None = None, offset: int = 0, limit: int = DOCS_PAGE):
+        """A page of the corpus: `q` matches file names and titles, `folder` a top-level folder."""
+        if offset < 0 or not 1 <= limit <= MAX_DOCS_PAGE:
+            return _error(f"offset must be >= 0 and limit 1-{MAX_DOCS_PAGE}")
+        rows, total = corpus_rows(assistant.documents, q, folder, offset, limit)
+        return {"documents": rows, "total": total, "offset": offset, "limit": limit}
 
     @router.get("/api/source/{file:path}")
     async def api_source(file: str):

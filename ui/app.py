@@ -23,15 +23,27 @@ BUNDLED_EXAMPLES = [  # for the bundled demo corpus (seeds/)
     "Who will Wang Wentao meet?",
 ]
 MAX_EXAMPLES = 4
-ELLIPSIS = " \u2026"
+CORPUS_PAGE = 50  # documents per page of the corpus panel
+ALL_FOLDERS = "All folders"
+TOP_FOLDER = "(top level)"
 
 
 def examples_for(assistant: Assistant, settings: Settings) -> list[str]:
-    """Demo questions for the bundled articles; for any other corpus, one per article title."""
+    """Demo questions for the bundled articles; for any other corpus, one per real headline
+    (a folder's first, so a corpus in topic folders shows several topics)."""
     if settings.corpus.resolve() == BUNDLED_SEEDS.resolve():
         return BUNDLED_EXAMPLES
-    titles = [d.meta.title for d in assistant.snap.documents if d.meta.title][:MAX_EXAMPLES]
-    return [f"What does \u201c{t.rstrip(ELLIPSIS)}\u201d report?" for t in titles]
+    return [f"What does \u201c{t}\u201d report?" for t in assistant.documents.headlines(MAX_EXAMPLES)]
+
+
+def corpus_page(assistant: Assistant, text: str, folder: str, page: int) -> tuple[str, int]:
+    """One page of the corpus panel (search by file or title, one folder or all) and the page shown."""
+    folder_filter = None if folder in (ALL_FOLDERS, None) else ("" if folder == TOP_FOLDER else folder)
+    _, total = render.corpus_rows(assistant.documents, text, folder_filter, 0, 0)
+    pages = max(1, -(-total // CORPUS_PAGE))
+    page = min(max(1, int(page or 1)), pages)
+    rows, _ = render.corpus_rows(assistant.documents, text, folder_filter, (page - 1) * CORPUS_PAGE, CORPUS_PAGE)
+    return render.corpus_html(rows, total, page, pages, len(assistant.documents)), page
 STREAM_STEPS = 8
 STREAM_DELAY = 0.03
 
@@ -116,8 +128,18 @@ def build_ui(assistant: Assistant, settings: Settings, backend: Backend | None =
                 gr.Markdown("### Source", elem_id="source-heading")
                 viewer = gr.HTML(render.VIEWER_EMPTY, elem_id="source-viewer", js_on_load=render.VIEWER_ON_LOAD)
                 with gr.Accordion("Corpus", open=True, elem_id="corpus"):
-                    gr.HTML(render.corpus_html(render.corpus_rows(assistant)), elem_id="corpus-panel",
-                            js_on_load=None)
+                    folders = [f or TOP_FOLDER for f in assistant.documents.folders()]
+                    with gr.Row():
+                        corpus_search = gr.Textbox(placeholder="Search titles and file names", show_label=False,
+                                                   elem_id="corpus-search", scale=3)
+                        corpus_folder = gr.Dropdown([ALL_FOLDERS, *folders], value=ALL_FOLDERS, show_label=False,
+                                                    elem_id="corpus-folder", scale=2, visible=len(folders) > 1)
+                    first_page, _ = corpus_page(assistant, "", ALL_FOLDERS, 1)
+                    corpus_panel = gr.HTML(first_page, elem_id="corpus-panel", js_on_load=None)
+                    with gr.Row():
+                        corpus_prev = gr.Button("\u2039 Previous", elem_id="corpus-prev", size="sm")
+                        corpus_next = gr.Button("Next \u203a", elem_id="corpus-next", size="sm")
+                    corpus_at = gr.State(1)
         # Citation clicks: the page script fills window.__citeTarget and clicks this hidden button.
         cite_target = gr.Textbox(elem_id="cite-target", show_label=False, container=False)
         cite_trigger = gr.Button("open source", elem_id="cite-trigger")
@@ -132,4 +154,18 @@ def build_ui(assistant: Assistant, settings: Settings, backend: Backend | None =
                       queue=False)
         cite_trigger.click(show_source, inputs=[cite_target], outputs=[viewer, cite_target],
                            js=render.READ_TARGET_JS, queue=False)
+
+        def turn_page(step: int):
+            def handler(text: str, folder: str, page: int):
+                return corpus_page(assistant, text, folder, page + step)
+            return handler
+
+        corpus_inputs = [corpus_search, corpus_folder, corpus_at]
+        corpus_outputs = [corpus_panel, corpus_at]
+        corpus_search.change(lambda t, f, _p: corpus_page(assistant, t, f, 1), corpus_inputs, corpus_outputs,
+                             queue=False)
+        corpus_folder.change(lambda t, f, _p: corpus_page(assistant, t, f, 1), corpus_inputs, corpus_outputs,
+                             queue=False)
+        corpus_prev.click(turn_page(-1), corpus_inputs, corpus_outputs, queue=False)
+        corpus_next.click(turn_page(+1), corpus_inputs, corpus_outputs, queue=False)
     return demo

@@ -186,31 +186,27 @@ def viewer_html(target: Target | None, documents: dict[str, Document]) -> str:
 
 
 # ----------------------------------------------------------------------------- corpus
-def corpus_rows(assistant) -> list[dict]:
-    """What `assistant docs --json` lists, per document."""
-    return assistant.describe_documents()
+def corpus_rows(documents, text: str, folder: str | None, offset: int, limit: int) -> tuple[list[dict], int]:
+    """A page of what `assistant docs --json` lists, and how many documents match."""
+    docs, total = documents.search(text or "", folder, offset, limit)
+    counts = documents.chunk_counts_of([d.file for d in docs])
+    return [d.describe(counts.get(d.file, 0)) for d in docs], total
 
 
-def corpus_html(rows: list[dict]) -> str:
-    groups: dict[str, list[dict]] = {}
-    for r in rows:
-        if r["duplicate_group"]:
-            groups.setdefault(r["duplicate_group"], []).append(r)
-    out = [f'<div class="corpus"><div class="corpus-count">{len(rows)} indexed articles</div><ul class="corpus-list">']
+def corpus_html(rows: list[dict], matching: int, page: int, pages: int, indexed: int) -> str:
+    """One page of the corpus list. Duplicate badges name the group's original (its id says which)."""
+    found = f"{matching:,} of {indexed:,} articles" if matching != indexed else f"{indexed:,} indexed articles"
+    out = [f'<div class="corpus"><div class="corpus-count">{found} \u00b7 page {page} of {pages}</div>'
+           '<ul class="corpus-list">']
     for r in rows:
         badges = []
         if r["repairs"]:
             badges.append(f'<span class="badge repaired" title="{esc("; ".join(r["repairs"]))}">repaired</span>')
-        group = groups.get(r["duplicate_group"] or "", [])
-        if len(group) > 1:
-            if r["is_original"]:
-                copies = [g["file"] for g in group if g is not r]
-                badges.append(f'<span class="badge original" title="near-duplicates: {esc(", ".join(copies))}">'
-                              f'original of {len(copies)} near-duplicate{"s" if len(copies) > 1 else ""}</span>')
-            else:
-                originals = [g["file"] for g in group if g["is_original"]] or [g["file"] for g in group if g is not r]
-                badges.append(f'<span class="badge duplicate">near-duplicate of {esc(", ".join(originals))}</span>')
-        meta = " \u00b7 ".join(esc(x) for x in (r["outlet"], r["date"]) if x) or "outlet unknown"
+        if r["duplicate_group"]:
+            original = r["duplicate_group"].split(":", 1)[1]
+            badges.append('<span class="badge original">original of a duplicate group</span>' if r["is_original"]
+                          else f'<span class="badge duplicate">duplicate of {esc(original)}</span>')
+        meta = " \u00b7 ".join(esc(x) for x in (r["outlet"], r["date"]) if x)
         repairs = ""
         if r["repairs"]:
             repairs = ('<details class="repairs"><summary>repairs</summary><ul>'
@@ -218,7 +214,8 @@ def corpus_html(rows: list[dict]) -> str:
         out.append(
             f'<li class="corpus-doc" data-file="{esc(r["file"])}">'
             + _link(Target(r["file"]), esc(r["title"] or r["file"]), "doc-link", f"Open {r['file']}")
-            + f'<div class="doc-meta">{meta} \u00b7 {r["chunks"]} chunk{"s" if r["chunks"] != 1 else ""}'
+            + f'<div class="doc-meta">{meta + " \u00b7 " if meta else ""}'
+            + f'{r["chunks"]} chunk{"s" if r["chunks"] != 1 else ""}'
             + f' \u00b7 <span class="doc-file">{esc(r["file"])}</span></div>'
             + (f'<div class="badges">{"".join(badges)}</div>' if badges else "")
             + repairs + "</li>")

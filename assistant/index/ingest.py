@@ -168,7 +168,7 @@ def _vectors(texts: list[str], cache: VectorCache, encoder_path: Path, progress:
     return np.vstack([found[k] for k in keys]).astype(np.float32)
 
 
-def _chunk_vectors(parts: list[DocumentParts], sentence_vectors: np.ndarray) -> np.ndarray:
+def chunk_vectors_of(parts: list[DocumentParts], sentence_vectors: np.ndarray) -> np.ndarray:
     """A chunk's vector is the normalised mean of its sentences' vectors. Embedding each
     chunk as well would double the encoder's work (a 256-token chunk costs as much as
     its eight sentences together), and MiniLM truncates long chunks at 256 word pieces,
@@ -204,7 +204,7 @@ def _classify(report: IngestReport, previous: dict[str, str], current: dict[str,
     report.removed = sorted(set(previous) - set(current))
 
 
-def _term_df(parts: list[DocumentParts]) -> dict[str, int]:
+def term_df(parts: list[DocumentParts]) -> dict[str, int]:
     df: Counter[str] = Counter()
     for p in parts:
         for s in p.sentences:
@@ -244,7 +244,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     sentence_vectors = _vectors([s.text for s in sentences],
                                 VectorCache(cache_dir / "vectors.sqlite", settings.encoder_name, DIM), encoder_path,
                                 progress, report)
-    chunk_vectors = _chunk_vectors([parts[d.file] for d in indexed], sentence_vectors)
+    chunk_vectors = chunk_vectors_of([parts[d.file] for d in indexed], sentence_vectors)
     stages.done("embed")
 
     store = open_store(settings)
@@ -272,7 +272,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
         report.chunk_counts[doc.file] = len(doc_parts.chunks)
     if progress:
         progress("keyword index", 0, 1)
-    writer.finish(sentence_vectors, _term_df(list(parts.values())),
+    writer.finish(sentence_vectors, term_df(list(parts.values())),
                   capitalised_word_zipf([d.text for d in indexed]),
                   lambda folder: keyword.build([c.text for c in chunks], folder / "bm25"))
     if progress:

@@ -36,6 +36,8 @@ KEEP_PREVIOUS = 1  # readers that opened the previous generation can finish
 FORMAT = 2
 SENTENCE_DTYPE = np.dtype([("doc", "<i4"), ("chunk", "<i4"), ("start", "<i4"), ("end", "<i4"),
                            ("line_start", "<i4"), ("line_end", "<i4"), ("heading", "?")])
+TRUNCATED = "\u2026"  # a title made from a first sentence ends so
+FOLDER_SQL = "CASE WHEN instr(file, '/') > 0 THEN substr(file, 1, instr(file, '/') - 1) ELSE '' END"
 DOCUMENT_CACHE = 4096  # parsed documents kept per process (a question touches a few dozen)
 
 SCHEMA = """
@@ -126,6 +128,13 @@ class DocumentStore(Mapping):
     def chunk_counts(self) -> dict[str, int]:
         return dict(self.tables.query("SELECT file, end_chunk - first_chunk FROM documents"))
 
+    def chunk_counts_of(self, files: list[str]) -> dict[str, int]:
+        if not files:
+            return {}
+        marks = ",".join("?" * len(files))
+        return dict(self.tables.query(f"SELECT file, end_chunk - first_chunk FROM documents WHERE file IN ({marks})",
+                                      tuple(files)))
+
     def identical_copies(self, file: str) -> list[str]:
         """Other files with exactly this cleaned text (indexed once, under the first name)."""
         return [r[0] for r in self.tables.query(
@@ -138,9 +147,32 @@ class DocumentStore(Mapping):
     def raw_hashes(self) -> dict[str, str]:
         return dict(self.tables.query("SELECT file, raw_sha256 FROM documents"))
 
-    def titles(self, limit: int) -> list[str]:
-        return [r[0] for r in self.tables.query(
-            "SELECT title FROM documents WHERE title IS NOT NULL AND is_original=1 ORDER BY idx LIMIT ?", (limit,))]
+    def headlines(self, limit: int) -> list[str]:
+        """Real headlines (not truncated first sentences), the first of each top-level folder first."""
+        rows = self.tables.query(
+            "SELECT title, idx IN (SELECT MIN(idx) FROM documents WHERE is_original=1 AND title IS NOT NULL "
+            f"AND title NOT LIKE '%{TRUNCATED}' GROUP BY {FOLDER_SQL}) AS first FROM documents "
+            f"WHERE is_original=1 AND title IS NOT NULL AND title NOT LIKE '%{TRUNCATED}' "
+            "ORDER BY first DESC, idx LIMIT ?", (limit,))
+        return [r[0] for r in rows]
+
+    def folders(self) -> list[str]:
+        """Top-level folders ('' for files at the top)."""
+        return [r[0] for r in self.tables.query(f"SELECT DISTINCT {FOLDER_SQL} FROM documents ORDER BY 1")]
+
+    def search(self, text: str, folder: str | None, offset: int, limit: int) -> tuple[list[Document], int]:
+        """A page of documents whose file name or title contains `text`, in one folder or all."""
+        where, params = ["(file LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\')"], []
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params += [pattern, pattern]
+        if folder is not None:
+            where.append(f"{FOLDER_SQL} = ?")
+            params.append(folder)
+        clause = " AND ".join(where)
+        total = self.tables.one(f"SELECT COUNT(*) FROM documents WHERE {clause}", tuple(params))[0]
+        rows = self.tables.query(f"SELECT idx FROM documents WHERE {clause} ORDER BY idx LIMIT ? OFFSET ?",
+                                 (*params, limit, offset))
+        return [self.at(r[0]) for r in rows], total
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.files())
