@@ -206,7 +206,7 @@ def corpus_html(rows: list[dict], matching: int, page: int, pages: int, indexed:
             original = r["duplicate_group"].split(":", 1)[1]
             badges.append('<span class="badge original">original of a duplicate group</span>' if r["is_original"]
                           else f'<span class="badge duplicate">duplicate of {esc(original)}</span>')
-        meta = " \u00b7 ".join(esc(x) for x in (r["outlet"], r["date"]) if x)
+        meta = "".join(f"{esc(x)} \u00b7 " for x in (r["outlet"], r["date"]) if x)
         repairs = ""
         if r["repairs"]:
             repairs = ('<details class="repairs"><summary>repairs</summary><ul>'
@@ -214,7 +214,7 @@ def corpus_html(rows: list[dict], matching: int, page: int, pages: int, indexed:
         out.append(
             f'<li class="corpus-doc" data-file="{esc(r["file"])}">'
             + _link(Target(r["file"]), esc(r["title"] or r["file"]), "doc-link", f"Open {r['file']}")
-            + f'<div class="doc-meta">{meta + " \u00b7 " if meta else ""}'
+            + f'<div class="doc-meta">{meta}'
             + f'{r["chunks"]} chunk{"s" if r["chunks"] != 1 else ""}'
             + f' \u00b7 <span class="doc-file">{esc(r["file"])}</span></div>'
             + (f'<div class="badges">{"".join(badges)}</div>' if badges else "")
