@@ -53,7 +53,7 @@ class _LineProgress:
     def __call__(self, stage: str, done: int, total: int) -> None:
         now = time.monotonic()
         start = self.started.setdefault(stage, now)
-        if done < total and now - self.last.get(stage, 0.0) < LOG_EVERY_SECONDS:
+        if done < total and now - self.last.setdefault(stage, now) < LOG_EVERY_SECONDS:
             return
         self.last[stage] = now
         elapsed = now - start

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from assistant.corpus.boilerplate import strip_boilerplate
-from assistant.corpus.duplicates import Fingerprint, fingerprint, group_near_duplicates
+from assistant.corpus.duplicates import Fingerprint, OriginalCache, fingerprint, group_near_duplicates
 from assistant.corpus.loader import RawFile, Skipped, discover, read_article
 from assistant.corpus.metadata import extract_metadata
 from assistant.corpus.repair import repair_text
@@ -64,7 +64,10 @@ def _load_one(path: Path, root: Path, cache: CleanedCache | None) -> tuple[Docum
     return doc, fp
 
 
-def load_corpus(root: Path, cache: CleanedCache | None = None, progress: Progress | None = None) -> Corpus:
+def load_corpus(root: Path, cache: CleanedCache | None = None, progress: Progress | None = None,
+                group: bool = True) -> Corpus:
+    """Every article under root, cleaned; `group=False` leaves duplicate grouping to `group_duplicates`
+    (an ingest that finds nothing changed never needs it)."""
     if not root.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {root}")
     paths, skipped = discover(root)
@@ -88,7 +91,12 @@ def load_corpus(root: Path, cache: CleanedCache | None = None, progress: Progres
         corpus.fingerprints[doc.file] = fp
     for s in corpus.skipped:
         log.info("skipped %s: %s", s.file, s.reason)
-    groups = group_near_duplicates({d.file: d.text for d in corpus.documents}, corpus.fingerprints)
+    if group:
+        group_duplicates(corpus)
+    return corpus
+
+
+def group_duplicates(corpus: Corpus, cache: OriginalCache | None = None) -> None:
+    groups = group_near_duplicates({d.file: d.text for d in corpus.documents}, corpus.fingerprints, cache)
     for doc in corpus.documents:
         doc.duplicate_group, doc.is_original = groups.get(doc.file, (None, True))
-    return corpus

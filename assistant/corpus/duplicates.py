@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Protocol
 from statistics import mean
 
 import numpy as np
@@ -128,20 +129,33 @@ def _near_duplicate_pairs(prints: dict[str, Fingerprint]) -> list[tuple[str, str
     return pairs
 
 
-def _original(members: list[str], texts: dict[str, str], prints: dict[str, Fingerprint]) -> str:
+class OriginalCache(Protocol):
+    """Remembers which text of a group reads as the original (the choice reads every member)."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def put(self, key: str, text_hash: str) -> None: ...
+
+
+def _original(members: list[str], texts: dict[str, str], prints: dict[str, Fingerprint],
+              cache: OriginalCache | None) -> str:
     distinct = {prints[m].text_hash: m for m in sorted(members, reverse=True)}  # first name per text
     if len(distinct) == 1:
         return min(members)  # identical copies: the first by name
+    key = hashlib.sha256(" ".join(sorted(distinct)).encode()).hexdigest()
+    chosen = cache.get(key) if cache else None
+    if chosen not in distinct:
+        def score(h: str) -> float:
+            return mean(plainness(texts[distinct[h]], texts[distinct[o]]) for o in distinct if o != h)
 
-    def score(m: str) -> float:
-        return mean(plainness(texts[m], texts[o]) for o in distinct.values() if prints[o].text_hash != prints[m].text_hash)
+        chosen = max(sorted(distinct, key=lambda h: distinct[h]), key=score)
+        if cache:
+            cache.put(key, chosen)
+    return min(m for m in members if prints[m].text_hash == chosen)
 
-    best = max(sorted(distinct.values()), key=score)
-    return min(m for m in members if prints[m].text_hash == prints[best].text_hash)
 
-
-def group_near_duplicates(texts: dict[str, str], prints: dict[str, Fingerprint] | None = None
-                          ) -> dict[str, tuple[str, bool]]:
+def group_near_duplicates(texts: dict[str, str], prints: dict[str, Fingerprint] | None = None,
+                          cache: OriginalCache | None = None) -> dict[str, tuple[str, bool]]:
     """Map file -> (group id, is_original) for files that have a duplicate or near-duplicate."""
     prints = prints or {f: fingerprint(t) for f, t in texts.items()}
     names = sorted(texts)
@@ -161,7 +175,7 @@ def group_near_duplicates(texts: dict[str, str], prints: dict[str, Fingerprint] 
     for group in members.values():
         if len(group) < 2:
             continue
-        original = _original(group, texts, prints)
+        original = _original(group, texts, prints, cache)
         for m in group:
             result[m] = ("dup:" + original, m == original)
     return result

@@ -48,6 +48,8 @@ class DocumentCache:
                         "text_hash TEXT, shingles INTEGER, signature BLOB, PRIMARY KEY (raw_sha256, version))")
         self.db.execute("CREATE TABLE IF NOT EXISTS layout (doc_key TEXT, config TEXT, spans TEXT, "
                         "PRIMARY KEY (doc_key, config))")
+        self.db.execute("CREATE TABLE IF NOT EXISTS originals (members TEXT PRIMARY KEY, text_hash TEXT)")
+        self.originals = _Originals(self.db)
 
     def get(self, raw_sha256: str, file: str) -> tuple[Document, Fingerprint] | None:
         row = self.db.execute("SELECT document, text_hash, shingles, signature FROM cleaned "
@@ -73,6 +75,20 @@ class DocumentCache:
     def transaction(self):
         """Group many writes into one commit (much faster than one commit each)."""
         return _Transaction(self.db)
+
+
+class _Originals:
+    """Which member of a duplicate group reads as the original, by the group's text hashes."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def get(self, key: str) -> str | None:
+        row = self.db.execute("SELECT text_hash FROM originals WHERE members=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put(self, key: str, text_hash: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO originals VALUES (?, ?)", (key, text_hash))
 
 
 class _Transaction:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.index.sentences import sentence_spans
@@ -46,13 +46,19 @@ def chunk_id_prefix(file: str, doc_key: str) -> str:
 class Layout:
     chunks: list[tuple[int, int, int]]  # (start, end, tokens)
     sentences: list[tuple[int, int]]  # (start, end)
+    # what the index derives from the texts, kept with the spans so unchanged documents
+    # are never re-tokenised: content terms per sentence, BM25 tokens per chunk
+    sentence_terms: list[list[str]] = field(default_factory=list)
+    chunk_tokens: list[list[str]] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"chunks": self.chunks, "sentences": self.sentences}
+        return {"chunks": self.chunks, "sentences": self.sentences, "terms": self.sentence_terms,
+                "tokens": self.chunk_tokens}
 
     @classmethod
     def from_json(cls, data: dict) -> Layout:
-        return cls([tuple(c) for c in data["chunks"]], [tuple(s) for s in data["sentences"]])
+        return cls([tuple(c) for c in data["chunks"]], [tuple(s) for s in data["sentences"]],
+                   data.get("terms", []), data.get("tokens", []))
 
 
 def _locate(text: str, piece: str, hint: int) -> tuple[int, int]:
@@ -108,6 +114,7 @@ class DocumentParts:
     sentences: list[Sentence]
     chunk_of_sentence: list[int]  # the first chunk holding each sentence
     chunk_sentence_ranges: list[tuple[int, int]]  # per chunk: [first, end) into `sentences`
+    layout: Layout | None = None
 
 
 def materialise(doc: Document, layout: Layout, doc_key: str) -> DocumentParts:
@@ -131,4 +138,4 @@ def materialise(doc: Document, layout: Layout, doc_key: str) -> DocumentParts:
                           line_start=lines.line_of(s), line_end=lines.line_of(e - 1), text=doc.text[s:e],
                           heading=lines.line_of(s) == headline)
                  for i, (s, e) in enumerate(layout.sentences)]
-    return DocumentParts(chunks, sentences, owner, ranges)
+    return DocumentParts(chunks, sentences, owner, ranges, layout)

@@ -60,12 +60,15 @@ class TorchEncoder:
 
 
 class OnnxEncoder:
-    def __init__(self, onnx_path: Path, optimize_into: Path | None = None) -> None:
+    def __init__(self, onnx_path: Path, optimize_into: Path | None = None, threads: int = 2,
+                 spinning: bool = True) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = min(2, os.cpu_count() or 1)
+        options.intra_op_num_threads = max(1, min(threads, os.cpu_count() or 1))
+        if not spinning:  # long batch work next to other processes: idle threads sleep instead of spinning
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if optimize_into is not None:  # export time: optimise once and save the result
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
             options.optimized_model_filepath = str(optimize_into)
@@ -180,7 +183,8 @@ def embed_texts(texts: list[str], keys: list, encoder_path: Path, keep, progress
     group to `keep(keys, vectors)` so the caller can store it before the next."""
     if not texts:
         return
-    encoder = query_encoder(encoder_path) if encoder_path.exists() else reference_encoder()
+    encoder = OnnxEncoder(encoder_path, threads=os.cpu_count() or 1, spinning=False) if encoder_path.exists() \
+        else reference_encoder()
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     done = 0
     for g in range(0, len(order), COMMIT_EVERY):

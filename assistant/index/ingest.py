@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.corpus import Corpus, load_corpus
+from assistant.corpus import Corpus, group_duplicates, load_corpus
 from assistant.index import keyword
 from assistant.index import snapshot as snapshots
 from assistant.index.cache import DocumentCache, VectorCache
@@ -41,6 +41,7 @@ PIPELINE_VERSION = "8"
 CORPUS_VERSION = "2"  # bump when cleaning (repair, boilerplate, metadata) changes its output
 EMBED_MODEL = "all-MiniLM-L6-v2"
 JOURNAL = "pending-chroma-ids.json"
+LAYOUT_VERSION = "2"  # bump when what a cached layout holds changes (terms, tokens)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -132,7 +133,7 @@ def _indexed(corpus: Corpus) -> list[Document]:
 
 def _layouts(docs: list[Document], cache: DocumentCache, settings: Settings,
              progress: Progress | None) -> dict[str, DocumentParts]:
-    config = f"{settings.chunk_size}/{settings.chunk_overlap}/{PIPELINE_VERSION}"
+    config = f"{settings.chunk_size}/{settings.chunk_overlap}/{PIPELINE_VERSION}/{LAYOUT_VERSION}"
     parts: dict[str, DocumentParts] = {}
     with cache.transaction():
         for i, doc in enumerate(docs):
@@ -140,6 +141,8 @@ def _layouts(docs: list[Document], cache: DocumentCache, settings: Settings,
             cached = cache.layout(key, config)
             if cached is None:
                 layout = layout_document(doc, settings.chunk_size, settings.chunk_overlap)
+                layout.sentence_terms = [sorted(set(content_terms(doc.text[a:b]))) for a, b in layout.sentences]
+                layout.chunk_tokens = [keyword.tokenize(doc.text[a:b]) for a, b, _ in layout.chunks]
                 cache.put_layout(key, config, layout.to_json())
             else:
                 layout = Layout.from_json(cached)
@@ -207,8 +210,8 @@ def _classify(report: IngestReport, previous: dict[str, str], current: dict[str,
 def term_df(parts: list[DocumentParts]) -> dict[str, int]:
     df: Counter[str] = Counter()
     for p in parts:
-        for s in p.sentences:
-            df.update(set(content_terms(s.text)))
+        for terms in p.layout.sentence_terms:
+            df.update(terms)
     return dict(df)
 
 
@@ -217,7 +220,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     stages = _Stages()
     cache_dir = settings.home / "cache"
     doc_cache = DocumentCache(cache_dir / "documents.sqlite", CORPUS_VERSION)
-    corpus = load_corpus(corpus_dir or settings.corpus, _Cleaned(doc_cache), progress)
+    corpus = load_corpus(corpus_dir or settings.corpus, _Cleaned(doc_cache), progress, group=False)
     stages.done("read")
     key = config_key(settings)
     previous = snapshots.load(settings.index_dir)
@@ -229,11 +232,14 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     _classify(report, previous_hashes, current_hashes)
     journal = _read_journal(settings.index_dir)
     if same_config and previous_hashes == current_hashes and not journal:
+        report.documents = list(previous.documents.all())  # as published, duplicate groups included
         report.chunk_counts = previous.documents.chunk_counts()
         report.seconds = time.perf_counter() - started
         report.stage_seconds = stages.seconds
         return report  # nothing changed: the published generation stands
 
+    group_duplicates(corpus, doc_cache.originals)
+    stages.done("duplicates")
     encoder_path = ensure_encoder(settings)
     stages.done("encoder")
     indexed = _indexed(corpus)
@@ -274,7 +280,8 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
         progress("keyword index", 0, 1)
     writer.finish(sentence_vectors, term_df(list(parts.values())),
                   capitalised_word_zipf([d.text for d in indexed]),
-                  lambda folder: keyword.build([c.text for c in chunks], folder / "bm25"))
+                  lambda folder: keyword.build_from_tokens(
+                      [t for d in indexed for t in parts[d.file].layout.chunk_tokens], folder / "bm25"))
     if progress:
         progress("keyword index", 1, 1)
     writer.publish()

@@ -36,11 +36,16 @@ def tokenize(text: str) -> list[str]:
 
 
 def build(texts: list[str], folder: Path) -> None:
+    build_from_tokens([tokenize(t) for t in texts], folder)
+
+
+def build_from_tokens(tokens: list[list[str]], folder: Path) -> None:
+    """The index over already tokenised texts (ingest keeps each chunk's tokens with its layout)."""
     import bm25s
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     index = bm25s.BM25()
-    index.index([tokenize(t) for t in texts], show_progress=False)
+    index.index(tokens, show_progress=False)
     index.save(str(folder))
 
 
