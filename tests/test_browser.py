@@ -265,10 +265,11 @@ def test_document_markup_is_shown_as_text_never_run(browser, xss_server):
         # Markdown in an article stays text: no image is fetched, no javascript: link exists.
         ask(page, XSS_MARKDOWN_QUESTION)
         answer = finished_answers(page).last
-        expect(answer.locator(".answer-text")).to_contain_text("![detour map](http://203.0.113.7/map.png)")
+        expect(answer.locator(".answer-text")).to_contain_text("[detour map](http://203.0.113.7/map.png)")
         expect(answer.locator(".answer-text")).to_contain_text("[online](javascript:window.__xss=1)")
+        expect(page.locator("#chat")).to_contain_text("![q](http://203.0.113.7/q.png)")  # the question, as text
         answer.locator(".answer-text a.cite").first.click()
-        expect(viewer.locator(".line.cited")).to_contain_text("![detour map]")
+        expect(viewer.locator(".line.cited")).to_contain_text("![detour map](http://203.0.113.7/map.png)")
         for link in page.locator("a[href]").all():  # try every link the page has
             href = link.get_attribute("href") or ""
             assert not href.strip().lower().startswith("javascript:"), href

@@ -29,7 +29,8 @@ XSS_DOCS = {
         "The festival will return next summer with a larger music stage.\n"),
 }
 XSS_QUESTION = "When will the bridge reopen?"
-XSS_MARKDOWN_QUESTION = "Where is the detour map posted?"  # its answer quotes a markdown image and link
+# Its answer quotes the markdown line; the question itself carries a markdown image too.
+XSS_MARKDOWN_QUESTION = "Is the detour map posted at city hall? ![q](http://203.0.113.7/q.png)"
 
 
 def make_xss_settings(root: Path, models_from: Path | None = None) -> Settings:
