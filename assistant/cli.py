@@ -17,6 +17,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Ask questions about a folder of news articles; every answer cites file and lines.")
 EXIT_USAGE = 2
+EXIT_FAILURE = 1
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> None:
@@ -124,8 +125,32 @@ def _answer_or_fail(assistant, question: str, conversation=None, engine: str | N
         fail(str(e))
 
 
+def _decode_input(data: bytes) -> str:
+    """Text typed or piped in; invalid UTF-8 is bad input, not a crash."""
+    from assistant.service import InputError
+
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"the input is not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})") from None
+
+
+def _stdin_question(max_chars: int) -> str:
+    """`ask -`: the question is read from stdin (at most a little over the length limit)."""
+    from assistant.service import InputError
+
+    cap = max_chars * 4 + 8  # UTF-8: at most 4 bytes a character
+    data = sys.stdin.buffer.read(cap)
+    if len(data) >= cap:
+        fail(f"the question is too long (more than {max_chars} characters)")
+    try:
+        return _decode_input(data).rstrip("\r\n")
+    except InputError as e:
+        fail(str(e))
+
+
 @app.command("ask")
-def ask_command(question: str = typer.Argument(..., help="Your question."),
+def ask_command(question: str = typer.Argument(..., help="Your question, or - to read it from stdin."),
                 as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
                 session: Optional[str] = typer.Option(None, "--session", help="Continue a named conversation."),
                 engine: Optional[str] = typer.Option(None, "--engine", help="extractive | llm")) -> None:
@@ -135,6 +160,8 @@ def ask_command(question: str = typer.Argument(..., help="Your question."),
     settings = _settings()
     if engine not in (None, "extractive", "llm"):
         fail(f"--engine must be extractive or llm (got {engine!r})")
+    if question == "-":
+        question = _stdin_question(settings.max_question_chars)
     try:
         validate_question(question, settings.max_question_chars)
     except InputError as e:
@@ -169,20 +196,22 @@ def chat(engine: Optional[str] = typer.Option(None, "--engine")) -> None:
     assistant = _open_assistant(_settings())
     conversation = Conversation()
     typer.echo("Ask about the articles. Empty line or Ctrl-D quits; /new starts over.")
+    from assistant.service import InputError
+
     while True:
+        typer.echo("you> ", nl=False)
         try:
-            question = input("you> ")
-        except (EOFError, KeyboardInterrupt):
+            line = sys.stdin.buffer.readline()
+        except KeyboardInterrupt:
+            line = b""
+        if not line.strip():
             typer.echo("")
             return
-        if not question.strip():
-            return
-        if question.strip() == "/new":
-            conversation = Conversation()
-            continue
-        from assistant.service import InputError
-
         try:
+            question = _decode_input(line)
+            if question.strip() == "/new":
+                conversation = Conversation()
+                continue
             print_answer(assistant.ask(question, conversation=conversation, engine=engine))
         except InputError as e:
             typer.echo(f"error: {e}", err=True)
@@ -252,6 +281,21 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as e:  # last line of defence: one line on stderr, never a traceback
+        logging.getLogger("assistant.cli").debug("unexpected error", exc_info=True)
+        typer.echo(f"error: {_one_line(e)} (ASSISTANT_LOG_LEVEL=DEBUG shows details)", err=True)
+        sys.exit(EXIT_FAILURE)
+
+
+def _one_line(e: BaseException) -> str:
+    from assistant.service import describe_failure, store_failure
+    from assistant.settings import Settings
+
+    try:
+        settings = Settings()
+    except Exception:  # bad settings are reported elsewhere; describe the error itself
+        return describe_failure(e)
+    return store_failure(e, settings) or describe_failure(e)
 
 
 if __name__ == "__main__":

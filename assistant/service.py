@@ -31,14 +31,61 @@ class IndexMissing(RuntimeError):
     pass
 
 
+class StoreUnavailable(RuntimeError):
+    """The vector store (a Chroma server) cannot be reached; it may come back by itself."""
+
+
+def store_failure(e: BaseException, settings: Settings) -> str | None:
+    """One line saying the Chroma server is unreachable, if that is what `e` means; else None.
+
+    chromadb's HttpClient lets httpx's transport errors through, and says "Could not
+    connect" when the server is down while it opens.
+    """
+    if not settings.chroma_url:
+        return None
+    import httpx
+
+    chain = [e, e.__cause__, e.__context__]
+    if any(isinstance(x, (httpx.TransportError, ConnectionError)) for x in chain) or \
+            "could not connect to a chroma server" in str(e).lower():
+        return f"the Chroma server at {settings.chroma_url} is unreachable ({type(e).__name__})"
+    return None
+
+
+def describe_failure(e: BaseException) -> str:
+    """An unexpected failure as one readable line (full details go to the debug log)."""
+    if isinstance(e, OSError) and e.strerror:
+        where = f": {e.filename}" if e.filename else ""
+        return f"{e.strerror}{where}"
+    first = (str(e).strip().splitlines() or [""])[0][:300]
+    return f"{type(e).__name__}: {first}" if first else type(e).__name__
+
+
+ALLOWED_FORMAT_CHARS = "\u200c\u200d"  # zero-width (non-)joiner: needed to spell Persian, Hindi, emoji
+
+
 def validate_question(question: str, max_chars: int) -> str:
-    if question is None or not question.strip():
+    """The question with whitespace collapsed, or InputError saying what is wrong with it.
+
+    Refused: empty, over max_chars, not valid text (lone surrogates: what invalid UTF-8
+    bytes become), control and other invisible characters (bidi overrides), and text
+    without a single letter or digit. Any language, markup or SQL is just text: it is
+    answered or abstained on like any other question.
+    """
+    if not isinstance(question, str):
+        raise InputError("the question must be text")
+    if not question.strip():
         raise InputError("the question is empty")
     if len(question) > max_chars:
         raise InputError(f"the question is too long ({len(question)} characters; the limit is {max_chars})")
-    bad = [c for c in question if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") and c not in "\n\t"]
+    categories = [(c, unicodedata.category(c)) for c in question]
+    if surrogate := next((c for c, cat in categories if cat == "Cs"), None):
+        raise InputError(f"the question is not valid text (invalid UTF-8 or a lone surrogate U+{ord(surrogate):04X})")
+    bad = [c for c, cat in categories if cat in ("Cc", "Cf", "Co", "Cn") and c not in "\n\t\r" + ALLOWED_FORMAT_CHARS]
     if bad:
         raise InputError(f"the question contains control characters (e.g. U+{ord(bad[0]):04X})")
+    if not any(cat[0] in "LN" for _, cat in categories):
+        raise InputError("the question has no words (only punctuation or symbols)")
     return " ".join(question.split())
 
 

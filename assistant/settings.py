@@ -20,6 +20,15 @@ class Settings(BaseSettings):
     corpus: Path = Field(default=BUNDLED_SEEDS, description="Folder of .txt/.md articles.")
     chroma_url: str | None = Field(default=None, description="Chroma server URL; unset = embedded.")
     collection: str = "articles"
+
+    # Corpus boundary (assistant/corpus/loader.py): what is never read as an article.
+    # Files above this size are skipped with a reason (a news article is a few KB).
+    max_file_bytes: int = Field(default=5_000_000, ge=1)
+    # Case-insensitive file-name patterns of folder furniture, not articles. Exact names
+    # plus "NAME.*" only: a news file may well be called "licence-fee-row.txt".
+    skip_patterns: list[str] = Field(default_factory=lambda: [
+        f"{name}{suffix}" for name in ("README", "LICENSE", "LICENCE", "COPYING", "CHANGELOG", "CHANGES",
+                                       "NOTICE", "AUTHORS", "CONTRIBUTING") for suffix in ("", ".*")])
     model_dir: Path | None = Field(default=None, description="Exported ONNX encoder cache; default <home>/models.")
 
     # Embedding: int8 weights (see README "Performance"); part of the index's config key
@@ -62,6 +71,12 @@ class Settings(BaseSettings):
     port: int = 7860
     auth_user: str | None = None
     auth_password: str | None = None
+    # Concurrent extractive questions (unset = the number of cores) and LLM questions
+    # (those mostly wait on the LLM server, so they get their own slots).
+    workers: int | None = Field(default=None, ge=1)
+    llm_workers: int = Field(default=4, ge=1)
+    # Largest request body the server reads (413 above it); questions are far smaller.
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
 
     @property
     def encoder_name(self) -> str:

@@ -8,7 +8,6 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -326,9 +325,9 @@ def auth_server(index_home):
     port = free_port()
     env = dict(os.environ, ASSISTANT_HOME=str(index_home), ASSISTANT_AUTH_USER="alice",
                ASSISTANT_AUTH_PASSWORD="s3cret", HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
-    exe = Path(sys.executable).parent / "assistant"
     url = f"http://127.0.0.1:{port}"
-    with background_server([str(exe), "serve", "--port", str(port)], f"{url}/v1/models", 180,
+    cmd = [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)]  # this tree's code, from cwd
+    with background_server(cmd, f"{url}/v1/models", 180,
                            ready_codes=(200, 401), env=env, cwd=REPO):
         yield url
 

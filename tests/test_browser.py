@@ -50,11 +50,15 @@ def browser():
         b.close()
 
 
+OUTSIDE_REQUESTS: list[str] = []  # every request the pages tried to send off this machine
+
+
 def _loopback_only(route):
     host = urlparse(route.request.url).hostname
     if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
         route.continue_()
     else:
+        OUTSIDE_REQUESTS.append(route.request.url)
         route.abort()
 
 
@@ -238,8 +242,9 @@ def xss_server(tmp_path_factory, index_home):
 
 
 def test_document_markup_is_shown_as_text_never_run(browser, xss_server):
-    from ui.testing import XSS_QUESTION
+    from ui.testing import XSS_MARKDOWN_QUESTION, XSS_QUESTION
 
+    OUTSIDE_REQUESTS.clear()
     page = open_page(browser, xss_server)
     try:
         panel = page.locator("#corpus-panel")
@@ -257,9 +262,22 @@ def test_document_markup_is_shown_as_text_never_run(browser, xss_server):
         page.wait_for_timeout(500)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "xss.png"), full_page=True)
+        # Markdown in an article stays text: no image is fetched, no javascript: link exists.
+        ask(page, XSS_MARKDOWN_QUESTION)
+        answer = finished_answers(page).last
+        expect(answer.locator(".answer-text")).to_contain_text("[detour map](http://203.0.113.7/map.png)")
+        expect(answer.locator(".answer-text")).to_contain_text("[online](javascript:window.__xss=1)")
+        expect(page.locator("#chat")).to_contain_text("![q](http://203.0.113.7/q.png)")  # the question, as text
+        answer.locator(".answer-text a.cite").first.click()
+        expect(viewer.locator(".line.cited")).to_contain_text("![detour map](http://203.0.113.7/map.png)")
+        for link in page.locator("a[href]").all():  # try every link the page has
+            href = link.get_attribute("href") or ""
+            assert not href.strip().lower().startswith("javascript:"), href
+        page.wait_for_timeout(500)
         assert page.evaluate("typeof window.__xss") == "undefined"
         for area in ("#source-viewer", "#chat", "#corpus-panel"):
-            assert page.locator(f"{area} script, {area} img[onerror]").count() == 0
+            assert page.locator(f"{area} script, {area} img[onerror], {area} img[src*='203.0.113']").count() == 0
+        assert not OUTSIDE_REQUESTS, OUTSIDE_REQUESTS
         assert not page.errors  # type: ignore[attr-defined]
     finally:
         page.close()

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from assistant.chat.followup import Turn, standalone_query
 from assistant.chat.session import Conversation
 from assistant.models import ABSTAIN_TEXT, Answer
-from assistant.service import InputError
+from assistant.service import InputError, StoreUnavailable
 from ui.core import Backend
 from ui.render import corpus_rows
 
@@ -133,7 +133,14 @@ def build_router(backend: Backend) -> APIRouter:
                                                      req.max_sources)
         except InputError as e:
             return _error(str(e))
+        except StoreUnavailable as e:
+            return _error(str(e), 503)
         return JSONResponse(answer.model_dump(mode="json"))
+
+    @router.get("/api/health")
+    async def api_health():
+        report = await run_in_threadpool(backend.health)
+        return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
     @router.get("/api/docs")
     async def api_docs(q: str = "", folder: str | None = None, offset: int = 0, limit: int = DOCS_PAGE):
@@ -165,6 +172,8 @@ def build_router(backend: Backend) -> APIRouter:
                                                      req.max_sources)
         except InputError as e:
             return _openai_error(str(e))
+        except StoreUnavailable as e:
+            return _openai_error(str(e), 503, "server_error")
         cid = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         model = req.model or MODEL_ID

@@ -11,7 +11,7 @@ import time
 import gradio as gr
 
 from assistant.chat.session import Conversation
-from assistant.service import Assistant, InputError
+from assistant.service import Assistant, InputError, StoreUnavailable
 from assistant.settings import BUNDLED_SEEDS, Settings
 from ui import render
 from ui.core import Backend, engines_offered
@@ -84,7 +84,7 @@ def build_ui(assistant: Assistant, settings: Settings, backend: Backend | None =
         try:
             answer = backend.ask(pending, conversation, engine=engine or None,
                                  max_sources=int(max_sources) if max_sources else None)
-        except InputError as e:
+        except (InputError, StoreUnavailable) as e:
             history = history + [{"role": "assistant", "content": render.error_html(str(e))}]
             yield history, history, conversation
             return

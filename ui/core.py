@@ -1,31 +1,34 @@
-"""What the browser UI and the HTTP API share: one Assistant, one lock, the session table."""
+"""What the browser UI and the HTTP API share: one Assistant, worker slots, the session table.
+
+Questions run concurrently. The Assistant's shared parts are read-only once loaded
+(snapshot, BM25 arrays, sentence table) or safe for concurrent calls (the ONNX
+session, the tokenizer, the Chroma client); Python 3.11's cached_property locks
+their first load. What is not shared is a conversation: questions of one
+conversation run one at a time, so a follow-up always sees the turn before it.
+Extractive questions take one of `workers` CPU slots (default: the core count);
+LLM questions wait on the LLM server, so they take separate slots and an LLM call
+in flight never holds up an extractive question.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
-import weakref
 from collections import OrderedDict
 
 from assistant.chat.session import Conversation
 from assistant.models import Answer
-from assistant.service import Assistant, InputError
+from assistant.service import Assistant, InputError, StoreUnavailable, store_failure
 from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
 
 ENGINES = ("extractive", "llm")
 MAX_SESSIONS = 1000
 MAX_SESSION_ID_CHARS = 128
-
-_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_locks_guard = threading.Lock()
-
-
-def lock_for(assistant: Assistant) -> threading.Lock:
-    """One lock per Assistant: its lazily loaded parts are not built for concurrent first use."""
-    with _locks_guard:
-        lock = _locks.get(assistant)
-        if lock is None:
-            lock = _locks[assistant] = threading.Lock()
-        return lock
+HEALTH_TIMEOUT = 2.0  # seconds; a health check must answer fast even when Chroma hangs
+CONVERSATION_STRIPES = 64  # lock striping: two conversations rarely share a lock, memory stays fixed
 
 
 def engines_offered(settings: Settings) -> list[str]:
@@ -41,26 +44,63 @@ def check_options(settings: Settings, engine: str | None, max_sources: int | Non
         raise InputError(f"max_sources must be 1, 2 or 3 (got {max_sources!r})")
 
 
+def worker_count(settings: Settings) -> int:
+    return settings.workers or os.cpu_count() or 1
+
+
 class Backend:
     def __init__(self, assistant: Assistant, settings: Settings, max_sessions: int = MAX_SESSIONS) -> None:
         self.assistant = assistant
         self.settings = settings
-        self.lock = lock_for(assistant)
         self.max_sessions = max_sessions
+        self.workers = worker_count(settings)
+        self._cpu_slots = threading.BoundedSemaphore(self.workers)
+        self._llm_slots = threading.BoundedSemaphore(max(1, settings.llm_workers))
+        self._stripes = [threading.Lock() for _ in range(CONVERSATION_STRIPES)]
         self._sessions: OrderedDict[str, Conversation] = OrderedDict()
         self._sessions_lock = threading.Lock()
 
     def warm(self) -> None:
-        """Load encoder, retriever and tables now, so the first question is not slow."""
-        with self.lock:
-            a = self.assistant
-            a.ask("warm up the index")  # loads encoder, retriever, tables and lazy imports
+        """Load encoder, retriever and tables now, so the first question is not slow.
+        A vector store that is down is logged, not fatal: the server starts and recovers."""
+        try:
+            self.ask("warm up the index")
+        except StoreUnavailable as e:
+            log.warning("starting without the vector store: %s", e)
 
     def ask(self, question: str, conversation: Conversation | None = None, engine: str | None = None,
             max_sources: int | None = None) -> Answer:
         check_options(self.settings, engine, max_sources)
-        with self.lock:
-            return self.assistant.ask(question, conversation=conversation, engine=engine, max_sources=max_sources)
+        slots = self._llm_slots if (engine or self.settings.engine) == "llm" else self._cpu_slots
+        turn_lock = self._stripes[id(conversation) % CONVERSATION_STRIPES] if conversation is not None else None
+        if turn_lock is not None:  # taken first: a turn waiting for its predecessor holds no slot
+            turn_lock.acquire()
+        try:
+            with slots:
+                return self.assistant.ask(question, conversation=conversation, engine=engine,
+                                          max_sources=max_sources)
+        except Exception as e:
+            if (reason := store_failure(e, self.settings)) is not None:
+                raise StoreUnavailable(reason) from e
+            raise
+        finally:
+            if turn_lock is not None:
+                turn_lock.release()
+
+    def health(self) -> dict:
+        """What /api/health reports: the index, and whether the vector store answers right now."""
+        store = {"kind": "server" if self.settings.chroma_url else "embedded", "url": self.settings.chroma_url,
+                 "ok": True, "error": None}
+        if self.settings.chroma_url:
+            import httpx
+
+            url = self.settings.chroma_url.rstrip("/")
+            try:
+                httpx.get(f"{url}/api/v2/heartbeat", timeout=HEALTH_TIMEOUT).raise_for_status()
+            except httpx.HTTPError as e:
+                store.update(ok=False, error=f"the Chroma server at {url} is unreachable ({type(e).__name__})")
+        return {"status": "ok" if store["ok"] else "degraded", "documents": len(self.assistant.documents),
+                "workers": self.workers, "sessions": self.session_count, "vector_store": store}
 
     def session(self, session_id: str) -> Conversation:
         """The conversation of a session id; the least recently used one is dropped past the cap."""

@@ -19,7 +19,9 @@ XSS_DOCS = {
         "The city council approved the budget for the river bridge on Tuesday after a long debate.\n"
         "The mayor said <script>window.__xss=1</script> the bridge will reopen to traffic in May.\n"
         "Engineers found corrosion in two support beams during an inspection last winter.\n"
-        "Residents had complained for months about detours through the old town.\n"),
+        "Residents had complained for months about detours through the old town.\n"
+        "The detour map is posted ![detour map](http://203.0.113.7/map.png) at city hall and "
+        "[online](javascript:window.__xss=1) for drivers.\n"),
     "harbor.txt": (
         "Harbor festival draws record crowds\n"
         "The annual harbor festival drew a record number of visitors this weekend, organizers said.\n"
@@ -27,6 +29,8 @@ XSS_DOCS = {
         "The festival will return next summer with a larger music stage.\n"),
 }
 XSS_QUESTION = "When will the bridge reopen?"
+# Its answer quotes the markdown line; the question itself carries a markdown image too.
+XSS_MARKDOWN_QUESTION = "Is the detour map posted at city hall? ![q](http://203.0.113.7/q.png)"
 
 
 def make_xss_settings(root: Path, models_from: Path | None = None) -> Settings:
