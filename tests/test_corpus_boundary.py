@@ -151,7 +151,7 @@ def test_a_file_growing_while_read_is_never_half_read(tmp_path):
 
     def writer() -> None:
         with open(target, "a", encoding="utf-8") as fh:
-            while not stop.is_set():
+            while not stop.is_set() and fh.tell() < 1_000_000:  # stays under the size limit
                 fh.write("Another complete line about the ferry terminal.\n")
                 fh.flush()
 
