@@ -107,19 +107,20 @@ def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, ma
     chosen = choose(evidence, table, max_sentences, companion_ratio, corroboration_ratio)
     if finder is not None:
         chosen = lead.complete(chosen, evidence, finder, threshold, max_sentences)
-    citations, parts = _quote(chosen, table)
+    citations, parts, focus = _quote(chosen, table)
     text = " ".join(parts)
     shorts: list[ShortAnswer] = []
     if finder is not None:
-        shorts = lead.short_answers(finder, citations)
+        shorts = lead.short_answers(finder, citations, focus)
         text = f"{lead.lead_text(shorts)} {text}" if shorts else text
     return Composition(text, citations, False, shorts)
 
 
-def _quote(chosen: list[Evidence], table: SentenceTable) -> tuple[list[Citation], list[str]]:
-    """Citations of the chosen sentences (originals preferred, antecedents included) and the
-    answer text's quoted parts."""
+def _quote(chosen: list[Evidence], table: SentenceTable) -> tuple[list[Citation], list[str], list[int]]:
+    """Citations of the chosen sentences (originals preferred, antecedents included), the
+    answer text's quoted parts, and where in each quote the cited sentence itself starts."""
     parts: list[str] = []
+    focus: list[int] = []
     citations: list[Citation] = []
     quoted: set[int] = set()
     for ev in chosen:
@@ -138,4 +139,5 @@ def _quote(chosen: list[Evidence], table: SentenceTable) -> tuple[list[Citation]
                                   chars=(start.start, end.end), quote=quote, score=round(ev.score, 4),
                                   also_in=also_in))
         parts.append(f"{' '.join(quote.split())} [{n}]")  # a quote with its antecedent may span paragraphs
-    return citations, parts
+        focus.append(end.start - start.start)
+    return citations, parts, focus

@@ -60,13 +60,14 @@ def _short(span: ShortSpan, citation: Citation, ask: int) -> ShortAnswer:
     return ShortAnswer(text=span.text, n=citation.n, label=span.label, chars=(span.start, span.end), ask=ask)
 
 
-def short_answers(finder: SpanFinder, citations: list[Citation]) -> list[ShortAnswer]:
+def short_answers(finder: SpanFinder, citations: list[Citation], focus: list[int]) -> list[ShortAnswer]:
     """For each ask: its span in the first quote holding one (linked spans first), or for a
-    list every linked item across the quotes, up to the asked count."""
+    list every linked item across the quotes, up to the asked count. `focus`: where each
+    quote's cited sentence starts (after an antecedent quoted with it), where spans are read."""
     out: list[ShortAnswer] = []
     seen: set[str] = set()
     for i, ask in enumerate(finder.parse.asks):
-        found = [(s, c) for c in citations for s in finder.spans(c.quote, ask)]
+        found = [(s, c) for c, at in zip(citations, focus) for s in finder.spans(c.quote, ask, at)]
         if not found:
             continue
         if not (ask.several and len(finder.parse.asks) == 1):
@@ -89,6 +90,14 @@ def lead_text(shorts: list[ShortAnswer]) -> str:
     asks = sorted({s.ask for s in shorts})
     parts = [", ".join(f"{' '.join(s.text.split())} [{s.n}]" for s in shorts if s.ask == a) for a in asks]
     return "; ".join(parts) + "."
+
+
+def split_lead(answer_text: str, shorts: list[ShortAnswer]) -> tuple[str, str]:
+    """(lead, quotes) of an answer text composed here; no lead if it does not open with one."""
+    lead = lead_text(shorts) if shorts else ""
+    if lead and answer_text.startswith(lead):
+        return lead, answer_text[len(lead) :].strip()
+    return "", answer_text
 
 
 def short_text(shorts: list[ShortAnswer]) -> str | None:

@@ -20,9 +20,13 @@ from assistant.retrieve.question import AMOUNTS, LOOSE, Ask, QuestionParse, pars
 from assistant.retrieve.terms import fold
 
 MISSING_SPAN_PENALTY = 0.3  # no entity of the asked type: the sentence does not answer
+LINKED_SPAN_BOOST = 1.1  # the asked type stands by the question's words: evidence for answering
 PREFER_LINKED_RATIO = 0.8  # a sentence with the span by the question's words may replace a better-scored one
 MERGE_GAP_CHARS = 8  # "76% to $1.13bn": two amounts this close make one span
 WORD = re.compile(r"\w+")
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+MODIFIER_ROLES = {"compound", "amod", "poss", "nmod"}
+DEMONYM_PREFIX = 4  # "Chinese" names "China", "Russian" "Russia"
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,16 @@ def _words(text: str) -> set[str]:
 
 
 def named_in_question(text: str, question_words: set[str], names: frozenset[str] = frozenset()) -> bool:
-    """Does the question already name it: all its words, or its last word is one of the
-    question's proper names ("Gina Raimondo" when the question says "Raimondo")?"""
+    """Does the question (with its conversation context) already name it: all its words, its
+    last word is one of the question's proper names ("Gina Raimondo" when the question says
+    "Raimondo"), or a one-word place the question names by its adjective ("China", "Chinese")?"""
     words = WORD.findall(fold(text).lower())
-    return bool(words) and (set(words) <= question_words or words[-1] in names)
+    if not words:
+        return False
+    if set(words) <= question_words or words[-1] in names:
+        return True
+    return len(words) == 1 and len(words[0]) >= DEMONYM_PREFIX \
+        and any(w[:DEMONYM_PREFIX] == words[0][:DEMONYM_PREFIX] for w in question_words)
 
 
 def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
@@ -67,7 +77,7 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
         return []
     asked = _words(question)
     found = []
-    names = ann.names if ask.labels & LOOSE else ()  # what NER missed, after what it found
+    names = ann.names if ask.labels & LOOSE and not ask.strict else ()  # what NER missed, after what it found
     for e in (*ann.entities, *names):
         if e.label not in ask.labels | {"NAME"} or named_in_question(e.text, asked, ask.named):
             continue
@@ -75,6 +85,10 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             break
         if ask.counted and ask.counted not in e.near:
             continue  # "how many seats" is not answered by another count
+        if e.label in PLACE_LABELS and e.role in MODIFIER_ROLES:
+            continue  # "US Trade Representative", "China's minister": a modifier, not where something is
+        if ask.exact and not any(c.isdigit() for c in e.text):
+            continue  # "what date", "which year": a calendar date or year, not "next year"
         found.append(ShortSpan(e.text, e.label, e.start, e.end, bool(e.near & (ask.terms | ask.named))))
     found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
     return sorted(found, key=lambda s: not s.linked)
@@ -84,6 +98,7 @@ class SpanFinder:
     """Short answers for one question, over candidate sentences parsed on demand."""
 
     def __init__(self, query: str, cache: AnnotationCache, candidates: int) -> None:
+        self.query = query  # with the conversation's context: what it names is not an answer either
         self.question = core_question(query)
         self.parse: QuestionParse = parse_question(self.question)
         self.cache = cache
@@ -93,8 +108,10 @@ class SpanFinder:
     def needed(self) -> bool:
         return self.parse.typed
 
-    def spans(self, text: str, ask: Ask) -> list[ShortSpan]:
-        return spans_for(ask, self.cache.annotate([text])[0], self.question)
+    def spans(self, text: str, ask: Ask, offset: int = 0) -> list[ShortSpan]:
+        """Spans of text[offset:] (the cited sentence, after an antecedent), as offsets into text."""
+        found = spans_for(ask, self.cache.annotate([text[offset:]])[0], self.query)
+        return [replace(s, start=s.start + offset, end=s.end + offset) for s in found] if offset else found
 
     def rerank(self, scored: list[Evidence], ask: Ask | None = None) -> list[Evidence]:
         """Scores cut where the asked span is missing (strict asks); candidates past the parsed
@@ -108,12 +125,14 @@ class SpanFinder:
         annotations = self.cache.annotate([e.sentence.text for e in top])
         judged: list[tuple[Evidence, bool]] = []
         for ev, ann in zip(top, annotations):
-            verdicts = [_verdict(a, ann, self.question) for a in asks]
+            verdicts = [_verdict(a, ann, self.query) for a in asks]
             if all(v is None for v in verdicts):
-                judged.append((_cut(ev, MISSING_SPAN_PENALTY, "answer-type"), False))
+                judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type"), False))
+            elif any(v for v in verdicts):
+                judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), True))
             else:
-                judged.append((ev, any(v for v in verdicts)))
-        judged += [(_cut(ev, MISSING_SPAN_PENALTY, "answer-unverified"), False) for ev in scored[self.candidates :]]
+                judged.append((ev, False))
+        judged += [(_scale(ev, MISSING_SPAN_PENALTY, "answer-unverified"), False) for ev in scored[self.candidates :]]
         judged.sort(key=lambda j: -j[0].score)
         return _linked_first(judged)
 
@@ -143,5 +162,5 @@ def _linked_first(judged: list[tuple[Evidence, bool]]) -> list[Evidence]:
     return out
 
 
-def _cut(ev: Evidence, factor: float, reason: str) -> Evidence:
+def _scale(ev: Evidence, factor: float, reason: str) -> Evidence:
     return replace(ev, score=ev.score * factor, marked_down=(*ev.marked_down, reason))

@@ -40,6 +40,7 @@ class Entity:
     start: int  # character offsets in the annotated text
     end: int
     near: frozenset[str]  # lemmas of the words it is attached to (its head chain) and beside
+    role: str = ""  # its root's dependency label: "pobj" in "in Detroit", "compound" in "US Trade Representative"
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def entities(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
         start, end = _widen(doc, ent) if ent.label_ == "MONEY" else (ent.start, ent.end)
         span = doc[start:end]
         near = _window_lemmas(doc, start, end, window) | _head_chain(ent)
-        out.append(Entity(span.text, ent.label_, span.start_char, span.end_char, frozenset(near)))
+        out.append(Entity(span.text, ent.label_, span.start_char, span.end_char, frozenset(near), ent.root.dep_))
     return tuple(out)
 
 
@@ -141,7 +142,7 @@ def proper_phrases(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
             continue
         span = doc[tokens[0].i : chunk.end]
         near = _window_lemmas(doc, span.start, span.end, window) | _head_chain(span)
-        out.append(Entity(span.text, "NAME", span.start_char, span.end_char, frozenset(near)))
+        out.append(Entity(span.text, "NAME", span.start_char, span.end_char, frozenset(near), span.root.dep_))
     return tuple(out)
 
 

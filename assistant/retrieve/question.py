@@ -19,8 +19,10 @@ from assistant.retrieve.titles import TITLES
 PERSON, ORG, NORP, PLACES = "PERSON", "ORG", "NORP", frozenset({"GPE", "LOC", "FAC"})
 NAMED = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
 TIMES = frozenset({"DATE", "TIME"})
+VENUES, EVENTS, WORKS = PLACES | {ORG}, frozenset({"EVENT", "ORG"}), frozenset({"WORK_OF_ART", "PRODUCT"})
 # Types the small model tags unreliably (events, works, venues): a sentence without one may still answer
 LOOSE = frozenset({"EVENT", "WORK_OF_ART", "PRODUCT", "FAC"})
+LOOSE_CLASSES = (VENUES, EVENTS, WORKS)
 RANKS = frozenset({"ORDINAL", "CARDINAL"})
 AMOUNTS = frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL"})
 # Noun (lemma) the wh-word governs -> entity labels that answer it.
@@ -34,7 +36,7 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
         "company firm group organisation organization bank band party team club agency business brand carrier "
         "airline network broadcaster channel label retailer maker manufacturer chipmaker producer supplier union "
         "newspaper studio body institution university school giant operator rival regulator court".split()),
-    PLACES | {ORG}: frozenset("building hotel venue hall palace residence restaurant stadium airport compound "
+    VENUES: frozenset("building hotel venue hall palace residence restaurant stadium airport compound "
                               "guesthouse room theatre theater park".split()),
     PLACES | {NORP}: frozenset("city town capital country nation state province region place area county continent "
                                "island location destination market".split()),
@@ -45,8 +47,8 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
     frozenset({"PERCENT", "CARDINAL"}): frozenset("percentage rate share proportion".split()),
     frozenset({"CARDINAL", "QUANTITY"}): frozenset({"number", "total"}),
     RANKS: frozenset({"rank", "position", "edition"}),
-    frozenset({"EVENT", "ORG"}): frozenset("event summit conference tournament competition championship".split()),
-    frozenset({"WORK_OF_ART", "PRODUCT"}): frozenset("film movie album song book show game programme".split()),
+    EVENTS: frozenset("event summit conference tournament competition championship".split()),
+    WORKS: frozenset("film movie album song book show game programme".split()),
 }
 NAME_NOUNS = {"name", "kind", "type", "sort"}  # "the name of the minister": the answer type is the minister's
 WH_TYPES: dict[str, frozenset[str]] = {
@@ -56,6 +58,7 @@ WH_TYPES: dict[str, frozenset[str]] = {
     "how long": TIMES, "how old": frozenset({"DATE", "CARDINAL"}), "how far": frozenset({"QUANTITY"}),
 }
 POSITION_VERBS = {"rank", "stand", "finish", "place", "come"}
+EXACT_HEADS = {"date", "year"}  # answered by "Aug. 28", "2019", not by "next year"
 LIST_VERBS = {"name", "list"}  # imperative asks: "Name the three bands…"
 NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
 WH_TAGS = {"WDT", "WP", "WP$", "WRB"}
@@ -75,6 +78,7 @@ class Ask:
     several: bool = False  # a list: a count above one, a plural head, "Who were…"
     reason: bool = False  # "why": the answer is a clause giving a reason
     counted: str | None = None  # "how many seats": the counted noun's lemma
+    exact: bool = False  # "what date", "which year": the answer is written in figures
     named: frozenset[str] = field(default_factory=frozenset)  # lowercased words the question names
     terms: frozenset[str] = field(default_factory=frozenset)  # lemmas of its content words
 
@@ -153,7 +157,7 @@ def _labels(wh: str | None, head) -> tuple[frozenset[str], bool]:
     if lemma is not None and wh in ("which", "what", "whose", "name", "list", "how many", "who", "whom"):
         for labels, nouns in HEAD_CLASSES.items():
             if lemma in nouns or any(lemma.endswith(n) for n in nouns if len(n) >= 4):  # "spokespeople"
-                return labels, not labels & LOOSE
+                return labels, labels not in LOOSE_CLASSES
     if wh in WH_TYPES:
         return WH_TYPES[wh], True
     if wh in ("which", "what", "name", "list") and lemma in NAME_NOUNS:
@@ -175,7 +179,7 @@ def _ask(doc, text: str) -> Ask:
                and t.lower_ not in ("how", "much", "many")]
     return Ask(text=text, wh=wh, head=head.lemma_.lower() if head is not None else None, labels=labels,
                strict=strict, count=count, several=(count or 0) > 1 or plural_head or plural_who,
-               reason=wh == "why", counted=head.lemma_.lower() if wh == "how many" and head is not None else None,
+               reason=wh == "why", exact=head is not None and head.lemma_.lower() in EXACT_HEADS, counted=head.lemma_.lower() if wh == "how many" and head is not None else None,
                named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
                terms=frozenset(t.lemma_.lower() for t in content if head is None or t.i != head.i))
 
