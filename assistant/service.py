@@ -140,6 +140,8 @@ class Assistant:
         """The question's short-answer reader (spaCy), or None when it asks for no typed answer."""
         from assistant.answer.span import SpanFinder
 
+        if not self.settings.span_reader:
+            return None
         finder = SpanFinder(query, self.annotations, self.settings.span_candidates)
         return finder if finder.needed else None
 

@@ -25,6 +25,7 @@ PREFER_LINKED_RATIO = 0.8  # a sentence with the span by the question's words ma
 MERGE_GAP_CHARS = 8  # "76% to $1.13bn": two amounts this close make one span
 WORD = re.compile(r"\w+")
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
+TIME_UNITS = frozenset("second minute hour day week month year decade century".split())  # what a duration counts
 MODIFIER_ROLES = {"compound", "amod", "poss", "nmod"}
 DEMONYM_PREFIX = 4  # "Chinese" names "China", "Russian" "Russia"
 
@@ -81,12 +82,14 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
     for e in (*ann.entities, *names):
         if e.label not in ask.labels | {"NAME"} or named_in_question(e.text, asked, ask.named):
             continue
-        if e.label == "NAME" and found:
-            break
+        if e.label == "NAME" and (found or not e.proper):
+            break  # a name NER missed ("… Tourism Leadership Summit"), not "China's treatment"
+        if ask.duration and not e.lemmas & TIME_UNITS:
+            continue  # "how long": "three-hour", "3 years", not "last November"
         if ask.counted and ask.counted not in e.near:
             continue  # "how many seats" is not answered by another count
-        if e.label in PLACE_LABELS and e.role in MODIFIER_ROLES:
-            continue  # "US Trade Representative", "China's minister": a modifier, not where something is
+        if e.label in PLACE_LABELS | {"NORP"} and e.role in MODIFIER_ROLES:
+            continue  # "US Trade Representative", "the Chinese side": a modifier, not a place or party
         if ask.exact and not any(c.isdigit() for c in e.text):
             continue  # "what date", "which year": a calendar date or year, not "next year"
         found.append(ShortSpan(e.text, e.label, e.start, e.end, bool(e.near & (ask.terms | ask.named))))

@@ -41,6 +41,8 @@ class Entity:
     end: int
     near: frozenset[str]  # lemmas of the words it is attached to (its head chain) and beside
     role: str = ""  # its root's dependency label: "pobj" in "in Detroit", "compound" in "US Trade Representative"
+    lemmas: frozenset[str] = frozenset()  # its own words' lemmas ("three-hour" -> three, -, hour)
+    proper: bool = False  # its root is a proper noun
 
 
 @dataclass(frozen=True)
@@ -99,14 +101,33 @@ def _widen(doc: Doc, span: Span) -> tuple[int, int]:
     return start, end
 
 
-def entities(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
+def _entity(doc: Doc, span: Span, label: str, window: int, role: str) -> Entity:
+    near = _window_lemmas(doc, span.start, span.end, window) | _head_chain(span)
+    return Entity(span.text, label, span.start_char, span.end_char, frozenset(near), role,
+                  frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN")
+
+
+def _conjuncts(doc: Doc, ent: Span, tagged: set[int]) -> list[Span]:
+    """Proper nouns coordinated with an entity that NER left untagged ("Intel and Micron")."""
     out = []
+    for token in ent.root.conjuncts:
+        if token.pos_ != "PROPN" or token.i in tagged:
+            continue
+        left = min([c.i for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [token.i])
+        out.append(doc[left : token.i + 1])
+    return out
+
+
+def entities(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
+    """Named entities (amounts with their currency) and the untagged names coordinated with them,
+    which get the label of the entity they are listed with."""
+    out = []
+    tagged = {t.i for ent in doc.ents for t in ent}
     for ent in doc.ents:
         start, end = _widen(doc, ent) if ent.label_ == "MONEY" else (ent.start, ent.end)
-        span = doc[start:end]
-        near = _window_lemmas(doc, start, end, window) | _head_chain(ent)
-        out.append(Entity(span.text, ent.label_, span.start_char, span.end_char, frozenset(near), ent.root.dep_))
-    return tuple(out)
+        out.append(_entity(doc, doc[start:end], ent.label_, window, ent.root.dep_))
+        out += [_entity(doc, c, ent.label_, window, "conj") for c in _conjuncts(doc, ent, tagged)]
+    return tuple(sorted(out, key=lambda e: e.start))
 
 
 def reason_clauses(doc: Doc) -> tuple[Clause, ...]:
@@ -141,8 +162,7 @@ def proper_phrases(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
         if not tokens or not any(t.pos_ == "PROPN" for t in tokens):
             continue
         span = doc[tokens[0].i : chunk.end]
-        near = _window_lemmas(doc, span.start, span.end, window) | _head_chain(span)
-        out.append(Entity(span.text, "NAME", span.start_char, span.end_char, frozenset(near), span.root.dep_))
+        out.append(_entity(doc, span, "NAME", window, span.root.dep_))
     return tuple(out)
 
 
@@ -159,6 +179,10 @@ class AnnotationCache:
         self.size = size
         self._items: OrderedDict[str, Annotation] = OrderedDict()
         self._lock = Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
     def annotate(self, texts: list[str]) -> list[Annotation]:
         with self._lock:

@@ -19,10 +19,11 @@ from assistant.retrieve.titles import TITLES
 PERSON, ORG, NORP, PLACES = "PERSON", "ORG", "NORP", frozenset({"GPE", "LOC", "FAC"})
 NAMED = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
 TIMES = frozenset({"DATE", "TIME"})
-VENUES, EVENTS, WORKS = PLACES | {ORG}, frozenset({"EVENT", "ORG"}), frozenset({"WORK_OF_ART", "PRODUCT"})
+VENUES, EVENTS = frozenset({"FAC", "LOC", ORG}), frozenset({"EVENT", ORG})
+WORKS = frozenset({"WORK_OF_ART", "PRODUCT"})
 # Types the small model tags unreliably (events, works, venues): a sentence without one may still answer
 LOOSE = frozenset({"EVENT", "WORK_OF_ART", "PRODUCT", "FAC"})
-LOOSE_CLASSES = (VENUES, EVENTS, WORKS)
+LOOSE_CLASSES = (EVENTS, WORKS)
 RANKS = frozenset({"ORDINAL", "CARDINAL"})
 AMOUNTS = frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL"})
 # Noun (lemma) the wh-word governs -> entity labels that answer it.
@@ -38,7 +39,7 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
         "newspaper studio body institution university school giant operator rival regulator court".split()),
     VENUES: frozenset("building hotel venue hall palace residence restaurant stadium airport compound "
                               "guesthouse room theatre theater park".split()),
-    PLACES | {NORP}: frozenset("city town capital country nation state province region place area county continent "
+    PLACES | {NORP}: frozenset("city town capital country nation state province region place county continent "
                                "island location destination market".split()),
     frozenset({"DATE"}): frozenset("year date day month week season decade period".split()),
     TIMES: frozenset({"time", "hour"}),
@@ -57,7 +58,7 @@ WH_TYPES: dict[str, frozenset[str]] = {
     "how much": AMOUNTS, "how many": frozenset({"CARDINAL", "QUANTITY", "MONEY"}),
     "how long": TIMES, "how old": frozenset({"DATE", "CARDINAL"}), "how far": frozenset({"QUANTITY"}),
 }
-POSITION_VERBS = {"rank", "stand", "finish", "place", "come"}
+POSITION_VERBS = {"rank", "stand", "finish"}  # "Where does X rank?": a position
 EXACT_HEADS = {"date", "year"}  # answered by "Aug. 28", "2019", not by "next year"
 LIST_VERBS = {"name", "list"}  # imperative asks: "Name the three bands…"
 NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
@@ -79,6 +80,7 @@ class Ask:
     reason: bool = False  # "why": the answer is a clause giving a reason
     counted: str | None = None  # "how many seats": the counted noun's lemma
     exact: bool = False  # "what date", "which year": the answer is written in figures
+    duration: bool = False  # "how long": a span of time ("three hours"), not a point in it
     named: frozenset[str] = field(default_factory=frozenset)  # lowercased words the question names
     terms: frozenset[str] = field(default_factory=frozenset)  # lemmas of its content words
 
@@ -169,7 +171,7 @@ def _ask(doc, text: str) -> Ask:
     wh, at = _wh(doc)
     head = _head(doc, at) if wh in ("which", "what", "whose", "name", "list", "how many") else None
     labels, strict = _labels(wh, head)
-    if wh == "where" and any(t.dep_ == "ROOT" and t.lemma_.lower() in POSITION_VERBS for t in doc):
+    if wh == "where" and any(t.lemma_.lower() in POSITION_VERBS for t in doc):
         labels = RANKS  # "Where does X rank?" asks for a position, not a place
     count = next((n for t in doc[at + 1 : head.i] if (n := _number(t)) is not None), None) if head is not None \
         else None
@@ -179,7 +181,7 @@ def _ask(doc, text: str) -> Ask:
                and t.lower_ not in ("how", "much", "many")]
     return Ask(text=text, wh=wh, head=head.lemma_.lower() if head is not None else None, labels=labels,
                strict=strict, count=count, several=(count or 0) > 1 or plural_head or plural_who,
-               reason=wh == "why", exact=head is not None and head.lemma_.lower() in EXACT_HEADS, counted=head.lemma_.lower() if wh == "how many" and head is not None else None,
+               reason=wh == "why", duration=wh == "how long", exact=head is not None and head.lemma_.lower() in EXACT_HEADS, counted=head.lemma_.lower() if wh == "how many" and head is not None else None,
                named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
                terms=frozenset(t.lemma_.lower() for t in content if head is None or t.i != head.i))
 
