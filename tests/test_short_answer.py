@@ -66,3 +66,9 @@ def test_cli_json_and_human_output_lead_with_the_short_answer(cli_env):
     human = subprocess.run([sys.executable, "-m", "assistant.cli", "ask", question],
                            cwd=REPO, env=cli_env, capture_output=True, text=True, timeout=120)
     assert human.stdout.splitlines()[0].startswith(data["short_answer"])
+
+
+def test_a_why_answer_leads_with_the_reason_clause(assistant):
+    answer = assistant.ask("Why did Beijing cut off talks with Washington?")
+    assert answer.short_answers and answer.short_answers[0].label == "REASON"
+    _check_spans(answer)

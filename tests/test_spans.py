@@ -138,3 +138,23 @@ def test_when_no_candidate_has_the_asked_type_every_score_drops():
     ranked = finder.rerank([_evidence("The budget committee meets every week.", 0.6, 0),
                             _evidence("Spending rose again this year.", 0.5, 1)])
     assert all(e.score < 0.6 * 0.5 for e in ranked)  # beyond the parsed candidates counts as unverified
+
+
+@pytest.mark.parametrize("sentence, reason", [
+    ("The union called the strike in response to the planned job cuts.", "in response to the planned job cuts"),
+    ("Heavy snow forced the organisers to cancel the race.", "Heavy snow"),
+])
+def test_a_reason_phrase_or_the_cause_of_the_event_answers_why(sentence, reason):
+    assert _span_texts("Why was the event cancelled?", sentence) == [reason]
+
+
+def test_how_long_needs_a_counted_time_unit():
+    question = "How long did the talks last?"
+    assert _span_texts(question, "The talks lasted three hours.") == ["three hours"]
+    assert _span_texts(question, "The talks ended last November.") == []
+
+
+def test_untagged_names_listed_with_a_tagged_one_join_it():
+    spans = _span_texts("Which companies did the regulator fine?",
+                        "The regulator fined the chipmakers Intel and Micron on Monday.")
+    assert {"Intel", "Micron"} <= set(spans)

@@ -73,8 +73,8 @@ def short_answers(finder: SpanFinder, citations: list[Citation], focus: list[int
         if not (ask.several and len(finder.parse.asks) == 1):
             linked = [(s, c) for s, c in found if s.linked]
             found = (linked or found)[:1]
-        else:
-            found = [(s, c) for s, c in found if s.linked] or found[:1]
+        else:  # a list: the items by the asked noun ("chipmakers Intel and Micron"), else linked ones
+            found = [(s, c) for s, c in found if s.headed] or [(s, c) for s, c in found if s.linked] or found[:1]
         for span, citation in found:
             if _key(span.text) in seen:
                 continue

@@ -37,6 +37,7 @@ class ShortSpan:
     start: int  # character offsets inside the sentence
     end: int
     linked: bool  # attached to, or beside, a word of the question
+    headed: bool = False  # attached to, or beside, the noun the question asks about ("chipmakers Intel")
 
 
 def _words(text: str) -> set[str]:
@@ -84,15 +85,17 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             continue
         if e.label == "NAME" and (found or not e.proper):
             break  # a name NER missed ("… Tourism Leadership Summit"), not "China's treatment"
-        if ask.duration and not e.lemmas & TIME_UNITS:
-            continue  # "how long": "three-hour", "3 years", not "last November"
+        if ask.duration and not (e.lemmas & TIME_UNITS and e.counts):
+            continue  # "how long": "three-hour", "3 years", not "last November" or "this week"
         if ask.counted and ask.counted not in e.near:
             continue  # "how many seats" is not answered by another count
         if e.label in PLACE_LABELS | {"NORP"} and e.role in MODIFIER_ROLES:
             continue  # "US Trade Representative", "the Chinese side": a modifier, not a place or party
         if ask.exact and not any(c.isdigit() for c in e.text):
             continue  # "what date", "which year": a calendar date or year, not "next year"
-        found.append(ShortSpan(e.text, e.label, e.start, e.end, bool(e.near & (ask.terms | ask.named))))
+        words = ask.terms | ask.named | ({ask.head} if ask.head else set())
+        found.append(ShortSpan(e.text, e.label, e.start, e.end, bool(e.near & words),
+                               ask.head is not None and ask.head in e.near))
     found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
     return sorted(found, key=lambda s: not s.linked)
 

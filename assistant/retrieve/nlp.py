@@ -28,6 +28,9 @@ MAGNITUDE_SUFFIXES = {"m", "bn", "k", "million", "billion", "trillion"}  # "£60
 # Subordinators and prepositions that open a clause giving a reason ("because…", "due to…")
 REASON_MARKERS = {"because", "since", "as", "after", "so"}
 REASON_PREPOSITIONS = {"because", "due", "owing", "thanks"}
+REASON_NOUNS = {"retaliation", "response", "protest", "reaction"}  # "in retaliation for …"
+CAUSE_VERBS = {"cause", "prompt", "force", "trigger", "lead", "spark"}  # "The balloon caused X to cancel"
+QUANTIFIERS = {"a", "an", "few", "several", "many", "half", "couple"}
 # Parser labels (ClearNLP scheme, as spaCy's English models use)
 NOUN_POS = {"NOUN", "PROPN"}
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
@@ -43,6 +46,7 @@ class Entity:
     role: str = ""  # its root's dependency label: "pobj" in "in Detroit", "compound" in "US Trade Representative"
     lemmas: frozenset[str] = frozenset()  # its own words' lemmas ("three-hour" -> three, -, hour)
     proper: bool = False  # its root is a proper noun
+    counts: bool = False  # holds a number or quantifier ("three", "a few"): "three hours", not "this week"
 
 
 @dataclass(frozen=True)
@@ -103,16 +107,17 @@ def _widen(doc: Doc, span: Span) -> tuple[int, int]:
 
 def _entity(doc: Doc, span: Span, label: str, window: int, role: str) -> Entity:
     near = _window_lemmas(doc, span.start, span.end, window) | _head_chain(span)
+    counts = any(t.like_num or t.lower_ in QUANTIFIERS for t in span)
     return Entity(span.text, label, span.start_char, span.end_char, frozenset(near), role,
-                  frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN")
+                  frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN", counts)
 
 
 def _conjuncts(doc: Doc, ent: Span, tagged: set[int]) -> list[Span]:
     """Proper nouns coordinated with an entity that NER left untagged ("Intel and Micron")."""
     out = []
     for token in ent.root.conjuncts:
-        if token.pos_ != "PROPN" or token.i in tagged:
-            continue
+        if token.pos_ != "PROPN" or any(t.i in tagged for t in token.subtree):
+            continue  # tagged already, or a title before a tagged name ("Trade Representative Katherine Tai")
         left = min([c.i for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [token.i])
         out.append(doc[left : token.i + 1])
     return out
@@ -141,13 +146,21 @@ def reason_clauses(doc: Doc) -> tuple[Clause, ...]:
         elif lower in REASON_PREPOSITIONS and token.dep_ in ("prep", "amod", "advmod", "mark", "pcomp"):
             tokens = list(token.subtree) + [t for c in token.children for t in c.subtree]
             tokens = [t for t in doc[min(t.i for t in tokens) : max(t.i for t in tokens) + 1]]
+        elif token.dep_ == "pobj" and token.lemma_.lower() in REASON_NOUNS and token.head.dep_ == "prep":
+            tokens = list(token.head.subtree)  # "in retaliation for the visit"
+        elif token.lemma_.lower() in CAUSE_VERBS and token.pos_ == "VERB":
+            subjects = [c for c in token.children if c.dep_ == "nsubj"]
+            chunks = [c for c in doc.noun_chunks if subjects and c.start <= subjects[0].i < c.end]
+            tokens = list(chunks[0]) if chunks else []  # the cause is the subject: "The balloon"
+            if len(tokens) < 2:
+                continue
         else:
             continue
         first = min(t.i for t in tokens)
         last = max(t.i for t in tokens)
         while last > first and doc[last].is_punct:
             last -= 1
-        if last - first >= 2:  # a reason names something: "because of the balloon", not "because"
+        if last - first >= 1:  # a reason names something: "because of the balloon", not "because"
             span = doc[first : last + 1]
             out.append(Clause(span.text, span.start_char, span.end_char))
     return tuple(out)
