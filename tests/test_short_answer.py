@@ -72,3 +72,19 @@ def test_a_why_answer_leads_with_the_reason_clause(assistant):
     answer = assistant.ask("Why did Beijing cut off talks with Washington?")
     assert answer.short_answers and answer.short_answers[0].label == "REASON"
     _check_spans(answer)
+
+
+def test_api_and_chat_page_show_the_short_answer(settings, assistant):
+    pytest.importorskip("fastapi")
+    import httpx
+
+    from processes import free_port
+    from ui.render import answer_html
+    from ui.testing import serve_in_thread
+
+    question = "Who is the US ambassador to China?"
+    with serve_in_thread(settings, free_port(), assistant=assistant) as url:
+        data = httpx.post(f"{url}/api/ask", json={"question": question}, timeout=60).json()
+    assert data["short_answer"] and data["answer"].startswith(data["short_answer"])
+    html = answer_html(assistant.ask(question), assistant.documents)
+    assert f'<div class="short-answer">{data["short_answer"]}' in html

@@ -18,6 +18,7 @@ from assistant.retrieve.evidence import Evidence
 from assistant.retrieve.nlp import Annotation, AnnotationCache
 from assistant.retrieve.question import AMOUNTS, LOOSE, Ask, QuestionParse, parse_question
 from assistant.retrieve.terms import fold
+from assistant.retrieve.titles import TITLES
 
 MISSING_SPAN_PENALTY = 0.3  # no entity of the asked type: the sentence does not answer
 LINKED_SPAN_BOOST = 1.1  # the asked type stands by the question's words: evidence for answering
@@ -79,18 +80,23 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
         return []
     asked = _words(question)
     found = []
-    names = ann.names if ask.labels & LOOSE and not ask.strict else ()  # what NER missed, after what it found
+    # names NER missed, after what it found; only where the type is one it tags unreliably
+    # (for "who" they would let every sentence with a capitalised word answer)
+    names = ann.names if ask.labels & LOOSE and not ask.strict else ()
     for e in (*ann.entities, *names):
         if e.label not in ask.labels | {"NAME"} or named_in_question(e.text, asked, ask.named):
             continue
         if e.label == "NAME" and (found or not e.proper):
             break  # a name NER missed ("… Tourism Leadership Summit"), not "China's treatment"
+        if e.label == "NAME" and set(WORD.findall(e.text.lower())) <= TITLES:
+            continue  # "Vice Premier" is a title, not a name
         if ask.duration and not (e.lemmas & TIME_UNITS and e.counts):
             continue  # "how long": "three-hour", "3 years", not "last November" or "this week"
         if ask.counted and ask.counted not in e.near:
             continue  # "how many seats" is not answered by another count
-        if e.label in PLACE_LABELS | {"NORP"} and e.role in MODIFIER_ROLES:
-            continue  # "US Trade Representative", "the Chinese side": a modifier, not a place or party
+        if e.role in MODIFIER_ROLES and (e.label in PLACE_LABELS | {"NORP"} or "FAC" in ask.labels):
+            continue  # "US Trade Representative", "the Chinese side", "Treasury Secretary": a modifier,
+            # not a place, a party or a building
         if ask.exact and not any(c.isdigit() for c in e.text):
             continue  # "what date", "which year": a calendar date or year, not "next year"
         words = ask.terms | ask.named | ({ask.head} if ask.head else set())

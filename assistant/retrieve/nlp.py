@@ -10,8 +10,9 @@ ingest would not fit the ingest budget.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from threading import Lock
 from typing import TYPE_CHECKING
@@ -167,21 +168,43 @@ def reason_clauses(doc: Doc) -> tuple[Clause, ...]:
 
 
 def proper_phrases(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
-    """Noun chunks holding a proper noun ("the 14th China-U.S. Tourism Leadership Summit"),
-    without a leading determiner: names the small model's NER does not tag."""
+    """Proper names NER left untagged, label "NAME": the part of a noun chunk after its last
+    tagged token, if it ends in a proper noun ("economic tsar He Lifeng" -> "He Lifeng",
+    "the 14th China-U.S. Tourism Leadership Summit" -> "U.S. Tourism Leadership Summit")."""
+    tagged = {t.i for ent in doc.ents for t in ent}
     out = []
     for chunk in doc.noun_chunks:
-        tokens = [t for t in chunk if not (t.i == chunk.start and t.pos_ == "DET")]
-        if not tokens or not any(t.pos_ == "PROPN" for t in tokens):
+        first = max([t.i + 1 for t in chunk if t.i in tagged] + [chunk.start])
+        while first < chunk.end and (doc[first].pos_ in ("DET", "PUNCT", "ADJ", "NUM") or doc[first].is_punct):
+            first += 1
+        names = [t.i for t in doc[first : chunk.end] if t.pos_ == "PROPN"]
+        if not names or chunk.root.pos_ != "PROPN" or chunk.root.i in tagged:
             continue
-        span = doc[tokens[0].i : chunk.end]
+        span = doc[names[0] : chunk.end]
         out.append(_entity(doc, span, "NAME", window, span.root.dep_))
     return tuple(out)
 
 
-def annotation_of(doc: Doc) -> Annotation:
+def plain_letters(text: str) -> str:
+    """The text with accents dropped letter by letter, so every offset still points at the same
+    character: the small model tags "He Lifeng" as a person and "Hé Lìfēng" as a place."""
+    if text.isascii():
+        return text
+    out = []
+    for c in text:
+        bare = "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x))
+        out.append(bare if len(bare) == 1 else c)
+    return "".join(out)
+
+
+def annotation_of(doc: Doc, original: str) -> Annotation:
+    """The annotation of `original`, parsed as `doc` (its `plain_letters`; same offsets)."""
+    def restore(e):
+        return replace(e, text=original[e.start : e.end])
+
     lemmas = frozenset(t.lemma_.lower() for t in doc if t.pos_ in CONTENT_POS)
-    return Annotation(doc.text, entities(doc), reason_clauses(doc), lemmas, proper_phrases(doc))
+    return Annotation(original, tuple(map(restore, entities(doc))), tuple(map(restore, reason_clauses(doc))),
+                      lemmas, tuple(map(restore, proper_phrases(doc))))
 
 
 class AnnotationCache:
@@ -201,7 +224,8 @@ class AnnotationCache:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._items))
         if missing:
-            fresh = {doc.text: annotation_of(doc) for doc in pipeline().pipe(missing)}
+            docs = pipeline().pipe([plain_letters(t) for t in missing])
+            fresh = {t: annotation_of(doc, t) for t, doc in zip(missing, docs)}
             with self._lock:
                 self._items.update(fresh)
                 while len(self._items) > self.size:

@@ -19,7 +19,7 @@ from assistant.retrieve.titles import TITLES
 PERSON, ORG, NORP, PLACES = "PERSON", "ORG", "NORP", frozenset({"GPE", "LOC", "FAC"})
 NAMED = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
 TIMES = frozenset({"DATE", "TIME"})
-VENUES, EVENTS = frozenset({"FAC", "LOC", ORG}), frozenset({"EVENT", ORG})
+VENUES, EVENTS = frozenset({"FAC", "LOC"}), frozenset({"EVENT", ORG})
 WORKS = frozenset({"WORK_OF_ART", "PRODUCT"})
 # Types the small model tags unreliably (events, works, venues): a sentence without one may still answer
 LOOSE = frozenset({"EVENT", "WORK_OF_ART", "PRODUCT", "FAC"})
@@ -38,8 +38,8 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
         "airline network broadcaster channel label retailer maker manufacturer chipmaker producer supplier union "
         "newspaper studio body institution university school giant operator rival regulator court".split()),
     VENUES: frozenset("building hotel venue hall palace residence restaurant stadium airport compound "
-                              "guesthouse room theatre theater park".split()),
-    PLACES | {NORP}: frozenset("city town capital country nation state province region place county continent "
+                              "guesthouse room theatre theater".split()),
+    PLACES: frozenset("city town capital country nation state province region place county continent "
                                "island location destination market".split()),
     frozenset({"DATE"}): frozenset("year date day month week season decade period".split()),
     TIMES: frozenset({"time", "hour"}),
