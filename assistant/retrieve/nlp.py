@@ -10,10 +10,10 @@ ingest would not fit the ingest budget.
 from __future__ import annotations
 
 import logging
+import sys
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from threading import Lock
 from typing import TYPE_CHECKING
 
@@ -68,13 +68,32 @@ class Annotation:
     names: tuple[Entity, ...] = ()  # noun phrases with a proper noun, label "NAME": what NER missed
 
 
-@lru_cache(maxsize=1)
-def pipeline() -> Language:
-    """The loaded pipeline (once per process)."""
-    import spacy
+def _import_spacy():
+    """spaCy without torch: thinc, its ML layer, imports torch when it is installed (5-8 s, for
+    GPU shims this CPU pipeline never uses). Torch is hidden while spaCy is imported, then
+    made importable again (ingest still needs it)."""
+    hide = "torch" not in sys.modules
+    if hide:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
+    try:
+        import spacy
+    finally:
+        if hide and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return spacy
 
-    log.info("loading spaCy pipeline %s", MODEL)
-    return spacy.load(MODEL)
+
+_LOADING = Lock()
+_loaded: list[Language] = []
+
+
+def pipeline() -> Language:
+    """The loaded pipeline (once per process; callers wait for a load already under way)."""
+    with _LOADING:
+        if not _loaded:
+            log.info("loading spaCy pipeline %s", MODEL)
+            _loaded.append(_import_spacy().load(MODEL))
+    return _loaded[0]
 
 
 def parse(text: str) -> Doc:
