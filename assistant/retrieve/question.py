@@ -167,23 +167,30 @@ def _labels(wh: str | None, head) -> tuple[frozenset[str], bool]:
     return frozenset(), False
 
 
+def _count(doc, at: int, head) -> int | None:
+    """The number between the wh-word and its noun: "Which *two* companies"."""
+    if head is None:
+        return None
+    return next((n for t in doc[at + 1 : head.i] if (n := _number(t)) is not None), None)
+
+
 def _ask(doc, text: str) -> Ask:
     wh, at = _wh(doc)
     head = _head(doc, at) if wh in ("which", "what", "whose", "name", "list", "how many") else None
+    lemma = head.lemma_.lower() if head is not None else None
     labels, strict = _labels(wh, head)
     if wh == "where" and any(t.lemma_.lower() in POSITION_VERBS for t in doc):
         labels = RANKS  # "Where does X rank?" asks for a position, not a place
-    count = next((n for t in doc[at + 1 : head.i] if (n := _number(t)) is not None), None) if head is not None \
-        else None
+    count = _count(doc, at, head)
     plural_head = head is not None and head.tag_ in ("NNS", "NNPS") and wh != "how many"
     plural_who = wh in ("who", "whom") and any(t.lower_ in ("were", "are") for t in doc[at + 1 : at + 3])
     content = [t for t in doc if t.pos_ in CONTENT_POS - {"NUM"} and t.tag_ not in WH_TAGS and t.is_alpha
-               and t.lower_ not in ("how", "much", "many")]
-    return Ask(text=text, wh=wh, head=head.lemma_.lower() if head is not None else None, labels=labels,
-               strict=strict, count=count, several=(count or 0) > 1 or plural_head or plural_who,
-               reason=wh == "why", duration=wh == "how long", exact=head is not None and head.lemma_.lower() in EXACT_HEADS, counted=head.lemma_.lower() if wh == "how many" and head is not None else None,
+               and t.lower_ not in ("how", "much", "many") and (head is None or t.i != head.i)]
+    return Ask(text=text, wh=wh, head=lemma, labels=labels, strict=strict, count=count,
+               several=(count or 0) > 1 or plural_head or plural_who, reason=wh == "why",
+               counted=lemma if wh == "how many" else None, exact=lemma in EXACT_HEADS, duration=wh == "how long",
                named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
-               terms=frozenset(t.lemma_.lower() for t in content if head is None or t.i != head.i))
+               terms=frozenset(t.lemma_.lower() for t in content))
 
 
 def split_points(doc) -> list[int]:
