@@ -150,14 +150,21 @@ class Assistant:
 
         scored = score_sentences(query, vector, rows, self.snap.sentences, self.snap.sentence_vectors,
                                  self.term_stats, self.meta, probe)
-        finder = self.span_finder(query) if scored else None
+        finder = self.span_finder(query) if self._could_answer(scored) else None
         return finder.rerank(scored) if finder is not None else scored
+
+    def _could_answer(self, scored) -> bool:
+        """Could the best sentence reach the threshold once its span is read? If not, the answer
+        is an abstention whatever spaCy finds, and a new process need not load it."""
+        from assistant.answer.span import LINKED_SPAN_BOOST
+
+        return bool(scored) and scored[0].score * LINKED_SPAN_BOOST >= self.settings.abstain_threshold
 
     def compose(self, scored, max_sources: int | None = None, query: str | None = None) -> Composition:
         """The extractive answer (or abstention) from scored evidence; led by its short answer
         when the query asks for one."""
         s = self.settings
-        finder = self.span_finder(query) if query and scored else None
+        finder = self.span_finder(query) if query and scored and scored[0].score >= s.abstain_threshold else None
         return compose(scored, self.sentence_table, s.abstain_threshold, max_sources or s.max_answer_sentences,
                        s.companion_ratio, s.corroboration_ratio, finder)
 
