@@ -66,7 +66,8 @@ def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
         gap = sentence[prev.end : s.start] if prev else ""
         if prev and prev.label in AMOUNTS and s.label in AMOUNTS and len(gap) <= MERGE_GAP_CHARS \
                 and not re.search(r"[,;()]", gap):
-            out[-1] = ShortSpan(sentence[prev.start : s.end], prev.label, prev.start, s.end, prev.linked or s.linked)
+            out[-1] = replace(prev, text=sentence[prev.start : s.end], end=s.end, linked=prev.linked or s.linked,
+                              headed=prev.headed or s.headed)
         else:
             out.append(s)
     return out
@@ -150,9 +151,10 @@ class SpanFinder:
 
 
 def _verdict(ask: Ask, ann: Annotation, question: str) -> bool | None:
-    """None: no span of the asked type; else whether the best span is linked to the question."""
+    """None: no span of the asked type; else whether the best span is linked to the question
+    (an ask that types its answer loosely neither cuts nor lifts a sentence)."""
     if not ask.strict:
-        return True
+        return False
     spans = spans_for(ask, ann, question)
     return spans[0].linked if spans else None
 
