@@ -42,7 +42,7 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
     PLACES: frozenset("city town capital country nation state province region place county continent "
                                "island location destination market".split()),
     frozenset({"DATE"}): frozenset("year date day month week season decade period".split()),
-    TIMES: frozenset({"time", "hour"}),
+    TIMES: frozenset({"time", "hour", "minute", "second"}),
     frozenset({"MONEY"}): frozenset("price cost amount sum fee salary fine value revenue profit loss sale "
                                     "budget bill".split()),
     frozenset({"PERCENT", "CARDINAL"}): frozenset("percentage rate share proportion".split()),
