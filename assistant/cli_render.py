@@ -16,8 +16,14 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def print_answer(answer) -> None:
+    """The short answer on its own line (bold), then the quoted sentences, then the sources."""
+    from assistant.answer.lead import split_lead
+
     style = "bold yellow" if answer.abstained else "bold"
-    console.print(escape(answer.answer), style=style)
+    lead, quotes = split_lead(answer.answer, answer.short_answers)
+    if lead:
+        console.print(escape(lead), style="bold")
+    console.print(escape(quotes), style="" if lead else style)
     if answer.fallback and answer.note:
         console.print(f"({escape(answer.note)})", style="dim")
     if not answer.citations:

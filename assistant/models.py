@@ -74,9 +74,23 @@ class Citation(BaseModel):
     also_in: list[str] = Field(default_factory=list)
 
 
+class ShortAnswer(BaseModel):
+    """The span that answers (a name, place, amount, date, reason clause), exactly as it
+    stands in the quote of citation `n`, at `chars` inside that quote."""
+
+    text: str
+    n: int
+    label: str  # spaCy entity label (PERSON, ORG, GPE, DATE, MONEY, ...) or REASON
+    chars: tuple[int, int]
+    ask: int = 0  # which ask of a two-part question it answers (0: the first)
+
+
 class Answer(BaseModel):
     answer: str
     abstained: bool
+    short_answer: str | None = None  # the answer itself, before the quotes: "76% to $1.13bn"
+    short_answer_citation: int | None = None  # the citation its (first) span lies in
+    short_answers: list[ShortAnswer] = Field(default_factory=list)  # every span: list items, each ask
     fallback: bool = False
     query: str
     engine: str = "extractive"

@@ -193,24 +193,54 @@ class Assistant:
         vectors = self.encoder.encode([query] if probe is None else [query, probe])
         return vectors[0], (vectors[1] if probe is not None else None)
 
+    @cached_property
+    def annotations(self):
+        from assistant.retrieve.nlp import AnnotationCache
+
+        return AnnotationCache(self.settings.annotation_cache_sentences)
+
+    def span_finder(self, query: str):
+        """The question's short-answer reader (spaCy), or None when it asks for no typed answer."""
+        from assistant.answer.span import SpanFinder
+
+        if not self.settings.span_reader:
+            return None
+        finder = SpanFinder(query, self.annotations, self.settings.span_candidates)
+        return finder if finder.needed else None
+
     def _score(self, query: str, vector, probe, rows: list[int]):
         from assistant.retrieve.evidence import score_sentences
 
-        return score_sentences(query, vector, rows, self.snap.sentences, self.snap.sentence_vectors, self.term_stats,
-                               self.meta, probe)
+        scored = score_sentences(query, vector, rows, self.snap.sentences, self.snap.sentence_vectors,
+                                 self.term_stats, self.meta, probe)
+        finder = self.span_finder(query) if self._could_answer(scored) else None
+        return finder.rerank(scored) if finder is not None else scored
 
-    def compose(self, scored, max_sources: int | None = None) -> Composition:
-        """The extractive answer (or abstention) from scored evidence."""
+    def _could_answer(self, scored) -> bool:
+        """Could the best sentence reach the threshold once its span is read? If not, the answer
+        is an abstention whatever spaCy finds, and a new process need not load it."""
+        from assistant.answer.span import LINKED_SPAN_BOOST
+
+        return bool(scored) and scored[0].score * LINKED_SPAN_BOOST >= self.settings.abstain_threshold
+
+    def compose(self, scored, max_sources: int | None = None, query: str | None = None) -> Composition:
+        """The extractive answer (or abstention) from scored evidence; led by its short answer
+        when the query asks for one."""
         s = self.settings
+        finder = self.span_finder(query) if query and scored and scored[0].score >= s.abstain_threshold else None
         return compose(scored, self.sentence_table, s.abstain_threshold, max_sources or s.max_answer_sentences,
-                       s.companion_ratio, s.corroboration_ratio)
+                       s.companion_ratio, s.corroboration_ratio, finder)
 
     def answer_from_evidence(self, question: str, query: str, scored, engine: str | None = None,
                              max_sources: int | None = None, history: list[Turn] | None = None) -> Answer:
         """The answer the chosen engine gives from scored evidence (any retriever's)."""
-        extractive = self.compose(scored, max_sources)
+        from assistant.answer.lead import short_text
+
+        extractive = self.compose(scored, max_sources, query)
+        shorts = extractive.short_answers
         answer = Answer(answer=extractive.text, abstained=extractive.abstained, query=query,
-                        citations=extractive.citations, engine="extractive")
+                        citations=extractive.citations, engine="extractive", short_answer=short_text(shorts),
+                        short_answer_citation=shorts[0].n if shorts else None, short_answers=shorts)
         if (engine or self.settings.engine) == "llm":
             from assistant.answer.llm import answer_with_llm
 

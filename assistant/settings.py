@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     # ...or, if it is another article stating the same fact, this close.
     corroboration_ratio: float = 0.65
 
+    # Short answers (spaCy, loaded on first use): how many of the best candidate sentences
+    # are parsed per question for the asked span, and how many parsed sentences are kept.
+    span_reader: bool = True  # off: no short answers, no answer-type check (for measuring its cost)
+    span_candidates: int = Field(default=5, ge=1)
+    annotation_cache_sentences: int = Field(default=20000, ge=0)
+
     # Optional LLM engine (any OpenAI-compatible server)
     llm_url: str | None = None
     llm_model: str = "local"

@@ -189,6 +189,7 @@ def score_case(case: Case, answer: Any, retrieved_files: Sequence[str], document
         "cited_files": cited_files, "ranked_files": ranked, "citations_valid": all_valid,
         "latency_ms": round(latency_ms, 2), "engine": getattr(answer, "engine", None),
         "fallback": bool(getattr(answer, "fallback", False)),
+        "short_answer": getattr(answer, "short_answer", None),
     }
     failure: list[str] = []
     if case.answerable:
@@ -270,6 +271,26 @@ def _answerable_block(recs: list[dict]) -> dict:
     }
 
 
+LIST_KINDS = {"list"}
+TWO_PART_KINDS = {"two-part", "multi-part"}
+
+
+def _answer_shape_block(records: Sequence[dict]) -> dict:
+    """Lists and two-part questions (pass rate, share of their facts found), and how often the
+    short answer that leads an answer holds a gold fact itself."""
+    out: dict[str, Any] = {}
+    for name, kinds in (("list", LIST_KINDS), ("two_part", TWO_PART_KINDS)):
+        rs = [r for r in records if r["kind"] in kinds]
+        out[f"{name}_pass_rate"] = _r(_mean([1.0 if r["passed"] else 0.0 for r in rs]))
+        out[f"{name}_fact_recall"] = _r(_mean([1.0 if ok else 0.0 for r in rs for ok in r["facts_found"]]))
+    led = [r for r in records if r["answerable"] and not r["abstained"] and r.get("short_answer")]
+    out["short_answer_rate"] = _r(_mean([1.0 if r in led else 0.0 for r in records
+                                         if r["answerable"] and not r["abstained"]]))
+    out["short_answer_fact_rate"] = _r(_mean([1.0 if any(fact_hits(r["short_answer"], r["facts"])) else 0.0
+                                              for r in led]))
+    return out
+
+
 def aggregate(records: Sequence[dict]) -> dict:
     """Metrics of one system's records (see eval/README.md, "Results and calibration")."""
     ans = [r for r in records if r["answerable"]]
@@ -297,6 +318,7 @@ def aggregate(records: Sequence[dict]) -> dict:
     for r in turns:
         by_turn[r["turn"]].append(r["passed"])
     m["conversation_by_turn"] = {str(t): _r(_mean([1.0 if p else 0.0 for p in v])) for t, v in sorted(by_turn.items())}
+    m.update(_answer_shape_block(records))
     m["latency_p50_ms"] = _r(percentile(latencies, 50), 1)
     m["latency_p95_ms"] = _r(percentile(latencies, 95), 1)
     m["errors"] = sum(1 for r in records if r.get("error"))

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote as url_quote
 
+from assistant.answer.lead import split_lead
 from assistant.models import Answer, Citation, Document
 
 CITE_MARK = re.compile(r"\[(\d+)\]")
@@ -96,9 +97,12 @@ def answer_html(answer: Answer, documents: dict[str, Document]) -> str:
     classes = "answer abstained" if answer.abstained else "answer"
     icon = ('<span class="abstain-icon" aria-hidden="true">\u26a0</span> '
             if answer.abstained else "")
-    body = CITE_MARK.sub(marker, esc(_one_line(answer.answer)))
-    parts = [f'<div class="{classes}" data-abstained="{str(answer.abstained).lower()}">',
-             f'<div class="answer-text">{icon}{body}</div>']
+    lead, quotes = split_lead(answer.answer, answer.short_answers)
+    body = CITE_MARK.sub(marker, esc(_one_line(quotes)))
+    parts = [f'<div class="{classes}" data-abstained="{str(answer.abstained).lower()}">']
+    if lead:  # the answer itself, before the sentences that state it
+        parts.append(f'<div class="short-answer">{CITE_MARK.sub(marker, esc(_one_line(lead)))}</div>')
+    parts.append(f'<div class="answer-text">{icon}{body}</div>')
     if answer.abstained:
         parts.append('<div class="abstain-note">No passage in the indexed articles supports an answer.</div>')
     notes = []
@@ -227,6 +231,7 @@ def corpus_html(rows: list[dict], matching: int, page: int, pages: int, indexed:
 CSS = """
 #chat .answer { line-height: 1.5; }
 #chat .answer .answer-text { margin-bottom: 0.4em; }
+#chat .answer .short-answer { font-weight: 600; font-size: 1.05em; margin-bottom: 0.3em; }
 #chat a.cite, #source-viewer a.cite { display: inline-block; padding: 0 0.35em; margin: 0 0.1em; border-radius: 0.4em;
   background: #dbeafe; color: #1d4ed8 !important; font-weight: 700; text-decoration: none; font-size: 0.85em; cursor: pointer; }
 #chat a.cite:hover, #chat a.cite:focus { background: #1d4ed8; color: #fff !important; }

@@ -9,13 +9,18 @@ the original's wording is cited and the copy is listed as "also in".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assistant.answer import lead
 from assistant.index.snapshot import DocumentStore
-from assistant.models import ABSTAIN_TEXT, Citation, Sentence
+from assistant.models import ABSTAIN_TEXT, Citation, Sentence, ShortAnswer
 from assistant.retrieve.evidence import Evidence, antecedent_row
+
+if TYPE_CHECKING:
+    from assistant.answer.span import SpanFinder
 
 SAME_STATEMENT_COSINE = 0.8  # a paraphrased copy of a sentence still scores ~0.9 against its source
 REDUNDANT_COSINE = 0.9
@@ -27,6 +32,7 @@ class Composition:
     text: str
     citations: list[Citation]
     abstained: bool
+    short_answers: list[ShortAnswer] = field(default_factory=list)  # spans inside the quotes, text's first line
 
 
 @dataclass
@@ -99,11 +105,30 @@ def choose(evidence: list[Evidence], table: SentenceTable, max_sentences: int, c
 
 
 def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, max_sentences: int,
-            companion_ratio: float, corroboration_ratio: float) -> Composition:
+            companion_ratio: float, corroboration_ratio: float, finder: SpanFinder | None = None) -> Composition:
+    """The quotes that answer, each cited; with `finder` (a question asking for a typed answer),
+    led by the short spans that answer it, and completed with the sentences of further list
+    items and asks."""
     if not evidence or evidence[0].score < threshold:
         return Composition(ABSTAIN_TEXT, [], True)
-    parts, citations = [], []
     chosen = choose(evidence, table, max_sentences, companion_ratio, corroboration_ratio)
+    if finder is not None:
+        chosen = lead.complete(chosen, evidence, finder, threshold, max_sentences)
+    citations, parts, focus = _quote(chosen, table)
+    text = " ".join(parts)
+    shorts: list[ShortAnswer] = []
+    if finder is not None:
+        shorts = lead.short_answers(finder, citations, focus)
+        text = f"{lead.lead_text(shorts)} {text}" if shorts else text
+    return Composition(text, citations, False, shorts)
+
+
+def _quote(chosen: list[Evidence], table: SentenceTable) -> tuple[list[Citation], list[str], list[int]]:
+    """Citations of the chosen sentences (originals preferred, antecedents included), the
+    answer text's quoted parts, and where in each quote the cited sentence itself starts."""
+    parts: list[str] = []
+    focus: list[int] = []
+    citations: list[Citation] = []
     quoted: set[int] = set()
     for ev in chosen:
         row, also_in = _prefer_original(table, ev)
@@ -121,4 +146,5 @@ def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, ma
                                   chars=(start.start, end.end), quote=quote, score=round(ev.score, 4),
                                   also_in=also_in))
         parts.append(f"{' '.join(quote.split())} [{n}]")  # a quote with its antecedent may span paragraphs
-    return Composition(" ".join(parts), citations, False)
+        focus.append(end.start - start.start)
+    return citations, parts, focus

