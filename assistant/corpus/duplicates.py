@@ -32,6 +32,7 @@ MIN_SHARED_SHINGLES = 12  # about two sentences: one shared stock phrase is not 
 # Jaccard 0.08; the seeds' paraphrase pair has Jaccard 0.16. Lower finds more candidates,
 # each verified exactly, at the price of more comparisons.
 LSH_JACCARD = 0.08
+ORIGINAL_COMPARISONS = 8  # members each candidate original is compared with
 ALIGNED_SENTENCE_JACCARD = 0.3  # sentences this alike are the same sentence, reworded
 
 
@@ -114,19 +115,22 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _near_duplicate_pairs(prints: dict[str, Fingerprint]) -> list[tuple[str, str]]:
+def _join_near_duplicates(prints: dict[str, Fingerprint], groups: _UnionFind) -> None:
+    """Join each document to the LSH candidates it really is a near-duplicate of. Texts too
+    short to share MIN_SHARED_SHINGLES are never candidates, and a candidate already in the
+    same group is not compared again, so template-like corpora stay linear."""
     from datasketch import MinHash, MinHashLSH
 
     lsh = MinHashLSH(threshold=LSH_JACCARD, num_perm=NUM_PERM)
-    pairs: list[tuple[str, str]] = []
     for name in sorted(prints):
         fp = prints[name]
-        if not fp.shingles:
+        if fp.shingles < MIN_SHARED_SHINGLES:
             continue
         m = MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=fp.signature, scheme=SCHEME)
-        pairs += [(other, name) for other in lsh.query(m) if is_near_duplicate(prints[other], fp)]
+        for other in lsh.query(m):
+            if groups.find(other) != groups.find(name) and is_near_duplicate(prints[other], fp):
+                groups.join(other, name)
         lsh.insert(name, m)
-    return pairs
 
 
 class OriginalCache(Protocol):
@@ -145,10 +149,13 @@ def _original(members: list[str], texts: dict[str, str], prints: dict[str, Finge
     key = hashlib.sha256(" ".join(sorted(distinct)).encode()).hexdigest()
     chosen = cache.get(key) if cache else None
     if chosen not in distinct:
-        def score(h: str) -> float:
-            return mean(plainness(texts[distinct[h]], texts[distinct[o]]) for o in distinct if o != h)
+        ordered = sorted(distinct, key=lambda h: distinct[h])
 
-        chosen = max(sorted(distinct, key=lambda h: distinct[h]), key=score)
+        def score(h: str) -> float:  # against a few other members: a huge group stays linear
+            others = [o for o in ordered if o != h][:ORIGINAL_COMPARISONS]
+            return mean(plainness(texts[distinct[h]], texts[distinct[o]]) for o in others)
+
+        chosen = max(ordered, key=score)
         if cache:
             cache.put(key, chosen)
     return min(m for m in members if prints[m].text_hash == chosen)
@@ -165,9 +172,7 @@ def group_near_duplicates(texts: dict[str, str], prints: dict[str, Fingerprint] 
         first = first_with_text.setdefault(prints[name].text_hash, name)
         if first != name:
             groups.join(first, name)
-    unique = {first: prints[first] for first in first_with_text.values()}
-    for a, b in _near_duplicate_pairs(unique):
-        groups.join(a, b)
+    _join_near_duplicates({first: prints[first] for first in first_with_text.values()}, groups)
     members: dict[str, list[str]] = {}
     for name in names:
         members.setdefault(groups.find(name), []).append(name)
