@@ -150,3 +150,15 @@ def test_chat_page_stays_usable_at_corpus_size(bbc):
         page.locator("#corpus-next").click()
         sync_api.expect(panel).to_contain_text("page 2 of", timeout=30_000)
         browser.close()
+
+
+def test_bbc_gold_set_passes_the_gate(bbc):
+    """CI gates on both gold sets: no BBC item that passed may fail, no aggregate may drop."""
+    from assistant.settings import Settings
+    from eval.runner import main
+
+    env, _ = bbc
+    repo = Path(__file__).resolve().parent.parent
+    code = main(Settings(home=Path(env["ASSISTANT_HOME"]), corpus=BBC), gold=repo / "eval/bbc_gold.jsonl",
+                baseline=repo / "eval/bbc_baseline.json", systems=["ours"], progress=False)
+    assert code == 0, "the BBC eval gate failed: see the regressions printed above"

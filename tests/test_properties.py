@@ -81,15 +81,14 @@ def test_every_citation_quotes_the_cited_file_at_the_cited_lines(texts, seed, ma
     from assistant.answer.extractive import SentenceTable, compose
     from assistant.corpus import clean_document
     from assistant.corpus.loader import RawFile
-    from assistant.index.chunking import chunk_document
+    from assistant.index.chunking import document_key, layout_document, materialise
     from assistant.retrieve.evidence import Evidence
 
     docs = {}
     for i, text in enumerate(texts):
         doc = clean_document(RawFile(f"gen/{i}.txt", text + f"\nDocument number {i} ends here.", "0", "utf-8"))
         docs[doc.file] = doc
-    sentences = [s for d in docs.values() for c in chunk_document(d, 64, 8) for s in c.sentences]
-    sentences = list({(s.file, s.start, s.end): s for s in sentences}.values())
+    sentences = [s for d in docs.values() for s in materialise(d, layout_document(d, 64, 8), document_key(d)).sentences]
     assume(sentences)
     rng = np.random.default_rng(seed)
     vectors = rng.normal(size=(len(sentences), 8)).astype(np.float32)
