@@ -356,8 +356,11 @@ def baseline_payload(records: Sequence[dict], metrics: dict, meta: dict | None =
 
 
 def _key_order(key: str) -> tuple:
+    """q002 < q010 < u001 < c001#2; ids of any letter prefix ("b001", "bu01", "bc01#3")."""
     item, _, turn = key.partition("#")
-    return item[:1], int(item[1:]) if item[1:].isdigit() else item, int(turn or 0)
+    prefix = item.rstrip("0123456789")
+    number = item[len(prefix):]
+    return prefix, int(number) if number else 0, item, int(turn) if turn.isdigit() else 0
 
 
 def gate(baseline: dict, records: Sequence[dict], metrics: dict, tolerance: float = TOLERANCE) -> list[str]:
