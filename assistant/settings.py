@@ -48,8 +48,13 @@ class Settings(BaseSettings):
     llm_url: str | None = None
     llm_model: str = "local"
     llm_api_key: str | None = None
-    llm_timeout: float = 60.0
+    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds for a whole completion; then extractive.")
     llm_support_threshold: float = 0.5
+    llm_max_tokens: int = 160
+    # Passage text the model reads per question (estimated tokens); measured for latency in docs/llm.md.
+    llm_passage_tokens: int = 400
+    # With no LLM sentence supported and the best evidence below this, refuse rather than show a weak extract.
+    llm_weak_evidence: float = 0.45
 
     # Limits for user input
     max_question_chars: int = 2000

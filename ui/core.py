@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 
 from assistant.chat.session import Conversation
 from assistant.models import Answer
@@ -57,10 +58,12 @@ class Backend:
             a.ask("warm up the index")  # loads encoder, retriever, tables and lazy imports
 
     def ask(self, question: str, conversation: Conversation | None = None, engine: str | None = None,
-            max_sources: int | None = None) -> Answer:
+            max_sources: int | None = None, on_sentence: Callable[[str], None] | None = None) -> Answer:
+        """`on_sentence`: each piece of LLM answer text as the guard keeps it (for streaming)."""
         check_options(self.settings, engine, max_sources)
         with self.lock:
-            return self.assistant.ask(question, conversation=conversation, engine=engine, max_sources=max_sources)
+            return self.assistant.ask(question, conversation=conversation, engine=engine, max_sources=max_sources,
+                                      on_sentence=on_sentence)
 
     def session(self, session_id: str) -> Conversation:
         """The conversation of a session id; the least recently used one is dropped past the cap."""
