@@ -53,8 +53,10 @@ class Settings(BaseSettings):
     llm_max_tokens: int = 160
     # Passage text the model reads per question (estimated tokens); measured for latency in docs/llm.md.
     llm_passage_tokens: int = 400
-    # With no LLM sentence supported and the best evidence below this, refuse rather than show a weak extract.
+    # Best evidence below this is weak: LLM sentences must then be near-copies (llm_weak_support), and
+    # if none is, the answer is a refusal rather than a weak extract.
     llm_weak_evidence: float = 0.45
+    llm_weak_support: float = 0.7
 
     # Limits for user input
     max_question_chars: int = 2000

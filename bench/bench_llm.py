@@ -63,6 +63,20 @@ def _reason(line: str) -> str:
     return body.split(":")[0].split(";")[0].strip()
 
 
+class Dump(list):
+    """Judged cases, each also appended to a JSONL file at once (a long run can be read while it goes)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        path.write_text("", "utf-8")
+
+    def append(self, row: dict) -> None:
+        super().append(row)
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 def run_engine(assistant: Assistant, items, engine: str, dump: list[dict] | None) -> dict:
     judged = Judged()
     log = logging.getLogger("assistant.answer.llm")
@@ -89,8 +103,10 @@ def run_engine(assistant: Assistant, items, engine: str, dump: list[dict] | None
                 if first:
                     first_ms.append((first[0] - start) * 1000)
                 reasons.update(_reason(line) for line in judged.lines if line.startswith("LLM "))
-                if dump is not None and engine == "llm":
-                    dump.append({"key": case.key, "question": case.question, "query": answer.query,
+                if dump is not None:
+                    dump.append({"engine": engine, "key": case.key, "question": case.question, "query": answer.query,
+                                 "latency_ms": round(latency, 1), "first_ms": round((first[0] - start) * 1000, 1)
+                                 if first else None,
                                  "answerable": case.answerable, "passed": rec["passed"], "answer": answer.answer,
                                  "fallback": answer.fallback, "abstained": answer.abstained, "note": answer.note,
                                  "judged": [line for line in judged.lines if line.startswith("LLM ")],
@@ -142,13 +158,12 @@ def main() -> None:
     assistant = Assistant.open(settings)
     assistant.ask("warm up the index")
     items = M.load_gold(args.gold)[: args.limit]
-    dump: list[dict] | None = [] if args.dump else None
+    dump = Dump(args.dump) if args.dump else None
     result = {"gold": str(args.gold), "settings": {"llm_passage_tokens": settings.llm_passage_tokens,
-                                                   "llm_weak_evidence": settings.llm_weak_evidence}}
+                                                   "llm_weak_evidence": settings.llm_weak_evidence,
+                                                   "llm_weak_support": settings.llm_weak_support}}
     for engine in args.engines.split(","):
         result[engine] = run_engine(assistant, items, engine, dump)
-    if args.dump:
-        args.dump.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in dump or []), "utf-8")
     print(json.dumps(result, indent=2))
 
 

@@ -130,6 +130,8 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     sources = {n: Source(n, table.sentences[e.row].text, np.asarray(table.vectors[e.row])) for n, e in numbered.items()}
     asked = question if query == question else query  # a follow-up's standalone form carries its context
     encode = _encoder(settings).encode
+    weak = scored[0].score < settings.llm_weak_evidence  # over weak evidence only a close paraphrase is trusted
+    threshold = settings.llm_weak_support if weak else settings.llm_support_threshold
     builder = AnswerBuilder(numbered, table, settings.max_answer_sentences)
     verdicts: list[Verdict] = []
     refused = False
@@ -141,7 +143,7 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
                 refused = True
                 log.info("LLM refused: %s", claim.text)
                 continue
-            v = check_claims([claim], sources, encode, settings.llm_support_threshold, question=asked)[0]
+            v = check_claims([claim], sources, encode, threshold, question=asked)[0]
             verdicts.append(v)
             _log(v)
             piece = builder.add(v)
@@ -171,6 +173,6 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     if refused:
         return _refusal(query, REFUSED_NOTE)
     log.info("no LLM sentence survived the guard (%d dropped)", dropped)
-    if scored[0].score < settings.llm_weak_evidence:
+    if weak:
         return _refusal(query, WEAK_NOTE)
     return _fallback(fallback, UNSUPPORTED_NOTE)
