@@ -10,7 +10,7 @@ its verdict and the evidence it cites, for counting hallucinations by hand.
 Asserts nothing.
 
     python bench/bench_llm.py --llm-url http://127.0.0.1:8080 [--gold eval/gold.jsonl]
-        [--home DIR --corpus DIR] [--limit N] [--dump sentences.jsonl]
+        [--home DIR --corpus DIR] [--limit N] [--stride N] [--dump cases.jsonl]
 """
 
 from __future__ import annotations
@@ -149,6 +149,7 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help="ASSISTANT_HOME with the gold set's index (default: settings)")
     parser.add_argument("--corpus", type=Path, help="the gold set's corpus folder (default: settings)")
     parser.add_argument("--limit", type=int, help="only the first N gold items")
+    parser.add_argument("--stride", type=int, default=1, help="only every Nth gold item (a spread-out sample)")
     parser.add_argument("--engines", default="extractive,llm")
     parser.add_argument("--dump", type=Path, help="write every judged LLM sentence here (JSONL)")
     args = parser.parse_args()
@@ -157,7 +158,7 @@ def main() -> None:
     settings = Settings().model_copy(update=update)
     assistant = Assistant.open(settings)
     assistant.ask("warm up the index")
-    items = M.load_gold(args.gold)[: args.limit]
+    items = M.load_gold(args.gold)[: args.limit][:: args.stride]
     dump = Dump(args.dump) if args.dump else None
     result = {"gold": str(args.gold), "settings": {"llm_passage_tokens": settings.llm_passage_tokens,
                                                    "llm_weak_evidence": settings.llm_weak_evidence,

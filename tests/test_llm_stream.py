@@ -99,11 +99,15 @@ def test_a_supported_sentence_is_shown_before_the_reply_ends_and_an_invented_one
     assert_every_sentence_supported(answer, assistant)
 
 
-def test_not_stated_is_a_refusal(settings):
+def test_not_stated_is_a_refusal_over_weak_evidence_and_a_fallback_over_strong(settings, assistant):
     with scripted_server(["NOT", " STATED"]) as (url, _):
-        answer = llm(settings, url).ask(HUAWEI_Q)
+        answer = llm(settings, url, llm_weak_evidence=1.0).ask(HUAWEI_Q)
     assert answer.abstained and answer.answer == "The articles don't say." and answer.citations == []
     assert answer.engine == "llm" and not answer.fallback and "no answer" in answer.note
+    with scripted_server(["NOT", " STATED"]) as (url, _):
+        answer = llm(settings, url, llm_weak_evidence=0.0).ask(HUAWEI_Q)
+    assert answer.fallback and answer.answer == assistant.ask(HUAWEI_Q, engine="extractive").answer
+    assert "no answer" in answer.note
 
 
 def test_an_unsupported_reply_over_weak_evidence_is_refused_over_strong_evidence_falls_back(settings, assistant):
@@ -135,3 +139,29 @@ def test_a_server_that_stalls_before_any_sentence_falls_back_within_the_timeout(
         gate.set()
     assert answer.fallback and answer.answer == assistant.ask(HUAWEI_Q, engine="extractive").answer
     assert "timed out after 2 s" in answer.note
+
+
+def test_chat_completions_stream_sends_each_supported_sentence_as_it_is_kept(settings, assistant, huawei_quote):
+    pytest.importorskip("fastapi")
+    import httpx
+
+    from processes import free_port
+    from ui.testing import serve_in_thread
+
+    first = f"{huawei_quote} [3]"
+    pieces = words(first) + ["\n"] + words(INVENTED) + ["\n"] + words(first)  # the repeat is left out too
+    with scripted_server(pieces) as (url, _):
+        llm_settings = settings.model_copy(update={"llm_url": url})
+        with serve_in_thread(llm_settings, free_port(), assistant=llm(settings, url)) as base:
+            body = {"model": "m", "stream": True, "engine": "llm",
+                    "messages": [{"role": "user", "content": HUAWEI_Q}]}
+            with httpx.stream("POST", f"{base}/v1/chat/completions", json=body, timeout=120) as r:
+                assert r.status_code == 200
+                events = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: {")]
+            bad = httpx.post(f"{base}/v1/chat/completions", timeout=30,
+                             json={**body, "messages": [{"role": "user", "content": " "}]})
+    deltas = [e["choices"][0]["delta"].get("content") for e in events if e["choices"][0]["delta"].get("content")]
+    assert deltas == [f"{' '.join(huawei_quote.split())} [1]"]  # one kept sentence, sent whole, as it was kept
+    assert events[-1]["choices"][0]["finish_reason"] == "stop"
+    assert [s["quote"] for s in events[-1]["sources"]] == [huawei_quote]
+    assert bad.status_code == 400 and "empty" in bad.json()["error"]["message"]
