@@ -9,14 +9,14 @@ from __future__ import annotations
 import logging
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cached_property
 
 from assistant.answer.extractive import Composition, SentenceTable, compose
 from assistant.chat.followup import Turn, standalone_query
 from assistant.chat.session import Conversation
 from assistant.index import snapshot
-from assistant.index.snapshot import Snapshot
+from assistant.index.snapshot import DocumentStore, Snapshot
 from assistant.models import Answer, Document, DocumentMeta
 from assistant.settings import Settings, get_settings
 
@@ -42,6 +42,25 @@ def validate_question(question: str, max_chars: int) -> str:
     return " ".join(question.split())
 
 
+class MetaView(Mapping):
+    """file -> DocumentMeta without reading every document."""
+
+    def __init__(self, documents: DocumentStore) -> None:
+        self.documents = documents
+
+    def __getitem__(self, file: str) -> DocumentMeta:
+        return self.documents[file].meta
+
+    def get(self, file, default=None):
+        return self.documents[file].meta if file in self.documents else default
+
+    def __iter__(self):
+        return iter(self.documents.files())
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+
 class Assistant:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
@@ -49,7 +68,7 @@ class Assistant:
         if snap is None:
             raise IndexMissing(f"no index in {self.settings.index_dir}: run `assistant ingest` first")
         self.snap: Snapshot = snap
-        self.documents: dict[str, Document] = {d.file: d for d in snap.documents}
+        self.documents: DocumentStore = snap.documents  # file -> Document, read on demand
 
     @classmethod
     def open(cls, settings: Settings | None = None, progress: Callable[[str, int, int], None] | None = None) -> Assistant:
@@ -75,28 +94,23 @@ class Assistant:
         from assistant.retrieve.hybrid import HybridRetriever
 
         s = self.settings
-        keyword = KeywordIndex(self.snap.folder / "bm25", [c.id for c in self.snap.chunks])
-        return HybridRetriever(self.snap, open_store(s), keyword, s.dense_top_k, s.keyword_top_k,
+        keyword = KeywordIndex(self.snap.folder / "bm25", len(self.snap.chunks))
+        return HybridRetriever(self.snap.chunks, open_store(s), keyword, s.dense_top_k, s.keyword_top_k,
                                s.fused_top_k, s.rrf_k)
 
     @cached_property
     def term_stats(self):
         from assistant.retrieve.terms import TermStats
 
-        return TermStats([s.text for s in self.snap.sentences], self.snap.word_zipf)
+        return TermStats(self.snap.sentence_count, self.snap.terms.df, self.snap.terms.zipf)
 
     @cached_property
-    def meta(self) -> dict[str, DocumentMeta]:
-        return {f: d.meta for f, d in self.documents.items()}
+    def meta(self) -> MetaView:
+        return MetaView(self.documents)
 
     @cached_property
     def sentence_table(self) -> SentenceTable:
         return SentenceTable(self.snap.sentences, self.snap.sentence_vectors, self.documents)
-
-    @cached_property
-    def _rows_by_chunk(self) -> dict[str, list[int]]:
-        index = {(s.file, s.start, s.end): i for i, s in enumerate(self.snap.sentences)}
-        return {c.id: [index[(s.file, s.start, s.end)] for s in c.sentences] for c in self.snap.chunks}
 
     # ---- the call --------------------------------------------------------------------
     def evidence(self, query: str, mode: str = "hybrid"):
@@ -109,14 +123,16 @@ class Assistant:
         hits = self.retriever.search(query, vector, mode)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        rows = list(dict.fromkeys(r for h in hits for r in self._rows_by_chunk[h.chunk.id]))
+        rows = list(dict.fromkeys(r for h in hits for r in self.snap.chunks.sentence_rows(h.position)))
         scored = self._score(query, vector, probe, rows)
         timings["evidence"] = (time.perf_counter() - t) * 1000
         return hits, scored, timings
 
     def rows_in_span(self, file: str, start: int, end: int) -> list[int]:
         """Sentence rows inside a character span of a document (for other retrievers' hits)."""
-        return [i for i, s in enumerate(self.snap.sentences) if s.file == file and s.start >= start and s.end <= end]
+        sentences = self.snap.sentences
+        return [i for i in self.documents.sentence_range(file)
+                if sentences.array[i]["start"] >= start and sentences.array[i]["end"] <= end]
 
     def evidence_for_rows(self, query: str, rows: list[int]):
         vector, probe = self._embed(query)
@@ -177,10 +193,9 @@ class Assistant:
         return answer
 
     def describe_documents(self) -> list[dict]:
-        chunks: dict[str, int] = {}
-        for c in self.snap.chunks:
-            chunks[c.file] = chunks.get(c.file, 0) + 1
-        return [d.describe(chunks.get(d.file, 0)) for d in self.snap.documents]
+        """Every document's row (reads the whole table: for listings, not for questions)."""
+        chunks = self.documents.chunk_counts()
+        return [d.describe(chunks.get(d.file, 0)) for d in self.documents.all()]
 
     def document(self, file: str) -> Document:
         """A document by its corpus-relative name; never a path outside the corpus."""

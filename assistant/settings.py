@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     collection: str = "articles"
     model_dir: Path | None = Field(default=None, description="Exported ONNX encoder cache; default <home>/models.")
 
+    # Embedding: int8 weights (see README "Performance"); part of the index's config key
+    quantized_encoder: bool = Field(default=False, description="Use the int8-quantized MiniLM encoder.")
+
     # Chunking
     chunk_size: int = Field(default=256, ge=32, description="Tokens per chunk (tiktoken).")
     chunk_overlap: int = Field(default=32, ge=0)
@@ -66,6 +69,11 @@ class Settings(BaseSettings):
     port: int = 7860
     auth_user: str | None = None
     auth_password: str | None = None
+
+    @property
+    def encoder_name(self) -> str:
+        """Names the vectors in the vector cache: another encoder never reuses them."""
+        return "all-MiniLM-L6-v2" + ("-int8" if self.quantized_encoder else "")
 
     @property
     def index_dir(self) -> Path:

@@ -85,7 +85,7 @@ class LlamaIndexSystem:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 from llama_index.core import Document
 
-                documents = [Document(text=d.text, metadata={"file": d.file}) for d in self.assistant.snap.documents]
+                documents = [Document(text=d.text, metadata={"file": d.file}) for d in self.assistant.documents.all()]
                 if self.kind == "bm25":
                     from llama_index.core.node_parser import SentenceSplitter
                     from llama_index.retrievers.bm25 import BM25Retriever

@@ -11,7 +11,7 @@ import pytest
 
 from assistant.corpus import load_corpus
 from assistant.corpus.boilerplate import strip_boilerplate
-from assistant.corpus.duplicates import group_near_duplicates, similarity
+from assistant.corpus.duplicates import fingerprint, group_near_duplicates, similarity
 from assistant.corpus.metadata import extract_metadata
 from assistant.corpus.repair import repair_text
 
@@ -124,7 +124,8 @@ def test_fresh_paraphrase_pair_is_grouped_and_original_detected():
     assert groups["a.txt"][0] == groups["b.txt"][0]
     assert groups["b.txt"][1] and not groups["a.txt"][1]
     assert "c.txt" not in groups
-    assert similarity(SOURCE, UNRELATED)[0] < similarity(SOURCE, PARAPHRASE)[0]
+    source, unrelated, paraphrase = (fingerprint(t) for t in (SOURCE, UNRELATED, PARAPHRASE))
+    assert similarity(source, unrelated)[0] < similarity(source, paraphrase)[0]
 
 
 def test_loader_skips_bad_files_without_stopping(tmp_path):

@@ -8,11 +8,13 @@ the original's wording is cited and the copy is listed as "also in".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.models import ABSTAIN_TEXT, Citation, Document, Sentence
+from assistant.index.snapshot import DocumentStore
+from assistant.models import ABSTAIN_TEXT, Citation, Sentence
 from assistant.retrieve.evidence import Evidence, antecedent_row
 
 SAME_STATEMENT_COSINE = 0.8  # a paraphrased copy of a sentence still scores ~0.9 against its source
@@ -29,20 +31,24 @@ class Composition:
 
 @dataclass
 class SentenceTable:
-    """Every indexed sentence with its vector, for finding the same statement elsewhere."""
+    """Every indexed sentence with its vector, for finding the same statement elsewhere.
+    `documents` is the index's document store: per-file look-ups, never a scan."""
 
-    sentences: list[Sentence]
+    sentences: Sequence[Sentence]
     vectors: np.ndarray
-    documents: dict[str, Document]
+    documents: DocumentStore
 
     def rows_of(self, files: set[str]) -> list[int]:
-        return [i for i, s in enumerate(self.sentences) if s.file in files]
+        return [r for f in sorted(files) for r in self.documents.sentence_range(f)]
 
     def group_members(self, file: str) -> set[str]:
         group = self.documents[file].duplicate_group
         if group is None:
             return set()
-        return {f for f, d in self.documents.items() if d.duplicate_group == group and f != file}
+        return set(self.documents.group_members(group)) - {file}
+
+    def identical_copies(self, file: str) -> list[str]:
+        return self.documents.identical_copies(file) if self.documents[file].duplicate_group else []
 
 
 def _same_statement(table: SentenceTable, row: int, files: set[str]) -> list[int]:
@@ -58,14 +64,15 @@ def _prefer_original(table: SentenceTable, ev: Evidence) -> tuple[int, list[str]
     file = ev.sentence.file
     mates = table.group_members(file)
     matches = _same_statement(table, ev.row, mates)
-    also = sorted({table.sentences[r].file for r in matches})
+    also = sorted({table.sentences[r].file for r in matches} | set(table.identical_copies(file)))
     if table.documents[file].is_original or not matches:
         return ev.row, also
     originals = [r for r in matches if table.documents[table.sentences[r].file].is_original]
     if not originals:
         return ev.row, also
     best = max(originals, key=lambda r: float(table.vectors[r] @ table.vectors[ev.row]))
-    return best, sorted((set(also) - {table.sentences[best].file}) | {file})
+    cited = table.sentences[best].file
+    return best, sorted((set(also) - {cited}) | {file} | set(table.identical_copies(cited)))
 
 
 def choose(evidence: list[Evidence], table: SentenceTable, max_sentences: int, companion_ratio: float,

@@ -1,25 +1,37 @@
-"""Corpus: load article files, repair them, describe them, group near-duplicates."""
+"""Corpus: load article files, repair them, describe them, group duplicates."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from assistant.corpus.boilerplate import strip_boilerplate
-from assistant.corpus.duplicates import group_near_duplicates
+from assistant.corpus.duplicates import Fingerprint, fingerprint, group_near_duplicates
 from assistant.corpus.loader import RawFile, Skipped, discover, read_article
 from assistant.corpus.metadata import extract_metadata
 from assistant.corpus.repair import repair_text
 from assistant.models import Document
 
 log = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+class CleanedCache(Protocol):
+    """Cleaned documents and fingerprints by raw-file hash (see assistant.index.cache)."""
+
+    def get(self, raw_sha256: str, file: str) -> tuple[Document, Fingerprint] | None: ...
+
+    def put(self, doc: Document, fp: Fingerprint) -> None: ...
 
 
 @dataclass
 class Corpus:
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
 
 
 def clean_document(raw: RawFile) -> Document:
@@ -38,25 +50,45 @@ def clean_document(raw: RawFile) -> Document:
     )
 
 
-def load_corpus(root: Path) -> Corpus:
+def _load_one(path: Path, root: Path, cache: CleanedCache | None) -> tuple[Document, Fingerprint] | Skipped:
+    result = read_article(path, root)
+    if isinstance(result, Skipped):
+        return result
+    cached = cache.get(result.sha256, result.file) if cache else None
+    if cached is not None:
+        return cached
+    doc = clean_document(result)
+    fp = fingerprint(doc.text)
+    if cache:
+        cache.put(doc, fp)
+    return doc, fp
+
+
+def load_corpus(root: Path, cache: CleanedCache | None = None, progress: Progress | None = None) -> Corpus:
     if not root.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {root}")
     paths, skipped = discover(root)
     corpus = Corpus(skipped=skipped)
-    for path in paths:
-        result = read_article(path, root)
+    for i, path in enumerate(paths):
+        try:
+            result = _load_one(path, root, cache)
+        except Exception as e:  # one bad file is reported, never fatal
+            log.exception("cannot clean %s", path)
+            result = Skipped(path.relative_to(root).as_posix(), f"could not be cleaned: {type(e).__name__}: {e}")
+        if progress:
+            progress("read", i + 1, len(paths))
         if isinstance(result, Skipped):
             corpus.skipped.append(result)
             continue
-        doc = clean_document(result)
+        doc, fp = result
         if not doc.text.strip():
             corpus.skipped.append(Skipped(doc.file, "nothing left after cleaning"))
             continue
         corpus.documents.append(doc)
+        corpus.fingerprints[doc.file] = fp
     for s in corpus.skipped:
-        log.warning("skipped %s: %s", s.file, s.reason)
-    groups = group_near_duplicates({d.file: d.text for d in corpus.documents})
+        log.info("skipped %s: %s", s.file, s.reason)
+    groups = group_near_duplicates({d.file: d.text for d in corpus.documents}, corpus.fingerprints)
     for doc in corpus.documents:
-        if doc.file in groups:
-            doc.duplicate_group, doc.is_original = groups[doc.file]
+        doc.duplicate_group, doc.is_original = groups.get(doc.file, (None, True))
     return corpus

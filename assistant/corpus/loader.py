@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,12 @@ log = logging.getLogger(__name__)
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 MAX_NON_TEXT_SHARE = 0.05
+# Text that is not UTF-8 and whose bytes are mostly ASCII is Latin-script text with a few
+# accented letters or symbols: a Western single-byte code page explains those bytes one
+# for one ("\xa3" is "£"), where multi-byte guesses (cp932, GB18030) pair them up into
+# stray CJK or half-width forms.
+WESTERN_MAX_HIGH_SHARE = 0.1
+WESTERN_CODECS = ("cp1252", "latin-1")
 
 
 @dataclass
@@ -27,11 +34,24 @@ class Skipped:
     reason: str
 
 
+def _decode_western(data: bytes) -> tuple[str, str] | None:
+    if sum(b > 127 for b in data) > WESTERN_MAX_HIGH_SHARE * len(data):
+        return None
+    for codec in WESTERN_CODECS:
+        text = data.decode(codec, errors="replace")
+        if all(unicodedata.category(c)[0] in "LNPSZ" and c != "\ufffd" for c in text if ord(c) > 127):
+            return text, codec
+    return None
+
+
 def _decode(data: bytes) -> tuple[str, str] | None:
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
+    western = _decode_western(data)
+    if western is not None:
+        return western
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()

@@ -16,6 +16,7 @@ Two kinds of damage are handled:
 
 from __future__ import annotations
 
+import html
 import itertools
 import re
 import unicodedata
@@ -252,9 +253,35 @@ def _repair_with_codec(text: str, codec: str) -> tuple[str, int, int] | None:
     return out, recovered, dropped
 
 
+# Well-formed character references only: "AT&T" and "R&D" are text, "&#233;" and "&amp;" are not.
+ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _unescape_entity(match: re.Match) -> str:
+    char = html.unescape(match.group(0))
+    # an entity for a line break or control character must not move line numbers
+    return " " if any(unicodedata.category(c) == "Cc" for c in char) else char
+
+
+def unescape_entities(text: str) -> tuple[str, int]:
+    """HTML character references left in plain text (`communiqu&#233;`) -> characters."""
+    count = 0
+
+    def replace(match: re.Match) -> str:
+        nonlocal count
+        char = _unescape_entity(match)
+        count += char != match.group(0)
+        return char
+
+    return ENTITY.sub(replace, text), count
+
+
 def repair_text(text: str) -> tuple[str, list[str]]:
     """Return the repaired text and a human-readable list of the repairs made."""
     repairs: list[str] = []
+    text, entities = unescape_entities(text)
+    if entities:
+        repairs.append(f"{entities} HTML character references unescaped")
     fixed = ftfy.fix_encoding(text)
     if fixed != text:
         repairs.append("mojibake fixed (ftfy)")

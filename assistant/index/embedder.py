@@ -21,7 +21,11 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length
+DIM = 384
 EXPORT_CHECK_MIN_COSINE = 0.9999
+QUANTIZED_MIN_COSINE = 0.99  # an int8 encoder is kept only if it stays this close to the reference
+EMBED_BATCH = 64  # texts of similar length per ONNX run
+COMMIT_EVERY = 512  # texts embedded between two commits to the vector cache
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -32,7 +36,8 @@ class Encoder(Protocol):
 
 def onnx_path(settings) -> Path:
     """Where the checked ONNX export of the encoder lives (built by the first ingest)."""
-    return settings.models_dir / "minilm-l6-v2.onnx"
+    suffix = "-int8" if settings.quantized_encoder else ""
+    return settings.models_dir / f"minilm-l6-v2{suffix}.onnx"
 
 
 def model_dir() -> Path:
@@ -126,6 +131,66 @@ def export_onnx(target: Path, reference: TorchEncoder) -> bool:
         log.warning("ONNX export failed (%s); queries will use sentence-transformers", e)
         tmp.unlink(missing_ok=True)
         return False
+
+
+def quantize(source: Path, target: Path) -> bool:
+    """int8 weights (onnxruntime dynamic quantization), kept only if its vectors stay
+    within QUANTIZED_MIN_COSINE of the fp32 export on a probe of varied texts."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    import onnx
+
+    tmp = target.with_suffix(".tmp")
+    # The feed-forward down-projections stay fp32: quantising them too is 1.9x faster than
+    # fp32 but moves some vectors to 0.976 cosine; without them, 1.4x and >= 0.99 (measured)
+    keep_fp32 = [n.name for n in onnx.load(str(source)).graph.node
+                 if n.op_type == "MatMul" and "/output/dense/" in n.name and "/attention/" not in n.name]
+
+    # the saved export is already graph-optimised (fused ops of ORT's own domain): name their type
+    quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
+                     nodes_to_exclude=keep_fp32, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    probe = ["Why was the trip postponed?", "Shares in the company rose 5% to 120p on Tuesday.",
+             "The minister said the talks had been constructive and would resume in spring.",
+             "A much longer sentence about trade, export controls, diplomacy and the prospects of a deal."]
+    cos = (OnnxEncoder(tmp).encode(probe) * OnnxEncoder(source).encode(probe)).sum(axis=1)
+    if cos.min() < QUANTIZED_MIN_COSINE:
+        log.warning("int8 encoder differs from fp32 (cos %.4f); not used", cos.min())
+        tmp.unlink(missing_ok=True)
+        return False
+    os.replace(tmp, target)
+    return True
+
+
+def ensure_encoder(settings) -> Path:
+    """The ONNX encoder ingest and queries share, exported (and checked) before any
+    embedding: torch is loaded once per data folder, never per text."""
+    target = onnx_path(settings)
+    if target.exists():
+        return target
+    fp32 = settings.models_dir / "minilm-l6-v2.onnx"
+    if not fp32.exists():
+        export_onnx(fp32, reference_encoder())
+    if target != fp32 and fp32.exists() and not quantize(fp32, target):
+        return fp32
+    return target
+
+
+def embed_texts(texts: list[str], keys: list, encoder_path: Path, keep, progress=None) -> None:
+    """Embed texts in batches of similar length (little padding), handing each finished
+    group to `keep(keys, vectors)` so the caller can store it before the next."""
+    if not texts:
+        return
+    encoder = query_encoder(encoder_path) if encoder_path.exists() else reference_encoder()
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    done = 0
+    for g in range(0, len(order), COMMIT_EVERY):
+        group = order[g : g + COMMIT_EVERY]
+        vectors = np.vstack([encoder.encode([texts[i] for i in group[b : b + EMBED_BATCH]])
+                             for b in range(0, len(group), EMBED_BATCH)])
+        keep([keys[i] for i in group], vectors)
+        done += len(group)
+        if progress:
+            progress("embed", done, len(texts))
 
 
 @lru_cache(maxsize=1)

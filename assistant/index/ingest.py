@@ -1,17 +1,23 @@
 """Ingest: corpus folder -> chunks -> embeddings -> Chroma + BM25, incrementally and atomically.
 
-Order of work makes a crash harmless: new rows are upserted into Chroma under new
-ids first (old rows stay), then the local generation is published in one rename,
-and only then are rows the new generation no longer names deleted.
+Work is kept as it is done, so a killed run loses little and the next run resumes:
+cleaned documents, chunk layouts and vectors go to content-keyed caches
+(`assistant.index.cache`) batch by batch. The order of the final steps makes a crash
+harmless: new rows are upserted into Chroma under new ids first (old rows stay, and
+the ids are journalled so orphans of a crash are swept later), then the local
+generation is published with one rename, and only then are rows the new generation
+no longer names deleted.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import signal
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,19 +25,22 @@ from pathlib import Path
 import numpy as np
 
 from assistant.corpus import Corpus, load_corpus
-from assistant.index import keyword, snapshot
-from assistant.index.chunking import chunk_document, document_key
-from assistant.index.embedder import export_onnx, onnx_path, query_encoder, reference_encoder
-from assistant.index.snapshot import Snapshot
+from assistant.index import keyword
+from assistant.index import snapshot as snapshots
+from assistant.index.cache import DocumentCache, VectorCache
+from assistant.index.chunking import DocumentParts, Layout, document_key, layout_document, materialise
+from assistant.index.embedder import DIM, embed_texts, ensure_encoder
 from assistant.index.store import open_store
-from assistant.models import Chunk, Document, Sentence
-from assistant.retrieve.terms import capitalised_word_zipf
+from assistant.models import Document
+from assistant.retrieve.terms import capitalised_word_zipf, content_terms
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "7"
+PIPELINE_VERSION = "8"
+CORPUS_VERSION = "2"  # bump when cleaning (repair, boilerplate, metadata) changes its output
 EMBED_MODEL = "all-MiniLM-L6-v2"
+JOURNAL = "pending-chroma-ids.json"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -45,7 +54,13 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     embedded_texts: int = 0
+    reused_vectors: int = 0
     seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def duplicate_groups(self) -> int:
+        return len({d.duplicate_group for d in self.documents if d.duplicate_group})
 
     def to_json(self) -> dict:
         return {
@@ -55,7 +70,10 @@ class IngestReport:
             "files": {"added": self.added, "updated": self.updated, "removed": self.removed,
                       "unchanged": self.unchanged},
             "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
-            "embedded_texts": self.embedded_texts, "seconds": round(self.seconds, 3),
+            "duplicate_groups": self.duplicate_groups,
+            "embedded_texts": self.embedded_texts, "reused_vectors": self.reused_vectors,
+            "seconds": round(self.seconds, 3),
+            "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
         }
 
 
@@ -68,103 +86,206 @@ def _crash_point(name: str) -> None:
 
 def config_key(settings: Settings) -> str:
     """Anything that changes chunks or vectors; a change re-embeds everything."""
-    parts = [PIPELINE_VERSION, EMBED_MODEL, settings.chunk_size, settings.chunk_overlap,
-             settings.chroma_url or "embedded", settings.collection]
+    parts = [PIPELINE_VERSION, CORPUS_VERSION, EMBED_MODEL, settings.chunk_size, settings.chunk_overlap,
+             settings.chroma_url or "embedded", settings.collection, settings.quantized_encoder]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def _reusable(previous: Snapshot | None, key: str, present: set[str]) -> dict[str, str]:
-    """file -> content key of documents whose chunks and vectors can be reused."""
-    if previous is None or previous.config_key != key:
-        return {}
-    ids_by_file: dict[str, set[str]] = {}
-    for c in previous.chunks:
-        ids_by_file.setdefault(c.file, set()).add(c.id)
-    return {f: k for f, k in previous.doc_keys.items() if ids_by_file.get(f, set()) <= present}
+class _Cleaned:
+    """The corpus loader's cache interface over DocumentCache."""
+
+    def __init__(self, cache: DocumentCache) -> None:
+        self.cache = cache
+
+    def get(self, raw_sha256: str, file: str):
+        return self.cache.get(raw_sha256, file)
+
+    def put(self, doc, fp) -> None:
+        self.cache.put(doc, fp)
 
 
-def _embed(texts: list[str], encoder_path: Path, progress: Progress | None, stage: str) -> np.ndarray:
+class _Stages:
+    """Per-stage wall time, for the report (and the scale benchmark)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.t = time.perf_counter()
+
+    def done(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self.t
+        self.t = now
+
+
+def _indexed(corpus: Corpus) -> list[Document]:
+    """Documents whose text is indexed: an identical copy of an earlier file is not indexed
+    again (it stays listed, viewable and named under `also_in` of the original's citations)."""
+    seen: set[str] = set()
+    out = []
+    for doc in corpus.documents:
+        h = corpus.fingerprints[doc.file].text_hash
+        if h not in seen:
+            seen.add(h)
+            out.append(doc)
+    return out
+
+
+def _layouts(docs: list[Document], cache: DocumentCache, settings: Settings,
+             progress: Progress | None) -> dict[str, DocumentParts]:
+    config = f"{settings.chunk_size}/{settings.chunk_overlap}/{PIPELINE_VERSION}"
+    parts: dict[str, DocumentParts] = {}
+    with cache.transaction():
+        for i, doc in enumerate(docs):
+            key = document_key(doc)
+            cached = cache.layout(key, config)
+            if cached is None:
+                layout = layout_document(doc, settings.chunk_size, settings.chunk_overlap)
+                cache.put_layout(key, config, layout.to_json())
+            else:
+                layout = Layout.from_json(cached)
+            parts[doc.file] = materialise(doc, layout, key)
+            if progress:
+                progress("chunk", i + 1, len(docs))
+    return parts
+
+
+def _vectors(texts: list[str], cache: VectorCache, encoder_path: Path, progress: Progress | None,
+             report: IngestReport) -> np.ndarray:
+    """Vectors for texts, from the cache where possible; the rest embedded and cached batch by batch."""
+    keys = [cache.key(t) for t in texts]
+    found = cache.get_many(keys)
+    missing = list({k: t for k, t in zip(keys, texts) if k not in found}.items())
+    report.reused_vectors = len(set(keys)) - len(missing)
+    report.embedded_texts = len(missing)
+
+    def keep(batch_keys: list[bytes], vectors: np.ndarray) -> None:
+        cache.put_many(batch_keys, vectors)
+        found.update(zip(batch_keys, vectors))
+
+    embed_texts([t for _, t in missing], [k for k, _ in missing], encoder_path, keep, progress)
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
-    # the checked ONNX export gives the reference vectors without loading torch
-    encoder = query_encoder(encoder_path) if encoder_path.exists() else reference_encoder()
-    out, step = [], 32
-    for i in range(0, len(texts), step):
-        out.append(encoder.encode(texts[i : i + step]))
-        if progress:
-            progress(stage, min(i + step, len(texts)), len(texts))
-    return np.vstack(out)
+        return np.zeros((0, DIM), dtype=np.float32)
+    return np.vstack([found[k] for k in keys]).astype(np.float32)
+
+
+def _chunk_vectors(parts: list[DocumentParts], sentence_vectors: np.ndarray) -> np.ndarray:
+    """A chunk's vector is the normalised mean of its sentences' vectors. Embedding each
+    chunk as well would double the encoder's work (a 256-token chunk costs as much as
+    its eight sentences together), and MiniLM truncates long chunks at 256 word pieces,
+    where the mean still sees every sentence."""
+    out, base = [], 0
+    for p in parts:
+        for a, b in p.chunk_sentence_ranges:
+            v = sentence_vectors[base + a : base + b].mean(axis=0) if b > a else np.zeros(DIM, dtype=np.float32)
+            out.append(v / max(float(np.linalg.norm(v)), 1e-9))
+        base += len(p.sentences)
+    return np.array(out, dtype=np.float32).reshape(len(out), DIM)
+
+
+def _read_journal(index_dir: Path) -> set[str]:
+    return set(snapshots.read_json(index_dir / JOURNAL, []))
+
+
+def _write_journal(index_dir: Path, ids: set[str]) -> None:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir / (JOURNAL + ".tmp")
+    tmp.write_text(json.dumps(sorted(ids)), encoding="utf-8")
+    os.replace(tmp, index_dir / JOURNAL)
+
+
+def _classify(report: IngestReport, previous: dict[str, str], current: dict[str, str]) -> None:
+    for file, raw in current.items():
+        if file not in previous:
+            report.added.append(file)
+        elif previous[file] != raw:
+            report.updated.append(file)
+        else:
+            report.unchanged.append(file)
+    report.removed = sorted(set(previous) - set(current))
+
+
+def _term_df(parts: list[DocumentParts]) -> dict[str, int]:
+    df: Counter[str] = Counter()
+    for p in parts:
+        for s in p.sentences:
+            df.update(set(content_terms(s.text)))
+    return dict(df)
 
 
 def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progress | None = None) -> IngestReport:
     started = time.perf_counter()
-    corpus: Corpus = load_corpus(corpus_dir or settings.corpus)
+    stages = _Stages()
+    cache_dir = settings.home / "cache"
+    doc_cache = DocumentCache(cache_dir / "documents.sqlite", CORPUS_VERSION)
+    corpus = load_corpus(corpus_dir or settings.corpus, _Cleaned(doc_cache), progress)
+    stages.done("read")
     key = config_key(settings)
-    previous = snapshot.load(settings.index_dir)
-    store = open_store(settings)
-    in_store = store.all_ids()
-    reusable = _reusable(previous, key, in_store)
-
-    old_chunks = {c.id: c for c in previous.chunks} if previous else {}
-    old_vectors = {(s.file, s.start, s.end): v for s, v in zip(previous.sentences, previous.sentence_vectors)} \
-        if previous else {}
+    previous = snapshots.load(settings.index_dir)
+    same_config = previous is not None and previous.config_key == key
+    previous_hashes = previous.documents.raw_hashes() if same_config else {}
+    current_hashes = {d.file: d.raw_sha256 for d in corpus.documents}
     report = IngestReport(documents=corpus.documents, chunk_counts={},
                           skipped=[(s.file, s.reason) for s in corpus.skipped])
-    chunks: list[Chunk] = []
-    new_chunks: list[Chunk] = []
-    doc_keys: dict[str, str] = {}
-    for i, doc in enumerate(corpus.documents):
-        doc_key = document_key(doc)
-        doc_keys[doc.file] = doc_key
-        if reusable.get(doc.file) == doc_key:
-            doc_chunks = [c for c in old_chunks.values() if c.file == doc.file]
-            doc_chunks.sort(key=lambda c: int(c.id.rsplit(":", 1)[1]))
-            report.unchanged.append(doc.file)
-        else:
-            doc_chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
-            new_chunks += doc_chunks
-            (report.updated if previous and doc.file in previous.doc_keys else report.added).append(doc.file)
-        chunks += doc_chunks
-        report.chunk_counts[doc.file] = len(doc_chunks)
-        if progress:
-            progress("chunk", i + 1, len(corpus.documents))
-    report.removed = sorted(set(previous.doc_keys) - set(doc_keys)) if previous else []
+    _classify(report, previous_hashes, current_hashes)
+    journal = _read_journal(settings.index_dir)
+    if same_config and previous_hashes == current_hashes and not journal:
+        report.chunk_counts = previous.documents.chunk_counts()
+        report.seconds = time.perf_counter() - started
+        report.stage_seconds = stages.seconds
+        return report  # nothing changed: the published generation stands
 
-    sentences = _unique_sentences(chunks)
-    missing = [s for s in sentences if (s.file, s.start, s.end) not in old_vectors or s.file not in report.unchanged]
-    fresh = dict(zip([(s.file, s.start, s.end) for s in missing],
-                     _embed([s.text for s in missing], onnx_path(settings), progress, "embed sentences")))
-    chunk_vectors = _embed([c.text for c in new_chunks], onnx_path(settings), progress, "embed chunks")
-    report.embedded_texts = len(missing) + len(new_chunks)
-    if new_chunks:
-        store.upsert([c.id for c in new_chunks], chunk_vectors, [c.text for c in new_chunks],
-                     [{"file": c.file, "start": c.start, "end": c.end, "line_start": c.line_start,
-                       "line_end": c.line_end, "tokens": c.tokens} for c in new_chunks])
-    vectors = np.array([fresh.get((s.file, s.start, s.end), old_vectors.get((s.file, s.start, s.end)))
-                        for s in sentences], dtype=np.float32).reshape(len(sentences), -1)
+    encoder_path = ensure_encoder(settings)
+    stages.done("encoder")
+    indexed = _indexed(corpus)
+    parts = _layouts(indexed, doc_cache, settings, progress)
+    stages.done("chunk")
+    sentences = [s for d in indexed for s in parts[d.file].sentences]
+    chunks = [c for d in indexed for c in parts[d.file].chunks]
+    sentence_vectors = _vectors([s.text for s in sentences],
+                                VectorCache(cache_dir / "vectors.sqlite", settings.encoder_name, DIM), encoder_path,
+                                progress, report)
+    chunk_vectors = _chunk_vectors([parts[d.file] for d in indexed], sentence_vectors)
+    stages.done("embed")
 
+    store = open_store(settings)
+    kept = {c.id for c in chunks}
+    # rows of the previous generation; with none readable (first run, or an older index
+    # format) whatever else the collection holds
+    before = previous.chunks.ids() if previous else store.all_ids()
+    live = before if same_config else set()
+    fresh = [i for i, c in enumerate(chunks) if c.id not in live]
+    # every id whose fate is open until the sweep: rows about to be added, rows about to go
+    journal |= {chunks[i].id for i in fresh} | (before - kept)
+    _write_journal(settings.index_dir, journal)
+    store.upsert([chunks[i].id for i in fresh], chunk_vectors[fresh], [chunks[i].text for i in fresh],
+                 [{"file": chunks[i].file, "start": chunks[i].start, "end": chunks[i].end,
+                   "line_start": chunks[i].line_start, "line_end": chunks[i].line_end,
+                   "tokens": chunks[i].tokens} for i in fresh], progress)
+    stages.done("store")
     _crash_point("after-upsert")
-    changed = bool(new_chunks or report.removed or previous is None or previous.config_key != key
-                   or [d.model_dump() for d in previous.documents] != [d.model_dump() for d in corpus.documents])
-    if changed:
-        snap = Snapshot(config_key=key, documents=corpus.documents, chunks=chunks, sentences=sentences,
-                        sentence_vectors=vectors, doc_keys=doc_keys,
-                        word_zipf=capitalised_word_zipf([s.text for s in sentences]))
-        snapshot.publish(settings.index_dir, snap,
-                         lambda folder: keyword.build([c.text for c in chunks], folder / "bm25"))
-        _crash_point("after-publish")
-    stale = sorted(in_store - {c.id for c in chunks})  # replaced rows, and orphans of a crashed run
+
+    writer = snapshots.GenerationWriter(settings.index_dir, key)
+    empty = DocumentParts([], [], [], [])
+    for doc in corpus.documents:
+        doc_parts = parts.get(doc.file, empty)
+        writer.add(doc, document_key(doc), doc_parts)
+        report.chunk_counts[doc.file] = len(doc_parts.chunks)
+    if progress:
+        progress("keyword index", 0, 1)
+    writer.finish(sentence_vectors, _term_df(list(parts.values())),
+                  capitalised_word_zipf([d.text for d in indexed]),
+                  lambda folder: keyword.build([c.text for c in chunks], folder / "bm25"))
+    if progress:
+        progress("keyword index", 1, 1)
+    writer.publish()
+    stages.done("publish")
+    _crash_point("after-publish")
+
+    stale = sorted((before | journal) - kept)
     if stale:
         store.delete(stale)
-    if not onnx_path(settings).exists():
-        export_onnx(onnx_path(settings), reference_encoder())
+    (settings.index_dir / JOURNAL).unlink(missing_ok=True)
+    stages.done("sweep")
     report.seconds = time.perf_counter() - started
+    report.stage_seconds = stages.seconds
     return report
-
-
-def _unique_sentences(chunks: list[Chunk]) -> list[Sentence]:
-    seen: dict[tuple[str, int, int], Sentence] = {}
-    for c in chunks:
-        for s in c.sentences:
-            seen.setdefault((s.file, s.start, s.end), s)
-    return list(seen.values())

@@ -45,22 +45,28 @@ def build(texts: list[str], folder: Path) -> None:
 
 
 class KeywordIndex:
-    def __init__(self, folder: Path, ids: list[str]) -> None:
+    """Rows are chunk positions in the generation (the order texts were given to `build`)."""
+
+    def __init__(self, folder: Path, size: int) -> None:
         self.vocab: dict[str, int] = json.loads((folder / "vocab.index.json").read_text("utf-8"))
-        self.data = np.load(folder / "data.csc.index.npy")
-        self.indices = np.load(folder / "indices.csc.index.npy")
-        self.indptr = np.load(folder / "indptr.csc.index.npy")
-        self.ids = ids
+        self.data = np.load(folder / "data.csc.index.npy", mmap_mode="r")
+        self.indices = np.load(folder / "indices.csc.index.npy", mmap_mode="r")
+        self.indptr = np.load(folder / "indptr.csc.index.npy", mmap_mode="r")
+        self.size = size
 
     def scores(self, question: str) -> np.ndarray:
-        scores = np.zeros(len(self.ids), dtype=np.float32)
+        scores = np.zeros(self.size, dtype=np.float32)
         for token in tokenize(question):
             if (col := self.vocab.get(token)) is not None:
                 start, end = self.indptr[col], self.indptr[col + 1]
                 np.add.at(scores, self.indices[start:end], self.data[start:end])
         return scores
 
-    def query(self, question: str, k: int) -> list[tuple[str, float]]:
+    def query(self, question: str, k: int) -> list[tuple[int, float]]:
         scores = self.scores(question)
-        order = np.argsort(-scores, kind="stable")[:k]
-        return [(self.ids[i], float(scores[i])) for i in order if scores[i] > 0]
+        if k < len(scores):  # partial sort: O(n), not O(n log n), at any corpus size
+            top = np.argpartition(-scores, k)[:k]
+            order = top[np.lexsort((top, -scores[top]))]
+        else:
+            order = np.argsort(-scores, kind="stable")
+        return [(int(i), float(scores[i])) for i in order[:k] if scores[i] > 0]

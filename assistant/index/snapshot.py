@@ -1,65 +1,363 @@
 """Index generations: all local index files are written to a fresh folder, then one
 atomic rename of the CURRENT pointer publishes them. A killed ingest leaves the
-previous generation (and the Chroma rows it names) untouched and usable."""
+previous generation (and the Chroma rows it names) untouched and usable.
+
+A generation is laid out so that opening it costs the same on 5 files and on 100k:
+- `index.sqlite`: documents, chunks, term document frequencies, word rarity. Rows
+  are read on demand (by file, by chunk id, by term), never all at start-up.
+- `sentences.npy`: one fixed-width row per sentence (document, chunk, char and line
+  span), memory-mapped; the text is sliced from the document when a row is read.
+- `sentence_vectors.npy`: memory-mapped float32 rows, in sentence order.
+- `bm25/`: the keyword index, its arrays memory-mapped too.
+Sentences are stored in document order and a document's chunks and sentences are
+contiguous, so "the sentences of this document/chunk" is a range, not a scan.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import sqlite3
+import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from assistant.index.chunking import DocumentParts
 from assistant.models import Chunk, Document, Sentence
 
 POINTER = "CURRENT"
 KEEP_PREVIOUS = 1  # readers that opened the previous generation can finish
+FORMAT = 2
+SENTENCE_DTYPE = np.dtype([("doc", "<i4"), ("chunk", "<i4"), ("start", "<i4"), ("end", "<i4"),
+                           ("line_start", "<i4"), ("line_end", "<i4"), ("heading", "?")])
+DOCUMENT_CACHE = 4096  # parsed documents kept per process (a question touches a few dozen)
+
+SCHEMA = """
+CREATE TABLE documents (idx INTEGER PRIMARY KEY, file TEXT UNIQUE NOT NULL, raw_sha256 TEXT NOT NULL,
+    doc_key TEXT NOT NULL, duplicate_group TEXT, is_original INTEGER NOT NULL, title TEXT,
+    first_sentence INTEGER NOT NULL, end_sentence INTEGER NOT NULL,
+    first_chunk INTEGER NOT NULL, end_chunk INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE INDEX documents_group ON documents (duplicate_group);
+CREATE TABLE chunks (idx INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, doc INTEGER NOT NULL,
+    start INTEGER, end INTEGER, line_start INTEGER, line_end INTEGER, tokens INTEGER,
+    first_sentence INTEGER NOT NULL, end_sentence INTEGER NOT NULL);
+CREATE TABLE terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE word_zipf (word TEXT PRIMARY KEY, zipf REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+
+# ---------------------------------------------------------------------------- reading
+class Tables:
+    """Read-only access to a generation's SQLite file: one connection per thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.uri = f"file:{path}?mode=ro&immutable=1"
+        self.local = threading.local()
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        db = getattr(self.local, "db", None)
+        if db is None:
+            db = self.local.db = sqlite3.connect(self.uri, uri=True, check_same_thread=False)
+        return db.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: tuple = ()):
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+
+class DocumentStore(Mapping):
+    """file -> Document, parsed on demand. Iterating reads every row: listings only."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self._by_idx = lru_cache(maxsize=DOCUMENT_CACHE)(self._load_idx)
+        self._idx_of = lru_cache(maxsize=DOCUMENT_CACHE * 4)(self._lookup_idx)
+        self._len = tables.one("SELECT COUNT(*) FROM documents")[0]
+
+    def _load_idx(self, idx: int) -> Document:
+        return Document.model_validate_json(self.tables.one("SELECT body FROM documents WHERE idx=?", (idx,))[0])
+
+    def _lookup_idx(self, file: str) -> int | None:
+        row = self.tables.one("SELECT idx FROM documents WHERE file=?", (file,))
+        return row[0] if row else None
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __contains__(self, file: object) -> bool:
+        return isinstance(file, str) and self._idx_of(file) is not None
+
+    def index_of(self, file: str) -> int:
+        idx = self._idx_of(file)
+        if idx is None:
+            raise KeyError(file)
+        return idx
+
+    def __getitem__(self, file: str) -> Document:
+        return self._by_idx(self.index_of(file))
+
+    def get(self, file: str, default=None):
+        return self[file] if file in self else default
+
+    def at(self, idx: int) -> Document:
+        return self._by_idx(idx)
+
+    def file_at(self, idx: int) -> str:
+        return self.at(idx).file
+
+    def sentence_range(self, file: str) -> range:
+        first, end = self.tables.one("SELECT first_sentence, end_sentence FROM documents WHERE file=?", (file,))
+        return range(first, end)
+
+    def group_members(self, group: str) -> list[str]:
+        return [r[0] for r in self.tables.query("SELECT file FROM documents WHERE duplicate_group=? ORDER BY idx",
+                                                (group,))]
+
+    def files(self) -> list[str]:
+        return [r[0] for r in self.tables.query("SELECT file FROM documents ORDER BY idx")]
+
+    def chunk_counts(self) -> dict[str, int]:
+        return dict(self.tables.query("SELECT file, end_chunk - first_chunk FROM documents"))
+
+    def identical_copies(self, file: str) -> list[str]:
+        """Other files with exactly this cleaned text (indexed once, under the first name)."""
+        return [r[0] for r in self.tables.query(
+            "SELECT b.file FROM documents a JOIN documents b ON a.doc_key = b.doc_key "
+            "AND a.duplicate_group = b.duplicate_group WHERE a.file=? AND b.file != a.file ORDER BY b.idx", (file,))]
+
+    def doc_keys(self) -> dict[str, str]:
+        return dict(self.tables.query("SELECT file, doc_key FROM documents"))
+
+    def raw_hashes(self) -> dict[str, str]:
+        return dict(self.tables.query("SELECT file, raw_sha256 FROM documents"))
+
+    def titles(self, limit: int) -> list[str]:
+        return [r[0] for r in self.tables.query(
+            "SELECT title FROM documents WHERE title IS NOT NULL AND is_original=1 ORDER BY idx LIMIT ?", (limit,))]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.files())
+
+    def all(self) -> Iterator[Document]:
+        """Every document, parsed (listings and eval baselines only)."""
+        for (body,) in self.tables.query("SELECT body FROM documents ORDER BY idx"):
+            yield Document.model_validate_json(body)
+
+
+class SentenceRows:
+    """The sentence table as a sequence: `rows[i]` builds one Sentence from its array row."""
+
+    def __init__(self, array: np.ndarray, documents: DocumentStore, chunk_id: Callable[[int], str]) -> None:
+        self.array, self.documents, self.chunk_id = array, documents, chunk_id
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, row: int) -> Sentence:
+        if row < 0:
+            row += len(self.array)
+        if not 0 <= row < len(self.array):
+            raise IndexError(row)
+        r = self.array[row]
+        doc = self.documents.at(int(r["doc"]))
+        start, end = int(r["start"]), int(r["end"])
+        return Sentence(file=doc.file, chunk_id=self.chunk_id(int(r["chunk"])), start=start, end=end,
+                        line_start=int(r["line_start"]), line_end=int(r["line_end"]), text=doc.text[start:end],
+                        heading=bool(r["heading"]))
+
+    def __iter__(self) -> Iterator[Sentence]:
+        return (self[i] for i in range(len(self)))
+
+    def doc_of(self, row: int) -> int:
+        return int(self.array[row]["doc"])
+
+
+class ChunkStore:
+    """Chunks by id or position, with their sentence rows as a range."""
+
+    COLUMNS = "idx, id, doc, start, end, line_start, line_end, tokens, first_sentence, end_sentence"
+
+    def __init__(self, tables: Tables, documents: DocumentStore) -> None:
+        self.tables, self.documents = tables, documents
+        self._len = tables.one("SELECT COUNT(*) FROM chunks")[0]
+        self.id_at = lru_cache(maxsize=65536)(self._id_at)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def _id_at(self, idx: int) -> str:
+        return self.tables.one("SELECT id FROM chunks WHERE idx=?", (idx,))[0]
+
+    def _chunk(self, row: tuple) -> Chunk:
+        idx, cid, doc_idx, start, end, line_start, line_end, tokens, _, _ = row
+        doc = self.documents.at(doc_idx)
+        return Chunk(id=cid, file=doc.file, text=doc.text[start:end], start=start, end=end,
+                     line_start=line_start, line_end=line_end, tokens=tokens)
+
+    def by_positions(self, positions: list[int]) -> dict[int, Chunk]:
+        if not positions:
+            return {}
+        marks = ",".join("?" * len(positions))
+        rows = self.tables.query(f"SELECT {self.COLUMNS} FROM chunks WHERE idx IN ({marks})", tuple(positions))
+        return {r[0]: self._chunk(r) for r in rows}
+
+    def positions_of(self, ids: list[str]) -> dict[str, int]:
+        """Ids of this generation -> position; ids it does not name are left out."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        return dict(self.tables.query(f"SELECT id, idx FROM chunks WHERE id IN ({marks})", tuple(ids)))
+
+    def sentence_rows(self, position: int) -> range:
+        first, end = self.tables.one("SELECT first_sentence, end_sentence FROM chunks WHERE idx=?", (position,))
+        return range(first, end)
+
+    def ids(self) -> set[str]:
+        return {r[0] for r in self.tables.query("SELECT id FROM chunks")}
+
+    def ids_of_files(self, files: set[str]) -> set[str]:
+        out: set[str] = set()
+        for file in files:
+            out.update(r[0] for r in self.tables.query(
+                "SELECT c.id FROM chunks c JOIN documents d ON c.doc = d.idx WHERE d.file=?", (file,)))
+        return out
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for row in self.tables.query(f"SELECT {self.COLUMNS} FROM chunks ORDER BY idx"):
+            yield self._chunk(row)
+
+
+class TermTable:
+    """Sentence-level document frequencies and English rarity of capitalised words."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+        self.df = lru_cache(maxsize=65536)(self._df)
+        self.zipf = lru_cache(maxsize=65536)(self._zipf)
+
+    def _df(self, term: str) -> int:
+        row = self.tables.one("SELECT df FROM terms WHERE term=?", (term,))
+        return row[0] if row else 0
+
+    def _zipf(self, word: str) -> float | None:
+        row = self.tables.one("SELECT zipf FROM word_zipf WHERE word=?", (word,))
+        return row[0] if row else None
 
 
 @dataclass
 class Snapshot:
+    folder: Path
     config_key: str
-    documents: list[Document]
-    chunks: list[Chunk]
-    sentences: list[Sentence]
+    documents: DocumentStore
+    chunks: ChunkStore
+    sentences: SentenceRows
     sentence_vectors: np.ndarray
-    doc_keys: dict[str, str] = field(default_factory=dict)  # file -> content key
-    word_zipf: dict[str, float] = field(default_factory=dict)  # capitalised words -> English Zipf frequency
-    folder: Path | None = None
+    terms: TermTable
+    sentence_count: int
 
     @property
     def chunk_ids(self) -> set[str]:
-        return {c.id for c in self.chunks}
+        return self.chunks.ids()
 
 
-def _write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+def current_folder(index_dir: Path) -> Path | None:
+    pointer = index_dir / POINTER
+    if not pointer.exists():
+        return None
+    folder = index_dir / pointer.read_text(encoding="utf-8").strip()
+    return folder if (folder / "index.sqlite").is_file() else None
 
 
-def publish(index_dir: Path, snap: Snapshot, write_extra) -> Path:
-    """Write a new generation; `write_extra(folder)` adds derived files (BM25)."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    folder = index_dir / f"gen-{time.time_ns()}"
-    tmp = folder.with_name(folder.name + ".partial")
-    tmp.mkdir()
-    _write_json(tmp / "manifest.json", {"config_key": snap.config_key, "doc_keys": snap.doc_keys})
-    _write_json(tmp / "documents.json", [d.model_dump() for d in snap.documents])
-    _write_json(tmp / "chunks.json", [c.model_dump() for c in snap.chunks])
-    _write_json(tmp / "sentences.json", [s.model_dump() for s in snap.sentences])
-    np.save(tmp / "sentence_vectors.npy", snap.sentence_vectors)
-    _write_json(tmp / "word_zipf.json", snap.word_zipf)
-    write_extra(tmp)
-    os.replace(tmp, folder)
-    pointer_tmp = index_dir / (POINTER + ".tmp")
-    pointer_tmp.write_text(folder.name, encoding="utf-8")
-    with open(pointer_tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(pointer_tmp, index_dir / POINTER)
-    _prune(index_dir, keep=folder.name)
-    return folder
+def load(index_dir: Path) -> Snapshot | None:
+    """Open the published generation. Reads a handful of rows; everything else on demand."""
+    folder = current_folder(index_dir)
+    if folder is None:
+        return None
+    tables = Tables(folder / "index.sqlite")
+    info = dict(tables.query("SELECT key, value FROM info"))
+    if int(info.get("format", 0)) != FORMAT:
+        return None
+    documents = DocumentStore(tables)
+    chunks = ChunkStore(tables, documents)
+    array = np.load(folder / "sentences.npy", mmap_mode="r")
+    return Snapshot(folder=folder, config_key=info["config_key"], documents=documents, chunks=chunks,
+                    sentences=SentenceRows(array, documents, chunks.id_at),
+                    sentence_vectors=np.load(folder / "sentence_vectors.npy", mmap_mode="r"),
+                    terms=TermTable(tables), sentence_count=len(array))
+
+
+# ---------------------------------------------------------------------------- writing
+class GenerationWriter:
+    """Builds a generation in a `.partial` folder; `publish` makes it current atomically."""
+
+    def __init__(self, index_dir: Path, config_key: str) -> None:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        self.index_dir = index_dir
+        self.folder = index_dir / f"gen-{time.time_ns()}"
+        self.tmp = self.folder.with_name(self.folder.name + ".partial")
+        self.tmp.mkdir()
+        self.db = sqlite3.connect(str(self.tmp / "index.sqlite"), isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")  # the folder is published only when complete
+        self.db.executescript(SCHEMA)
+        self.db.execute("BEGIN")
+        self.db.executemany("INSERT INTO info VALUES (?, ?)", [("format", str(FORMAT)), ("config_key", config_key)])
+        self.rows: list[tuple] = []
+        self.doc_count = self.chunk_count = 0
+
+    @property
+    def sentence_count(self) -> int:
+        return len(self.rows)
+
+    def add(self, doc: Document, doc_key: str, entry: DocumentParts) -> None:
+        first_sentence, first_chunk = len(self.rows), self.chunk_count
+        for s, chunk in zip(entry.sentences, entry.chunk_of_sentence):
+            self.rows.append((self.doc_count, first_chunk + chunk, s.start, s.end, s.line_start, s.line_end,
+                              s.heading))
+        self.db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (first_chunk + i, c.id, self.doc_count, c.start, c.end, c.line_start, c.line_end, c.tokens,
+             first_sentence + a, first_sentence + b)
+            for i, (c, (a, b)) in enumerate(zip(entry.chunks, entry.chunk_sentence_ranges))])
+        self.db.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+            self.doc_count, doc.file, doc.raw_sha256, doc_key, doc.duplicate_group, int(doc.is_original),
+            doc.meta.title, first_sentence, len(self.rows), first_chunk, first_chunk + len(entry.chunks),
+            doc.model_dump_json()))
+        self.doc_count += 1
+        self.chunk_count += len(entry.chunks)
+
+    def finish(self, sentence_vectors: np.ndarray, term_df: dict[str, int], word_zipf: dict[str, float],
+               write_extra: Callable[[Path], None]) -> None:
+        self.db.executemany("INSERT INTO terms VALUES (?, ?)", term_df.items())
+        self.db.executemany("INSERT INTO word_zipf VALUES (?, ?)", word_zipf.items())
+        self.db.execute("COMMIT")
+        self.db.close()
+        np.save(self.tmp / "sentences.npy", np.array(self.rows, dtype=SENTENCE_DTYPE))
+        np.save(self.tmp / "sentence_vectors.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
+        write_extra(self.tmp)
+
+    def publish(self) -> Path:
+        for path in self.tmp.rglob("*"):
+            if path.is_file():
+                with open(path, "rb") as fh:
+                    os.fsync(fh.fileno())
+        os.replace(self.tmp, self.folder)
+        pointer_tmp = self.index_dir / (POINTER + ".tmp")
+        pointer_tmp.write_text(self.folder.name, encoding="utf-8")
+        with open(pointer_tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(pointer_tmp, self.index_dir / POINTER)
+        _prune(self.index_dir, keep=self.folder.name)
+        return self.folder
+
+    def abandon(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def _prune(index_dir: Path, keep: str) -> None:
@@ -70,30 +368,5 @@ def _prune(index_dir: Path, keep: str) -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
-def _read_optional_json(path: Path, default):
+def read_json(path: Path, default):
     return json.loads(path.read_text("utf-8")) if path.exists() else default
-
-
-def current_folder(index_dir: Path) -> Path | None:
-    pointer = index_dir / POINTER
-    if not pointer.exists():
-        return None
-    folder = index_dir / pointer.read_text(encoding="utf-8").strip()
-    return folder if folder.is_dir() else None
-
-
-def load(index_dir: Path) -> Snapshot | None:
-    folder = current_folder(index_dir)
-    if folder is None:
-        return None
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    return Snapshot(
-        config_key=manifest["config_key"],
-        doc_keys=manifest["doc_keys"],
-        documents=[Document.model_validate(d) for d in json.loads((folder / "documents.json").read_text("utf-8"))],
-        chunks=[Chunk.model_validate(c) for c in json.loads((folder / "chunks.json").read_text("utf-8"))],
-        sentences=[Sentence.model_validate(s) for s in json.loads((folder / "sentences.json").read_text("utf-8"))],
-        sentence_vectors=np.load(folder / "sentence_vectors.npy"),
-        word_zipf=_read_optional_json(folder / "word_zipf.json", {}),  # absent in generations before v7
-        folder=folder,
-    )

@@ -34,10 +34,13 @@ class VectorStore:
         self.collection = self.client.get_or_create_collection(
             collection, metadata={"hnsw:space": "cosine"}, embedding_function=None)
 
-    def upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict]) -> None:
+    def upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict],
+               progress=None) -> None:
         for i in range(0, len(ids), BATCH):
             self.collection.upsert(ids=ids[i : i + BATCH], embeddings=vectors[i : i + BATCH].tolist(),
                                    documents=texts[i : i + BATCH], metadatas=metadatas[i : i + BATCH])
+            if progress:
+                progress("store", min(i + BATCH, len(ids)), len(ids))
 
     def all_ids(self) -> set[str]:
         return set(self.collection.get(include=[])["ids"])
@@ -46,14 +49,14 @@ class VectorStore:
         for i in range(0, len(ids), BATCH):
             self.collection.delete(ids=ids[i : i + BATCH])
 
-    def query(self, vector: np.ndarray, k: int, allowed: set[str]) -> list[tuple[str, float]]:
-        """Nearest chunk ids with cosine similarity, restricted to the live index generation."""
-        n = min(self.collection.count(), k * 3 + 10)
+    def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
+        """Nearest chunk ids with cosine similarity. The collection may also hold rows of
+        another generation (during an ingest): the caller keeps those its generation names."""
+        n = min(self.collection.count(), n)
         if n == 0:
             return []
         res = self.collection.query(query_embeddings=[vector.tolist()], n_results=n, include=["distances"])
-        hits = [(cid, 1.0 - d) for cid, d in zip(res["ids"][0], res["distances"][0]) if cid in allowed]
-        return hits[:k]
+        return [(cid, 1.0 - d) for cid, d in zip(res["ids"][0], res["distances"][0])]
 
 
 def open_store(settings) -> VectorStore:

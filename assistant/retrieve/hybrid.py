@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.index.keyword import KeywordIndex
-from assistant.index.snapshot import Snapshot
+from assistant.index.snapshot import ChunkStore
 from assistant.index.store import VectorStore
 from assistant.models import Chunk
 
@@ -15,13 +15,14 @@ from assistant.models import Chunk
 @dataclass
 class RetrievedChunk:
     chunk: Chunk
+    position: int  # row in the generation's chunk table
     fused: float
     dense_rank: int | None
     keyword_rank: int | None
 
 
-def reciprocal_rank_fusion(rankings: list[list[str]], k: int) -> dict[str, float]:
-    fused: dict[str, float] = {}
+def reciprocal_rank_fusion(rankings: list[list], k: int) -> dict:
+    fused: dict = {}
     for ranking in rankings:
         for rank, item in enumerate(ranking):
             fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank + 1)
@@ -29,26 +30,31 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int) -> dict[str, float
 
 
 class HybridRetriever:
-    def __init__(self, snap: Snapshot, store: VectorStore | None, keyword: KeywordIndex,
+    """Candidates from both lists, resolved against the open generation's chunk table (the
+    Chroma collection may hold rows of a generation being built or just retired)."""
+
+    def __init__(self, chunks: ChunkStore, store: VectorStore | None, keyword: KeywordIndex,
                  dense_k: int, keyword_k: int, fused_k: int, rrf_k: int) -> None:
-        self.chunks = {c.id: c for c in snap.chunks}
-        self.allowed = set(self.chunks)
+        self.chunks = chunks
         self.store, self.keyword = store, keyword
         self.dense_k, self.keyword_k, self.fused_k, self.rrf_k = dense_k, keyword_k, fused_k, rrf_k
 
-    def dense(self, vector: np.ndarray) -> list[str]:
+    def dense(self, vector: np.ndarray) -> list[int]:
         if self.store is None:
             return []
-        return [cid for cid, _ in self.store.query(vector, self.dense_k, self.allowed)]
+        ids = [cid for cid, _ in self.store.query(vector, self.dense_k * 3 + 10)]
+        positions = self.chunks.positions_of(ids)
+        return [positions[cid] for cid in ids if cid in positions][: self.dense_k]
 
-    def lexical(self, query: str) -> list[str]:
-        return [cid for cid, _ in self.keyword.query(query, self.keyword_k) if cid in self.allowed]
+    def lexical(self, query: str) -> list[int]:
+        return [pos for pos, _ in self.keyword.query(query, self.keyword_k)]
 
     def search(self, query: str, vector: np.ndarray, mode: str = "hybrid") -> list[RetrievedChunk]:
         dense = self.dense(vector) if mode in ("hybrid", "dense") else []
         lexical = self.lexical(query) if mode in ("hybrid", "bm25") else []
         fused = reciprocal_rank_fusion([dense, lexical], self.rrf_k)
-        order = sorted(fused, key=lambda cid: -fused[cid])[: self.fused_k]
-        return [RetrievedChunk(self.chunks[cid], fused[cid],
-                               dense.index(cid) if cid in dense else None,
-                               lexical.index(cid) if cid in lexical else None) for cid in order]
+        order = sorted(fused, key=lambda pos: (-fused[pos], pos))[: self.fused_k]
+        chunks = self.chunks.by_positions(order)
+        return [RetrievedChunk(chunks[pos], pos, fused[pos],
+                               dense.index(pos) if pos in dense else None,
+                               lexical.index(pos) if pos in lexical else None) for pos in order]

@@ -6,6 +6,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 
 from assistant.retrieve.stopwords import STOPWORDS
 
@@ -47,21 +48,26 @@ def capitalised_word_zipf(texts: list[str]) -> dict[str, float]:
 
 class TermStats:
     """Sentence-level document frequencies, for IDF-weighted term coverage, and how common the
-    corpus's capitalised words are in English."""
+    corpus's capitalised words are in English. Lookups go to the index's term table (stored at
+    ingest), so opening an index of any size costs nothing here."""
 
-    def __init__(self, sentence_texts: list[str], word_zipf: dict[str, float] | None = None) -> None:
-        self.n = max(1, len(sentence_texts))
-        self.df = Counter(t for s in sentence_texts for t in set(content_terms(s)))
-        self._zipf = dict(word_zipf or {})
+    def __init__(self, sentences: int, df: Callable[[str], int], word_zipf: Callable[[str], float | None]) -> None:
+        self.n = max(1, sentences)
+        self._df, self._word_zipf = df, word_zipf
+
+    @classmethod
+    def from_texts(cls, sentence_texts: list[str], word_zipf: dict[str, float] | None = None) -> TermStats:
+        counts = Counter(t for s in sentence_texts for t in set(content_terms(s)))
+        known = dict(word_zipf or {})
+        return cls(len(sentence_texts), lambda t: counts.get(t, 0), known.get)
 
     def zipf(self, word: str) -> float:
         key = fold(word).lower()
-        if key not in self._zipf:
-            self._zipf[key] = english_zipf(key)
-        return self._zipf[key]
+        stored = self._word_zipf(key)
+        return english_zipf(key) if stored is None else stored
 
     def idf(self, term: str) -> float:
-        return math.log((self.n + 1) / (self.df.get(term, 0) + 0.5))
+        return math.log((self.n + 1) / (self._df(term) + 0.5))
 
     def known(self, term: str) -> bool:
-        return term in self.df
+        return self._df(term) > 0
