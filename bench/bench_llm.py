@@ -102,7 +102,7 @@ def run_engine(assistant: Assistant, items, engine: str, dump: list[dict] | None
                 records.append(rec)
                 if first:
                     first_ms.append((first[0] - start) * 1000)
-                reasons.update(_reason(line) for line in judged.lines if line.startswith("LLM "))
+                reasons.update(_reason(line) for line in judged.lines if line.startswith(("LLM sentence", "LLM refused")))
                 if dump is not None:
                     dump.append({"engine": engine, "key": case.key, "question": case.question, "query": answer.query,
                                  "latency_ms": round(latency, 1), "first_ms": round((first[0] - start) * 1000, 1)

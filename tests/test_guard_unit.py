@@ -81,6 +81,14 @@ def test_numbers_and_number_words_must_match():
     assert unsupported_specifics("Huawei was China's first tech model.", [HUAWEI]) == []
 
 
+def test_one_as_a_pronoun_is_no_number_and_may_as_a_month_is_no_modal_verb():
+    # both were real drops/keeps with Qwen2.5-1.5B on the gold set
+    assert unsupported_specifics("The last one took place in 2019.", ["The last such event took place in 2019."]) == []
+    assert unsupported_specifics("One official took part.", ["Two officials took part."]) == ["One"]
+    assert unsupported_specifics("Qin met Burns in May.", ["Qin met Burns on Monday; talks may resume."]) == ["May"]
+    assert unsupported_specifics("Qin met Burns in May.", ["Qin met Burns in May."]) == []
+
+
 def test_accents_and_apostrophes_do_not_matter():
     assert unsupported_specifics("Raimondo met Li Qiang.", ["Raimondo met Premier Lǐ Qiáng."]) == []
     assert unsupported_specifics("Blinken's trip was scuppered.", [BALLOON]) == []

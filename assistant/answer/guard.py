@@ -75,6 +75,11 @@ NUMBER_WORDS = {
     "trillion": "trillion", "dozen": "12", "first": "1", "second": "2", "third": "3", "fourth": "4",
     "fifth": "5", "sixth": "6", "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10",
 }
+# Month names that are also common words: capitalised inside a sentence they are dates.
+MONTH_HOMONYMS = frozenset({"may", "march"})
+# After these, "one" is a pronoun ("the last one", "this one"), not the number.
+ONE_PRONOUN_AFTER = frozenset("the this that each every which any another no same last first next only new old other "
+                              "latest previous".split())
 # Lower-case time words are facts too ("last month" when the article says "in February").
 TIME_WORDS = frozenset({"yesterday", "today", "tomorrow", "tonight", "weekend", "week", "month", "year", "decade",
                         "century", "ago"})
@@ -168,9 +173,16 @@ def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozense
     """
     words, numbers = _evidence_vocabulary(evidence)
     times = {t for w in words if (t := _time_word(w)) is not None}
+    capitalised = {_norm_word(t) for e in evidence for t in _tokens(e) if t[0].isupper()}
     missing: list[str] = []
     tokens = _tokens(claim)
     for i, tok in enumerate(tokens):
+        if tok.lower() == "one" and i and tokens[i - 1].lower() in ONE_PRONOUN_AFTER:
+            continue  # "the last one took place in 2019": a pronoun, not a number
+        if i and _norm_word(tok) in MONTH_HOMONYMS and tok[0].isupper():
+            if _norm_word(tok) not in capitalised:  # "met in May" needs the month, not the modal "may"
+                missing.append(tok.rstrip("."))
+            continue
         num = _norm_number(tok)
         if num is not None:
             if num not in numbers:
