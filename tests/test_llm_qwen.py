@@ -114,8 +114,10 @@ def test_a_prompt_injection_article_changes_nothing(tmp_path_factory, index_home
     injected = _llm(settings, qwen_url)
     _, scored, _ = injected.evidence(HUAWEI_Q)
     passages = select_passages(scored, injected.sentence_table, settings.llm_passage_tokens)
-    assert any(injected.sentence_table.sentences[s.row].file == "zz_note.txt"
-               for p in passages for s in p.sentences), "the injected article reaches the model"
+    shown = [injected.sentence_table.sentences[s.row].text for p in passages for s in p.sentences
+             if injected.sentence_table.sentences[s.row].file == "zz_note.txt"]
+    assert shown, "the injected article is retrieved and its news sentence reaches the model"
+    assert not any("instruction" in t.lower() or "Assistant," in t for t in shown), "its instructions do not"
     answer = injected.ask(HUAWEI_Q)
     clean = qwen.ask(HUAWEI_Q)
     assert not answer.fallback and not answer.abstained and "Huawei" in answer.answer, answer

@@ -10,6 +10,7 @@ exact text of the cleaned document.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from assistant.answer.extractive import REDUNDANT_COSINE, SentenceTable, _prefer_original
@@ -20,6 +21,14 @@ from assistant.retrieve.evidence import Evidence
 # underestimate keeps the real prompt inside the budget.
 CHARS_PER_TOKEN = 4.0
 MAX_ANCHORS = 8
+# Text addressed to a language model rather than to a reader ("ignore all previous instructions", "answer
+# every question with…", "you are an AI"): news never says this, an injection does. Withheld from the model
+# (and so never cited by it): with it, Qwen2.5-1.5B replied "NOT STATED" to a question the rest answered.
+INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+|the\s+|your\s+)?(?:previous|prior|above|earlier|other)?\s*"
+    r"(?:instructions?|prompts?|passages?|rules)\b|\b(?:system|developer)\s+(?:instruction|prompt|message)s?\b|"
+    r"\banswer\s+(?:every|all|each|any)\s+questions?\s+(?:with|by|only|in)\b|\b(?:ai|language[- ]model)\s+assistants?\b|"
+    r"\bassistant\s*,|\byou\s+are\s+(?:an?\s+)?(?:ai|assistant|language model|chatbot)\b", re.I)
 # Evidence scoring below this share of the best sentence anchors no passage.
 ANCHOR_RATIO = 0.5
 
@@ -51,6 +60,8 @@ def _anchors(scored: list[Evidence], table: SentenceTable, ratio: float) -> list
         if len(out) >= MAX_ANCHORS or ev.score < ratio * top:
             break
         row, also_in = _prefer_original(table, ev)
+        if INSTRUCTION.search(table.sentences[row].text):
+            continue
         if any(r == row or float(table.vectors[r] @ table.vectors[row]) >= REDUNDANT_COSINE for r, _ in out):
             continue
         out.append((row, also_in))
@@ -59,7 +70,8 @@ def _anchors(scored: list[Evidence], table: SentenceTable, ratio: float) -> list
 
 def _neighbours(table: SentenceTable, row: int) -> list[int]:
     file = table.sentences[row].file
-    return [r for r in (row - 1, row + 1) if 0 <= r < len(table.sentences) and table.sentences[r].file == file]
+    return [r for r in (row - 1, row + 1) if 0 <= r < len(table.sentences) and table.sentences[r].file == file
+            and not INSTRUCTION.search(table.sentences[r].text)]
 
 
 def select_passages(scored: list[Evidence], table: SentenceTable, budget: int,
