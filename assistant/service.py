@@ -232,8 +232,11 @@ class Assistant:
                        s.companion_ratio, s.corroboration_ratio, finder)
 
     def answer_from_evidence(self, question: str, query: str, scored, engine: str | None = None,
-                             max_sources: int | None = None, history: list[Turn] | None = None) -> Answer:
-        """The answer the chosen engine gives from scored evidence (any retriever's)."""
+                             max_sources: int | None = None, history: list[Turn] | None = None,
+                             on_sentence: Callable[[str], None] | None = None) -> Answer:
+        """The answer the chosen engine gives from scored evidence (any retriever's).
+
+        `on_sentence` gets each piece of LLM answer text as the guard keeps it (streaming)."""
         from assistant.answer.lead import short_text
 
         extractive = self.compose(scored, max_sources, query)
@@ -245,11 +248,12 @@ class Assistant:
             from assistant.answer.llm import answer_with_llm
 
             answer = answer_with_llm(question, query, scored, self.sentence_table, self.settings,
-                                     fallback=answer, history=history or [])
+                                     fallback=answer, history=history or [], on_sentence=on_sentence)
         return answer
 
     def ask(self, question: str, conversation: Conversation | None = None, engine: str | None = None,
-            max_sources: int | None = None, retrieval: str = "hybrid") -> Answer:
+            max_sources: int | None = None, retrieval: str = "hybrid",
+            on_sentence: Callable[[str], None] | None = None) -> Answer:
         """Answer a question. `retrieval` ("hybrid" | "dense" | "bm25") exists for ablations."""
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
@@ -257,7 +261,7 @@ class Assistant:
         query = standalone_query(question, history)
         _, scored, timings = self.evidence(query, retrieval)
         t = time.perf_counter()
-        answer = self.answer_from_evidence(question, query, scored, engine, max_sources, history)
+        answer = self.answer_from_evidence(question, query, scored, engine, max_sources, history, on_sentence)
         timings["answer"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}

@@ -66,8 +66,15 @@ class Settings(BaseSettings):
     llm_url: str | None = None
     llm_model: str = "local"
     llm_api_key: str | None = None
-    llm_timeout: float = 60.0
+    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds for a whole completion; then extractive.")
     llm_support_threshold: float = 0.5
+    llm_max_tokens: int = 160
+    # Passage text the model reads per question (estimated tokens); measured for latency in docs/llm.md.
+    llm_passage_tokens: int = 400
+    # Best evidence below this is weak: LLM sentences must then be near-copies (llm_weak_support), and
+    # if none is, the answer is a refusal rather than a weak extract.
+    llm_weak_evidence: float = 0.45
+    llm_weak_support: float = 0.7
 
     # Limits for user input
     max_question_chars: int = 2000

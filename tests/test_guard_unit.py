@@ -8,8 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from assistant.answer.guard import (Claim, Source, adds_negation, check_claims, lexical_support, parse_reply,
+from assistant.answer.guard import (Source, adds_negation, check_claims, lexical_support, unbound_pairs,
                                     unsupported_specifics)
+from assistant.answer.reply import Claim, ReplyStream, parse_reply
 
 HUAWEI = "The curbs crippled the smartphone enterprise of Huawei Technologies Ltd., China’s first international tech model."
 BALLOON = ("The Chinese spy balloon incident in January and February of this year scuppered Secretary of State "
@@ -32,8 +33,8 @@ def sources(*texts: str, encode=bag_encoder) -> dict[int, Source]:
     return {i: Source(i, t, vectors[i - 1]) for i, t in enumerate(texts, start=1)}
 
 
-def verdict(text: str, markers: list[int], srcs: dict[int, Source], encode=bag_encoder):
-    return check_claims([Claim(text, markers)], srcs, encode, THRESHOLD)[0]
+def verdict(text: str, markers: list[int], srcs: dict[int, Source], encode=bag_encoder, question: str = ""):
+    return check_claims([Claim(text, markers)], srcs, encode, THRESHOLD, question=question)[0]
 
 
 # ---------------------------------------------------------------------------- parsing
@@ -80,6 +81,14 @@ def test_numbers_and_number_words_must_match():
     assert unsupported_specifics("Huawei was China's first tech model.", [HUAWEI]) == []
 
 
+def test_one_as_a_pronoun_is_no_number_and_may_as_a_month_is_no_modal_verb():
+    # both were real drops/keeps with Qwen2.5-1.5B on the gold set
+    assert unsupported_specifics("The last one took place in 2019.", ["The last such event took place in 2019."]) == []
+    assert unsupported_specifics("One official took part.", ["Two officials took part."]) == ["One"]
+    assert unsupported_specifics("Qin met Burns in May.", ["Qin met Burns on Monday; talks may resume."]) == ["May"]
+    assert unsupported_specifics("Qin met Burns in May.", ["Qin met Burns in May."]) == []
+
+
 def test_accents_and_apostrophes_do_not_matter():
     assert unsupported_specifics("Raimondo met Li Qiang.", ["Raimondo met Premier Lǐ Qiáng."]) == []
     assert unsupported_specifics("Blinken's trip was scuppered.", [BALLOON]) == []
@@ -114,30 +123,35 @@ def test_a_sentence_with_a_wrong_number_is_dropped():
     assert not v.kept and "2013" in v.reason
 
 
-def test_a_sentence_citing_a_nonexistent_marker_is_dropped():
-    v = verdict("The curbs crippled Huawei's smartphone enterprise.", [3], sources(HUAWEI, BALLOON))
-    assert not v.kept and "does not exist" in v.reason and v.score == 0
+def test_a_wrong_or_missing_marker_does_not_matter_the_supporting_sentence_is_cited():
+    srcs = sources(BALLOON, HUAWEI, LI)
+    for markers in ([], [1], [3], [7]):  # none, wrong, wrong, nonexistent: the model numbered its lines
+        v = verdict("The curbs crippled Huawei's smartphone enterprise.", markers, srcs)
+        assert v.kept and v.cited == [2], (markers, v)
 
 
-def test_a_sentence_without_a_marker_is_dropped():
-    v = verdict("The curbs crippled Huawei's smartphone enterprise.", [], sources(HUAWEI))
-    assert not v.kept and v.reason == "cites no evidence"
+def test_a_marker_breaks_a_tie_between_two_sentences_that_both_support_the_claim():
+    srcs = sources(HUAWEI, HUAWEI.replace("The curbs", "Those curbs"))
+    assert verdict("The curbs crippled Huawei's smartphone enterprise.", [2], srcs).cited == [2]
+    assert verdict("The curbs crippled Huawei's smartphone enterprise.", [1], srcs).cited == [1]
 
 
-def test_support_is_judged_against_the_cited_evidence_only():
+def test_a_claim_joining_two_sentences_cites_both():
+    srcs = sources(HUAWEI, BALLOON, LI)
+    v = verdict("The curbs crippled Huawei, and the balloon incident scuppered Blinken's trip to China.", [], srcs)
+    assert v.kept and v.cited == [1, 2], v
+
+
+def test_support_is_judged_against_the_evidence_not_the_marker():
     srcs = sources(HUAWEI, BALLOON)
-    v = verdict("The curbs crippled the smartphone enterprise of Huawei.", [2], srcs)  # right words, wrong source
-    assert not v.kept
+    v = verdict("The curbs crippled the smartphone enterprise of Huawei.", [2], srcs)  # right words, wrong marker
+    assert v.kept and v.cited == [1]
+    assert not verdict("The balloon crippled Samsung.", [1], srcs).kept
 
 
 def test_an_unrelated_sentence_is_dropped():
     v = verdict("The weather in Paris was sunny and warm all week.", [1], sources(HUAWEI))
     assert not v.kept
-
-
-def test_one_real_and_one_bogus_marker_keeps_the_real_one():
-    v = verdict("The curbs crippled Huawei's smartphone enterprise.", [1, 7], sources(HUAWEI))
-    assert v.kept and v.cited == [1]
 
 
 def test_with_the_real_minilm_encoder_a_paraphrase_passes_and_a_swap_does_not():
@@ -185,3 +199,44 @@ def test_an_invented_time_is_dropped():
     assert not v.kept and "month" in v.reason
     assert unsupported_specifics("They met this week.", ["during this week’s meeting"]) == []
     assert unsupported_specifics("It took years.", ["for 3 years"]) == []
+
+
+def test_a_word_for_word_copy_of_a_long_sentence_is_not_a_join_of_distant_facts():
+    # names far apart in the claim are far apart in its source too: the old rule compared neighbours in the
+    # list of names (Qin ... Berlin) however far apart they stood, and dropped this copy at support 1.00
+    assert unbound_pairs(MEETINGS, [MEETINGS]) == []
+    v = verdict(MEETINGS, [1], sources(MEETINGS))
+    assert v.kept and v.score > 0.9, v
+
+
+def test_a_name_the_question_gives_in_full_may_complete_the_articles_short_form():
+    srcs = sources("Qin said the two sides should manage their differences.")
+    claim = "Qin Gang said the two sides should manage their differences."
+    assert not verdict(claim, [], srcs).kept
+    assert verdict(claim, [], srcs, question="What did Qin Gang say about differences?").kept
+    # but only beside the name the article has: the question cannot bring in a new person
+    assert not verdict("Gang said the two sides should manage their differences.", [], srcs,
+                       question="What did Qin Gang say about differences?").kept
+    assert not verdict("Qin and Burns said the two sides should manage their differences.", [], srcs,
+                       question="What did Qin Gang and Burns say?").kept
+
+
+# ---------------------------------------------------------------------------- refusals and streaming
+def test_not_stated_is_a_refusal_and_an_ordinary_sentence_is_not():
+    assert parse_reply("NOT STATED")[0].refusal
+    assert parse_reply("The passages do not say who won.")[0].refusal
+    assert not parse_reply("Huawei was not stated to be profitable [1].")[0].refusal
+    assert not parse_reply("The curbs crippled Huawei [1].")[0].refusal
+
+
+def test_a_streamed_reply_gives_each_sentence_once_when_complete_and_the_same_claims_as_the_whole():
+    reply = ("The curbs crippled Huawei [2]. Blinken's trip to the U.S. embassy was postponed [1].\n"
+             "Li Qiang is China's No. 2 leader [3].")
+    stream, got, when = ReplyStream(), [], []
+    for i in range(0, len(reply), 3):  # three characters at a time, as tokens arrive
+        new = stream.feed(reply[i:i + 3])
+        got.extend(new)
+        when.extend([i] * len(new))
+    got.extend(stream.close())
+    assert [(c.text, c.markers) for c in got] == [(c.text, c.markers) for c in parse_reply(reply)]
+    assert when[0] < reply.index("Blinken") + 12  # the first sentence was out before the second was finished

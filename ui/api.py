@@ -15,9 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from assistant.chat.followup import Turn, standalone_query
 from assistant.chat.session import Conversation
 from assistant.models import ABSTAIN_TEXT, Answer
-from assistant.service import InputError, StoreUnavailable
-from ui.core import Backend
+from assistant.service import InputError, StoreUnavailable, validate_question
+from ui.core import Backend, check_options
 from ui.render import corpus_rows
+from ui.streaming import answer_stream, remainder
 
 MODEL_ID = "article-assistant"
 STREAM_PIECES = 4
@@ -112,6 +113,14 @@ def _pieces(text: str, n: int = STREAM_PIECES) -> list[str]:
     return [p if i == 0 else " " + p for i, p in enumerate(parts)]
 
 
+def _sources(answer: Answer) -> list[dict]:
+    return [c.model_dump(mode="json") for c in answer.citations]
+
+
+def _extra(answer: Answer) -> dict:
+    return {"abstained": answer.abstained, "query": answer.query}
+
+
 async def _parse(request: Request, model: type[BaseModel]):
     """The request body as `model`; any problem becomes one InputError line."""
     try:
@@ -168,8 +177,12 @@ def build_router(backend: Backend) -> APIRouter:
         try:
             req = await _parse(request, ChatRequest)
             conversation, question = conversation_from_messages(req.messages)
-            answer: Answer = await run_in_threadpool(backend.ask, question, conversation, req.engine,
-                                                     req.max_sources)
+            if req.stream:  # bad input must be a 4xx before the stream starts
+                check_options(backend.settings, req.engine, req.max_sources)
+                validate_question(question, backend.settings.max_question_chars)
+            else:
+                answer: Answer = await run_in_threadpool(backend.ask, question, conversation, req.engine,
+                                                         req.max_sources)
         except InputError as e:
             return _openai_error(str(e))
         except StoreUnavailable as e:
@@ -177,13 +190,11 @@ def build_router(backend: Backend) -> APIRouter:
         cid = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         model = req.model or MODEL_ID
-        sources = [c.model_dump(mode="json") for c in answer.citations]
-        extra = {"abstained": answer.abstained, "query": answer.query}
         if not req.stream:
             return {"id": cid, "object": "chat.completion", "created": created, "model": model,
                     "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer},
                                  "finish_reason": "stop", "logprobs": None}],
-                    "usage": _usage(question, answer.answer), "sources": sources, **extra}
+                    "usage": _usage(question, answer.answer), "sources": _sources(answer), **_extra(answer)}
 
         def chunk(delta: dict, finish: str | None = None, **more) -> str:
             obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
@@ -191,10 +202,18 @@ def build_router(backend: Backend) -> APIRouter:
             return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
 
         def events():
+            """LLM sentences as the guard keeps them; then the rest (or the extractive answer) in pieces."""
             yield chunk({"role": "assistant", "content": ""})
-            for piece in _pieces(answer.answer):
-                yield chunk({"content": piece})
-            yield chunk({}, "stop", sources=sources, usage=_usage(question, answer.answer), **extra)
+            shown = ""
+            for item in answer_stream(backend, question, conversation, req.engine, req.max_sources):
+                if isinstance(item, str):
+                    shown += item
+                    yield chunk({"content": item})
+                    continue
+                rest = remainder(item, shown)
+                for piece in (_pieces(rest) if rest and not shown else [rest] if rest else []):
+                    yield chunk({"content": piece})
+                yield chunk({}, "stop", sources=_sources(item), usage=_usage(question, item.answer), **_extra(item))
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream",

@@ -15,6 +15,7 @@ from assistant.service import Assistant, InputError, StoreUnavailable
 from assistant.settings import BUNDLED_SEEDS, Settings
 from ui import render
 from ui.core import Backend, engines_offered
+from ui.streaming import answer_stream
 
 BUNDLED_EXAMPLES = [  # for the bundled demo corpus (seeds/)
     "Why was Blinken's trip postponed?",
@@ -81,14 +82,21 @@ def build_ui(assistant: Assistant, settings: Settings, backend: Backend | None =
         if not pending:
             yield history, history, conversation
             return
-        try:
-            answer = backend.ask(pending, conversation, engine=engine or None,
-                                 max_sources=int(max_sources) if max_sources else None)
+        shown = ""
+        try:  # LLM sentences appear as the guard keeps them; nothing shown is ever withdrawn
+            for item in answer_stream(backend, pending, conversation, engine or None,
+                                      int(max_sources) if max_sources else None):
+                if isinstance(item, str):
+                    shown += item
+                    partial = {"role": "assistant", "content": render.partial_html(shown)}
+                    yield history + [partial], history, conversation
+                else:
+                    answer = item
         except (InputError, StoreUnavailable) as e:
             history = history + [{"role": "assistant", "content": render.error_html(str(e))}]
             yield history, history, conversation
             return
-        for prefix in _stream_prefixes(answer.answer):
+        for prefix in ([] if shown else _stream_prefixes(answer.answer)):  # an extractive answer, in steps
             yield history + [{"role": "assistant", "content": render.partial_html(prefix)}], history, conversation
             time.sleep(STREAM_DELAY)
         history = history + [{"role": "assistant", "content": render.answer_html(answer, documents)}]

@@ -16,6 +16,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from assistant.chat.session import Conversation
 from assistant.models import Answer
@@ -69,7 +70,8 @@ class Backend:
             log.warning("starting without the vector store: %s", e)
 
     def ask(self, question: str, conversation: Conversation | None = None, engine: str | None = None,
-            max_sources: int | None = None) -> Answer:
+            max_sources: int | None = None, on_sentence: Callable[[str], None] | None = None) -> Answer:
+        """`on_sentence`: each piece of LLM answer text as the guard keeps it (for streaming)."""
         check_options(self.settings, engine, max_sources)
         slots = self._llm_slots if (engine or self.settings.engine) == "llm" else self._cpu_slots
         turn_lock = self._stripes[id(conversation) % CONVERSATION_STRIPES] if conversation is not None else None
@@ -78,7 +80,7 @@ class Backend:
         try:
             with slots:
                 return self.assistant.ask(question, conversation=conversation, engine=engine,
-                                          max_sources=max_sources)
+                                          max_sources=max_sources, on_sentence=on_sentence)
         except Exception as e:
             if (reason := store_failure(e, self.settings)) is not None:
                 raise StoreUnavailable(reason) from e

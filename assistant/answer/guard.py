@@ -1,18 +1,19 @@
-"""Keep only what the cited evidence supports: the guard between a generator and the user.
+"""Keep only what the evidence supports, and cite what supports it: the guard between a generator and the user.
 
-A generated sentence ("claim") survives only if
-- it cites at least one evidence marker [n] that exists,
-- it names no person, place, organisation, number or time ("last month") that none
-  of its cited evidence sentences contains (this is what stops "Samsung" when the article says
-  "Huawei", or "2013" when it says "this year"),
-- every multi-word name or title in it ("US Commerce Secretary Wang Wentao") stands
-  word for word in one cited sentence, and two names or numbers it puts side by
-  side are not far apart in the sentence that has both (this catches facts moved
-  between clauses: "officials met in Berlin" when Berlin belongs to another meeting),
-- it adds no negation the cited evidence lacks, and
-- its support score passes the threshold. The score mixes wording (the share of
-  the claim's stemmed content words found in the cited evidence) and meaning (the
-  best MiniLM cosine between the claim and a cited evidence sentence).
+Each generated sentence ("claim") is attributed to the evidence sentence (or pair of
+sentences) that supports it best — markers the model wrote are a hint, never trusted
+or required — and it survives only if, against that evidence,
+- it names no person, place, organisation, number or time ("last month") that the
+  evidence lacks (this stops "Samsung" when the article says "Huawei", or "2013" when it
+  says "this year"); a name part the question gave in full may complete a name ("Qin Gang"),
+- every multi-word name or title in it ("US Commerce Secretary Wang Wentao") stands word
+  for word in one evidence sentence, and two names or numbers it puts side by side are not
+  far apart in the sentence that has both (facts moved between clauses: "officials met in
+  Berlin" when Berlin belongs to another meeting),
+- it adds no negation the evidence lacks, and
+- its support score passes the threshold. The score mixes wording (the share of the
+  claim's stemmed content words found in the evidence) and meaning (the best MiniLM
+  cosine between the claim and an evidence sentence).
 
 Everything here is pure logic over text and vectors; the encoder is passed in, so
 the guard can be tested without a model server.
@@ -25,9 +26,11 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import combinations
 
 import numpy as np
 
+from assistant.answer.reply import Claim
 from assistant.retrieve.terms import content_terms
 
 LEXICAL_WEIGHT = 0.5
@@ -37,14 +40,14 @@ MIN_LEXICAL = 0.5
 # Two names/numbers adjacent in a claim that one cited sentence has this many words apart or more were
 # probably taken from different clauses.
 BIND_WINDOW = 20
+# ...where "side by side" means at most this many words between them ("Chinese trade officials met in
+# Berlin": 4). A faithful copy has them as close in its source, far below BIND_WINDOW.
+BIND_NEAR = 6
 
-MARKER = re.compile(r"\[\s*(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\s*\]")
-MARKER_RUN = r"(?:\[\s*\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*\s*\]\s*)+"
-LEADING_MARKERS = re.compile(rf"^\s*({MARKER_RUN})")
-TRAILING_AFTER_STOP = re.compile(rf"([.!?][\"'”’)]*)[ \t]*({MARKER_RUN})")
-LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)](?=\s))\s*")
-PREAMBLE = re.compile(r"^\s*(?:(?:the\s+)?answer(?:\s+to\s+the\s+question)?(?:\s+is)?|answer)\s*:\s*", re.I)
-MAX_MARKER = 99
+# A marker the model wrote adds this to its sentence's support when ranking: a hint that breaks near-ties.
+HINT_BONUS = 0.05
+# The best-supporting evidence sentences tried for a claim, alone and then in pairs.
+CANDIDATES = 4
 
 # Capitalised words that are never names, wherever they stand (sentence starts, after a colon, in quotes).
 FUNCTION_WORDS = frozenset("""
@@ -72,6 +75,11 @@ NUMBER_WORDS = {
     "trillion": "trillion", "dozen": "12", "first": "1", "second": "2", "third": "3", "fourth": "4",
     "fifth": "5", "sixth": "6", "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10",
 }
+# Month names that are also common words: capitalised inside a sentence they are dates.
+MONTH_HOMONYMS = frozenset({"may", "march"})
+# After these, "one" is a pronoun ("the last one", "this one"), not the number.
+ONE_PRONOUN_AFTER = frozenset("the this that each every which any another no same last first next only new old other "
+                              "latest previous".split())
 # Lower-case time words are facts too ("last month" when the article says "in February").
 TIME_WORDS = frozenset({"yesterday", "today", "tomorrow", "tonight", "weekend", "week", "month", "year", "decade",
                         "century", "ago"})
@@ -90,12 +98,6 @@ class Source:
 
 
 @dataclass
-class Claim:
-    text: str  # the sentence without its markers
-    markers: list[int] = field(default_factory=list)
-
-
-@dataclass
 class Verdict:
     claim: Claim
     kept: bool
@@ -104,61 +106,6 @@ class Verdict:
     dense: float = 0.0
     cited: list[int] = field(default_factory=list)  # markers that exist, in the claim's order
     reason: str = ""
-
-
-# ---------------------------------------------------------------------------- parsing
-def _marker_numbers(group: str) -> list[int]:
-    numbers: list[int] = []
-    for part in re.split(r"\s*(?:,|;|and)\s*", group.strip()):
-        if re.fullmatch(r"\d+\s*[-–]\s*\d+", part):
-            a, b = (int(x) for x in re.split(r"\s*[-–]\s*", part))
-            if a <= b and b - a < 10:
-                numbers.extend(range(a, b + 1))
-            continue
-        if part.isdigit():
-            numbers.append(int(part))
-    return [n for n in numbers if 0 < n <= MAX_MARKER]
-
-
-def _clean(text: str) -> str:
-    text = MARKER.sub(" ", text)
-    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    return text.strip(" ,;:-–—")
-
-
-def _split_sentences(line: str) -> list[str]:
-    from assistant.index.sentences import sentence_spans
-
-    return [line[a:b] for a, b in sentence_spans(line)]
-
-
-def parse_reply(reply: str) -> list[Claim]:
-    """Sentences of a generated reply with the evidence markers each one carries.
-
-    Markers right after a sentence's full stop belong to that sentence ("... Huawei. [1]");
-    markers opening a line belong to its first sentence ("[1] The curbs ...").
-    """
-    claims: list[Claim] = []
-    for raw in (reply or "").splitlines():
-        line = LIST_PREFIX.sub("", raw)
-        line = PREAMBLE.sub("", line)
-        lead: list[int] = []
-        if m := LEADING_MARKERS.match(line):
-            lead = [n for g in MARKER.findall(m.group(1)) for n in _marker_numbers(g)]
-            line = re.sub(r"^[\s.:;,]+", "", line[m.end():])
-        line = LIST_PREFIX.sub("", line)
-        # "sentence. [1]" -> "sentence [1]." so the marker stays with its sentence when splitting
-        line = TRAILING_AFTER_STOP.sub(lambda m: f" {m.group(2).strip()}{m.group(1)} ", line)
-        for i, sentence in enumerate(_split_sentences(line)):
-            markers = [n for g in MARKER.findall(sentence) for n in _marker_numbers(g)]
-            if i == 0:
-                markers = lead + markers
-            text = _clean(sentence)
-            if not re.search(r"[^\W_]", text):
-                continue
-            claims.append(Claim(text, list(dict.fromkeys(markers))))
-    return claims
 
 
 # ---------------------------------------------------------------------------- specifics
@@ -207,12 +154,35 @@ def _time_word(tok: str) -> str | None:
     return word if word in TIME_WORDS else None
 
 
-def unsupported_specifics(claim: str, evidence: Sequence[str]) -> list[str]:
-    """Numbers, time words and capitalised names in the claim that no evidence text contains."""
+def question_name_parts(question: str, evidence: Sequence[str]) -> set[str]:
+    """Parts of a full name the question gives where the evidence names the person by one part.
+
+    "What did Qin Gang say?" over evidence that writes "Qin said": "gang" may appear in the
+    answer, next to "Qin". Only a part standing beside a name the evidence has qualifies.
+    """
+    words, _ = _evidence_vocabulary(evidence)
+    runs = [_run_words(m.group(0)) for m in CAPITAL_RUN.finditer(_fold(question or ""))]
+    return {w for run in runs if any(x in words for x in run) for w in run if w not in words}
+
+
+def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozenset[str] | set[str] = frozenset()
+                          ) -> list[str]:
+    """Numbers, time words and capitalised names in the claim that no evidence text contains.
+
+    `allowed`: name parts the question supplied (`question_name_parts`).
+    """
     words, numbers = _evidence_vocabulary(evidence)
     times = {t for w in words if (t := _time_word(w)) is not None}
+    capitalised = {_norm_word(t) for e in evidence for t in _tokens(e) if t[0].isupper()}
     missing: list[str] = []
-    for tok in _tokens(claim):
+    tokens = _tokens(claim)
+    for i, tok in enumerate(tokens):
+        if tok.lower() == "one" and i and tokens[i - 1].lower() in ONE_PRONOUN_AFTER:
+            continue  # "the last one took place in 2019": a pronoun, not a number
+        if i and _norm_word(tok) in MONTH_HOMONYMS and tok[0].isupper():
+            if _norm_word(tok) not in capitalised:  # "met in May" needs the month, not the modal "may"
+                missing.append(tok.rstrip("."))
+            continue
         num = _norm_number(tok)
         if num is not None:
             if num not in numbers:
@@ -226,6 +196,9 @@ def unsupported_specifics(claim: str, evidence: Sequence[str]) -> list[str]:
             continue
         word = _norm_word(tok)
         if word in FUNCTION_WORDS or word in words:
+            continue
+        beside = {_norm_word(tokens[j]) for j in (i - 1, i + 1) if 0 <= j < len(tokens) and tokens[j][0].isupper()}
+        if word in allowed and beside & words:
             continue
         missing.append(tok.rstrip("."))
     return list(dict.fromkeys(missing))
@@ -253,28 +226,44 @@ def _contains(seq: list[str], sub: list[str]) -> bool:
     return any(seq[i : i + len(sub)] == sub for i in range(len(seq) - len(sub) + 1))
 
 
-def broken_names(claim: str, evidence: Sequence[str]) -> list[str]:
-    """Multi-word capitalised names/titles of the claim that no cited sentence has word for word."""
+def broken_names(claim: str, evidence: Sequence[str], allowed: frozenset[str] | set[str] = frozenset()
+                 ) -> list[str]:
+    """Multi-word capitalised names/titles of the claim that no cited sentence has word for word.
+
+    Question-supplied name parts (`allowed`) are left out before comparing: "Qin Gang" -> "Qin".
+    """
     words = [[_norm_word(t) for t in _tokens(e)] for e in evidence]
     broken = []
     for m in CAPITAL_RUN.finditer(_fold(claim)):
-        run = _run_words(m.group(0))
+        run = [w for w in _run_words(m.group(0)) if w not in allowed]
         if len(run) >= 2 and not any(_contains(w, run) for w in words):
             broken.append(m.group(0).strip())
     return broken
 
 
-def unbound_pairs(claim: str, evidence: Sequence[str], window: int = BIND_WINDOW) -> list[tuple[str, str]]:
-    """Names/numbers side by side in the claim that a cited sentence has, but far apart."""
-    units: list[tuple[str, int]] = []  # (key, token index); a multi-word name is one unit
-    last = -2
-    for i, tok in enumerate(_tokens(claim)):
+def _units(text: str) -> list[tuple[str, int, int]]:
+    """(key, first token, last token) of each name/number; consecutive name tokens are one unit."""
+    units: list[tuple[str, int, int]] = []
+    for i, tok in enumerate(_tokens(text)):
         key = _specific_key(tok)
         if key is None:
             continue
-        if i != last + 1 or not units:
-            units.append((key, i))
-        last = i
+        if units and units[-1][2] == i - 1 and not key.startswith("#") and not units[-1][0].startswith("#"):
+            units[-1] = (units[-1][0], units[-1][1], i)
+        else:
+            units.append((key, i, i))
+    return units
+
+
+def unbound_pairs(claim: str, evidence: Sequence[str], window: int = BIND_WINDOW,
+                  near: int = BIND_NEAR) -> list[tuple[str, str]]:
+    """Names/numbers side by side in the claim (at most `near` words between them) that the
+    evidence sentence having both has `window` words apart or more.
+
+    Only pairs close in the claim are compared: two names far apart in a faithful copy of a
+    long sentence are far apart in the sentence too, and that is no error.
+    """
+    units = _units(claim)
     positions = []
     for e in evidence:
         where: dict[str, list[int]] = {}
@@ -283,8 +272,8 @@ def unbound_pairs(claim: str, evidence: Sequence[str], window: int = BIND_WINDOW
                 where.setdefault(key, []).append(i)
         positions.append(where)
     far = []
-    for (a, _), (b, _) in zip(units, units[1:]):
-        if a == b:
+    for (a, _, a_end), (b, b_start, _) in zip(units, units[1:]):
+        if a == b or b_start - a_end - 1 > near:
             continue
         distances = [min(abs(x - y) for x in w[a] for y in w[b]) for w in positions if a in w and b in w]
         if distances and min(distances) >= window:
@@ -309,12 +298,17 @@ def claim_terms(text: str) -> list[str]:
     return [t for t in content_terms(_fold(text)) if t not in extra]
 
 
+@lru_cache(maxsize=8192)
+def _source_terms(text: str) -> frozenset[str]:
+    return frozenset(content_terms(_fold(text)))
+
+
 def lexical_support(claim: str, evidence: Sequence[str]) -> float:
     """Share of the claim's content words (stemmed, stopwords out) that the evidence contains."""
     terms = set(claim_terms(claim))
     if not terms:
         return 0.0
-    present = {t for e in evidence for t in content_terms(_fold(e))}
+    present = frozenset().union(*(_source_terms(e) for e in evidence))
     return len(terms & present) / len(terms)
 
 
@@ -322,40 +316,64 @@ def support_score(lexical: float, dense: float) -> float:
     return LEXICAL_WEIGHT * lexical + DENSE_WEIGHT * max(0.0, dense)
 
 
-def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
-                 encode: Callable[[list[str]], np.ndarray], threshold: float) -> list[Verdict]:
-    """A verdict for every claim; `encode` gives L2-normalised vectors (the evidence encoder)."""
-    verdicts: list[Verdict | None] = [None] * len(claims)
-    pending: list[int] = []
-    for i, claim in enumerate(claims):
-        cited = [n for n in claim.markers if n in sources]
-        if not claim.markers:
-            verdicts[i] = Verdict(claim, False, 0.0, reason="cites no evidence")
-        elif not cited:
-            verdicts[i] = Verdict(claim, False, 0.0, reason=f"cites evidence that does not exist {claim.markers}")
-        else:
-            pending.append(i)
-    vectors = encode([claims[i].text for i in pending]) if pending else np.zeros((0, 0), dtype=np.float32)
-    for i, vector in zip(pending, vectors):
-        claim = claims[i]
-        cited = [n for n in claim.markers if n in sources]
-        texts = [sources[n].text for n in cited]
-        lexical = lexical_support(claim.text, texts)
-        cosines = [float(np.dot(vector, sources[n].vector)) for n in cited if sources[n].vector is not None]
-        dense = max(cosines) if cosines else 0.0
+def problem(claim: str, texts: Sequence[str], lexical: float, score: float, threshold: float,
+            allowed: frozenset[str] | set[str] = frozenset()) -> str:
+    """Why `texts` do not support the claim, or "" if they do."""
+    if missing := unsupported_specifics(claim, texts, allowed):
+        return "names or numbers not in the evidence: " + ", ".join(missing)
+    if broken := broken_names(claim, texts, allowed):
+        return "names or titles put together differently from the evidence: " + ", ".join(broken)
+    if far := unbound_pairs(claim, texts):
+        return "joins facts from different parts of the evidence: " + ", ".join(f"{a}/{b}" for a, b in far)
+    if adds_negation(claim, texts):
+        return "adds a negation the evidence lacks"
+    if lexical < MIN_LEXICAL:
+        return f"too few of its words are in the evidence ({lexical:.2f})"
+    if score < threshold:
+        return f"support {score:.2f} below {threshold:.2f}"
+    return ""
+
+
+def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], threshold: float,
+              allowed: frozenset[str] | set[str] = frozenset()) -> Verdict:
+    """The claim judged against the evidence that supports it best: one sentence, else two.
+
+    Every source is scored (wording + meaning); the best few are tried alone, then in pairs
+    (a pair only if the second adds words the first lacks). The first that passes every
+    check is what the sentence cites. A marker the model wrote only breaks near-ties.
+    """
+    if not sources:
+        return Verdict(claim, False, 0.0, reason="no evidence")
+    lex = {n: lexical_support(claim.text, [s.text]) for n, s in sources.items()}
+    cos = {n: float(np.dot(vector, s.vector)) if s.vector is not None else 0.0 for n, s in sources.items()}
+    single = {n: support_score(lex[n], cos[n]) + (HINT_BONUS if n in claim.markers else 0.0) for n in sources}
+    ranked = sorted(sources, key=lambda n: (-single[n], n))[:CANDIDATES]
+    options = [(n,) for n in ranked] + [tuple(sorted(p)) for p in combinations(ranked, 2)]
+    first: Verdict | None = None
+    for option in options:
+        texts = [sources[n].text for n in option]
+        lexical = lex[option[0]] if len(option) == 1 else lexical_support(claim.text, texts)
+        if len(option) > 1 and lexical <= max(lex[n] for n in option):
+            continue
+        dense = max(cos[n] for n in option)
         score = round(support_score(lexical, dense), 4)
-        reason = ""
-        if missing := unsupported_specifics(claim.text, texts):
-            reason = "names or numbers not in the cited evidence: " + ", ".join(missing)
-        elif broken := broken_names(claim.text, texts):
-            reason = "names or titles put together differently from the cited evidence: " + ", ".join(broken)
-        elif far := unbound_pairs(claim.text, texts):
-            reason = "joins facts from different parts of the cited evidence: " + ", ".join(f"{a}/{b}" for a, b in far)
-        elif adds_negation(claim.text, texts):
-            reason = "adds a negation the cited evidence lacks"
-        elif lexical < MIN_LEXICAL:
-            reason = f"too few of its words are in the cited evidence ({lexical:.2f})"
-        elif score < threshold:
-            reason = f"support {score:.2f} below {threshold:.2f}"
-        verdicts[i] = Verdict(claim, not reason, score, round(lexical, 4), round(dense, 4), cited, reason)
-    return [v for v in verdicts if v is not None]
+        reason = problem(claim.text, texts, lexical, score, threshold, allowed)
+        verdict = Verdict(claim, not reason, score, round(lexical, 4), round(dense, 4), list(option), reason)
+        if not reason:
+            return verdict
+        first = first or verdict
+    assert first is not None
+    return first
+
+
+def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
+                 encode: Callable[[list[str]], np.ndarray], threshold: float, question: str = "") -> list[Verdict]:
+    """A verdict for every claim; `encode` gives L2-normalised vectors (the evidence encoder).
+
+    `question` lets an answer complete a name the question gave in full ("Qin Gang").
+    """
+    if not claims:
+        return []
+    allowed = question_name_parts(question, [s.text for s in sources.values()]) if question else frozenset()
+    vectors = encode([c.text for c in claims])
+    return [attribute(c, v, sources, threshold, allowed) for c, v in zip(claims, vectors)]
