@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -30,6 +31,11 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def bbc(tmp_path_factory):
     home = tmp_path_factory.mktemp("bbc-home")
+    # A developer may hand over an earlier run's vector cache (everything else still runs cold);
+    # CI never sets this, so there the whole corpus is embedded from scratch.
+    if os.environ.get("BBC_TEST_VECTOR_CACHE"):
+        (home / "cache").mkdir()
+        shutil.copy(os.environ["BBC_TEST_VECTOR_CACHE"], home / "cache" / "vectors.sqlite")
     env = dict(os.environ, ASSISTANT_HOME=str(home), ASSISTANT_CORPUS=str(BBC), HF_HUB_OFFLINE="1")
     first = _run(["ingest", "--json"], env)
     assert first.returncode == 0, first.stderr[-3000:]
