@@ -139,14 +139,14 @@ def llamaindex_bench(corpus: Path) -> dict:
 # ---------------------------------------------------------------------------- query path at size
 def build_replica(base_home: Path, target: Path, sentences: int, seed: int = 0) -> int:
     """A generation of about `sentences` sentences made of copies of the base one."""
-    from assistant.index import keyword
+    from assistant.index import generation, keyword
     from assistant.index import snapshot as snapshots
     from assistant.index.chunking import Layout, document_key, materialise
     from assistant.index.ingest import chunk_vectors_of, term_df
     from assistant.index.store import VectorStore
 
     base = snapshots.load(base_home / "index")
-    writer = snapshots.GenerationWriter(target / "index", base.config_key)
+    writer = generation.GenerationWriter(target / "index", base.config_key)
     store = VectorStore(None, target / "index" / "chroma", "articles")
     rng = np.random.default_rng(seed)
     vectors, parts_all, texts, made, replica = [], [], [], 0, 0

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.corpus import Corpus, group_duplicates, load_corpus
-from assistant.index import keyword
+from assistant.index import generation, keyword
 from assistant.index import snapshot as snapshots
 from assistant.index.cache import DocumentCache, VectorCache
 from assistant.index.chunking import DocumentParts, Layout, document_key, layout_document, materialise
@@ -270,7 +270,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     stages.done("store")
     _crash_point("after-upsert")
 
-    writer = snapshots.GenerationWriter(settings.index_dir, key)
+    writer = generation.GenerationWriter(settings.index_dir, key)
     empty = DocumentParts([], [], [], [])
     for doc in corpus.documents:
         doc_parts = parts.get(doc.file, empty)
