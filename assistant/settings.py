@@ -33,6 +33,8 @@ class Settings(BaseSettings):
 
     # Embedding: int8 weights (see README "Performance"); part of the index's config key
     quantized_encoder: bool = Field(default=False, description="Use the int8-quantized MiniLM encoder.")
+    # Texts embedded between two commits to the vector cache: what a kill can cost at most
+    embed_commit_every: int = Field(default=512, ge=1)
 
     # Chunking
     chunk_size: int = Field(default=256, ge=32, description="Tokens per chunk (tiktoken).")

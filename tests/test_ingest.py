@@ -131,3 +131,20 @@ def test_kill_at_an_arbitrary_moment(tmp_path, corpus_copy):
     assert not Assistant(settings).ask("Why was Blinken's trip postponed?").abstained
     assert run_ingest(settings).returncode == 0
     assert chunk_ids_in_store(settings) == snapshot.load(settings.index_dir).chunk_ids
+
+
+def test_ingest_killed_while_embedding_resumes_with_only_the_missing_texts(tmp_path, corpus_copy):
+    settings = Settings(home=tmp_path / "home", corpus=corpus_copy, collection=f"t{time.time_ns()}")
+    os.environ["ASSISTANT_EMBED_COMMIT_EVERY"] = "32"
+    try:
+        killed = run_ingest(settings, "mid-embed")
+        published_before_resume = snapshot.load(settings.index_dir)
+        resumed = run_ingest(settings)
+    finally:
+        del os.environ["ASSISTANT_EMBED_COMMIT_EVERY"]
+    assert killed.returncode == -9 and published_before_resume is None  # nothing published yet
+    assert resumed.returncode == 0, resumed.stderr
+    report = json.loads(resumed.stdout)
+    assert report["reused_vectors"] == 32  # the batch committed before the kill
+    assert report["embedded_texts"] > 0  # and only the rest is embedded now
+    assert Assistant(settings).ask("Why was Blinken's trip postponed?").citations

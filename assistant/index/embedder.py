@@ -25,7 +25,6 @@ DIM = 384
 EXPORT_CHECK_MIN_COSINE = 0.9999
 QUANTIZED_MIN_COSINE = 0.99  # an int8 encoder is kept only if it stays this close to the reference
 EMBED_BATCH = 64  # texts of similar length per ONNX run
-COMMIT_EVERY = 512  # texts embedded between two commits to the vector cache
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -178,7 +177,7 @@ def ensure_encoder(settings) -> Path:
     return target
 
 
-def embed_texts(texts: list[str], keys: list, encoder_path: Path, keep, progress=None) -> None:
+def embed_texts(texts: list[str], keys: list, encoder_path: Path, keep, progress=None, commit_every: int = 512) -> None:
     """Embed texts in batches of similar length (little padding), handing each finished
     group to `keep(keys, vectors)` so the caller can store it before the next."""
     if not texts:
@@ -187,8 +186,8 @@ def embed_texts(texts: list[str], keys: list, encoder_path: Path, keep, progress
         else reference_encoder()
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     done = 0
-    for g in range(0, len(order), COMMIT_EVERY):
-        group = order[g : g + COMMIT_EVERY]
+    for g in range(0, len(order), commit_every):
+        group = order[g : g + commit_every]
         vectors = np.vstack([encoder.encode([texts[i] for i in group[b : b + EMBED_BATCH]])
                              for b in range(0, len(group), EMBED_BATCH)])
         keep([keys[i] for i in group], vectors)

@@ -153,7 +153,7 @@ def _layouts(docs: list[Document], cache: DocumentCache, settings: Settings,
 
 
 def _vectors(texts: list[str], cache: VectorCache, encoder_path: Path, progress: Progress | None,
-             report: IngestReport) -> np.ndarray:
+             report: IngestReport, commit_every: int) -> np.ndarray:
     """Vectors for texts, from the cache where possible; the rest embedded and cached batch by batch."""
     keys = [cache.key(t) for t in texts]
     found = cache.get_many(keys)
@@ -164,8 +164,9 @@ def _vectors(texts: list[str], cache: VectorCache, encoder_path: Path, progress:
     def keep(batch_keys: list[bytes], vectors: np.ndarray) -> None:
         cache.put_many(batch_keys, vectors)
         found.update(zip(batch_keys, vectors))
+        _crash_point("mid-embed")  # one batch kept, the rest not yet embedded
 
-    embed_texts([t for _, t in missing], [k for k, _ in missing], encoder_path, keep, progress)
+    embed_texts([t for _, t in missing], [k for k, _ in missing], encoder_path, keep, progress, commit_every)
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
     return np.vstack([found[k] for k in keys]).astype(np.float32)
@@ -249,7 +250,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     chunks = [c for d in indexed for c in parts[d.file].chunks]
     sentence_vectors = _vectors([s.text for s in sentences],
                                 VectorCache(cache_dir / "vectors.sqlite", settings.encoder_name, DIM), encoder_path,
-                                progress, report)
+                                progress, report, settings.embed_commit_every)
     chunk_vectors = chunk_vectors_of([parts[d.file] for d in indexed], sentence_vectors)
     stages.done("embed")
 
