@@ -121,14 +121,7 @@ def export_onnx(target: Path, reference: TorchEncoder) -> bool:
         optimized = target.with_suffix(".opt.tmp")
         OnnxEncoder(tmp, optimize_into=optimized)
         os.replace(optimized, tmp)
-        probe = ["Why was the trip postponed?", "A much longer sentence about trade, export controls and diplomacy."]
-        cos = (OnnxEncoder(tmp).encode(probe) * reference.encode(probe)).sum(axis=1)
-        if cos.min() < EXPORT_CHECK_MIN_COSINE:
-            log.warning("ONNX export differs from the reference (cos %.5f); not used", cos.min())
-            tmp.unlink(missing_ok=True)
-            return False
-        os.replace(tmp, target)
-        return True
+        return _keep_if_close(tmp, target, reference, EXPORT_CHECK_MIN_COSINE, "ONNX export")
     except Exception as e:  # the fast path is optional; the reference encoder always works
         log.warning("ONNX export failed (%s); queries will use sentence-transformers", e)
         tmp.unlink(missing_ok=True)
@@ -151,15 +144,22 @@ def quantize(source: Path, target: Path) -> bool:
     # the saved export is already graph-optimised (fused ops of ORT's own domain): name their type
     quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
                      nodes_to_exclude=keep_fp32, extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    probe = ["Why was the trip postponed?", "Shares in the company rose 5% to 120p on Tuesday.",
-             "The minister said the talks had been constructive and would resume in spring.",
-             "A much longer sentence about trade, export controls, diplomacy and the prospects of a deal."]
-    cos = (OnnxEncoder(tmp).encode(probe) * OnnxEncoder(source).encode(probe)).sum(axis=1)
-    if cos.min() < QUANTIZED_MIN_COSINE:
-        log.warning("int8 encoder differs from fp32 (cos %.4f); not used", cos.min())
-        tmp.unlink(missing_ok=True)
+    return _keep_if_close(tmp, target, OnnxEncoder(source), QUANTIZED_MIN_COSINE, "int8 encoder")
+
+
+PROBE = ["Why was the trip postponed?", "Shares in the company rose 5% to 120p on Tuesday.",
+         "The minister said the talks had been constructive and would resume in spring.",
+         "A much longer sentence about trade, export controls, diplomacy and the prospects of a deal."]
+
+
+def _keep_if_close(candidate: Path, target: Path, reference: Encoder, min_cosine: float, what: str) -> bool:
+    """Move `candidate` to `target` only if its vectors match the reference's on PROBE."""
+    cos = (OnnxEncoder(candidate).encode(PROBE) * reference.encode(PROBE)).sum(axis=1)
+    if cos.min() < min_cosine:
+        log.warning("%s differs from its reference (cos %.5f); not used", what, cos.min())
+        candidate.unlink(missing_ok=True)
         return False
-    os.replace(tmp, target)
+    os.replace(candidate, target)
     return True
 
 
@@ -171,10 +171,27 @@ def ensure_encoder(settings) -> Path:
         return target
     fp32 = settings.models_dir / "minilm-l6-v2.onnx"
     if not fp32.exists():
-        export_onnx(fp32, reference_encoder())
+        _export_in_child(fp32)
     if target != fp32 and fp32.exists() and not quantize(fp32, target):
         return fp32
     return target
+
+
+EXPORT_SCRIPT = ("import sys; from pathlib import Path; "
+                 "from assistant.index.embedder import export_onnx, reference_encoder; "
+                 "sys.exit(0 if export_onnx(Path(sys.argv[1]), reference_encoder()) else 1)")
+
+
+def _export_in_child(target: Path) -> None:
+    """Export in a child process: torch (about 1 GB resident) never stays in the ingesting
+    process. If the child fails, ingest embeds with sentence-transformers instead."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", EXPORT_SCRIPT, str(target)], capture_output=True, text=True)
+    if done.returncode != 0:
+        log.warning("ONNX export failed; embedding with sentence-transformers: %s",
+                    (done.stderr.strip().splitlines() or ["no output"])[-1])
 
 
 def embed_texts(texts: list[str], keys: list, encoder_path: Path, keep, progress=None, commit_every: int = 512) -> None:
