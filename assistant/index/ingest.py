@@ -92,19 +92,6 @@ def config_key(settings: Settings) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-class _Cleaned:
-    """The corpus loader's cache interface over DocumentCache."""
-
-    def __init__(self, cache: DocumentCache) -> None:
-        self.cache = cache
-
-    def get(self, raw_sha256: str, file: str):
-        return self.cache.get(raw_sha256, file)
-
-    def put(self, doc, fp) -> None:
-        self.cache.put(doc, fp)
-
-
 class _Stages:
     """Per-stage wall time, for the report (and the scale benchmark)."""
 
@@ -221,7 +208,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     stages = _Stages()
     cache_dir = settings.home / "cache"
     doc_cache = DocumentCache(cache_dir / "documents.sqlite", CORPUS_VERSION)
-    corpus = load_corpus(corpus_dir or settings.corpus, _Cleaned(doc_cache), progress, group=False)
+    corpus = load_corpus(corpus_dir or settings.corpus, doc_cache, progress, group=False)
     stages.done("read")
     key = config_key(settings)
     previous = snapshots.load(settings.index_dir)
