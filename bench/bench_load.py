@@ -19,7 +19,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -27,6 +26,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from servers import wait_until_up  # noqa: E402
 from ui.load import openers_from, run_load  # noqa: E402
 
 STARTUP_SECONDS = 300
@@ -45,18 +45,7 @@ def start_server(src: Path, home: Path, corpus: Path | None, port: int, log) -> 
         env["ASSISTANT_CORPUS"] = str(corpus)
     cmd = [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(cmd, cwd=src, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with {proc.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("the server did not come up")
+    return wait_until_up(proc, f"http://127.0.0.1:{port}/v1/models", STARTUP_SECONDS, "the server")
 
 
 def main() -> None:

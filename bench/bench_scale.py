@@ -214,21 +214,12 @@ def query_bench(home: Path, env: dict[str, str], warm_n: int, cold_n: int) -> di
 
 
 def chroma_server(path: Path, port: int) -> subprocess.Popen:
-    import httpx
+    from servers import wait_until_up
 
     exe = Path(sys.executable).parent / "chroma"
     proc = subprocess.Popen([str(exe), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("chroma run did not start")
+    return wait_until_up(proc, f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, "chroma run")
 
 
 def chart(rows: list[dict], out: Path) -> None:
