@@ -128,6 +128,36 @@ def test_fresh_paraphrase_pair_is_grouped_and_original_detected():
     assert similarity(source, unrelated)[0] < similarity(source, paraphrase)[0]
 
 
+class _Memory:
+    """An in-memory PairMemory (the ingest keeps the same in SQLite)."""
+
+    def __init__(self) -> None:
+        self.state = None
+
+    def load(self):
+        return self.state
+
+    def save(self, seen, pairs):
+        self.state = (set(seen), list(pairs))
+
+
+def test_a_new_near_duplicate_joins_its_group_without_a_full_pass_and_a_lost_member_splits_it(monkeypatch):
+    from assistant.corpus import duplicates
+
+    memory = _Memory()
+    texts = {"a.txt": SOURCE, "c.txt": UNRELATED}
+    assert group_near_duplicates(texts, memory=memory) == {}
+    full_passes = []
+    real = duplicates._lsh_pairs
+    monkeypatch.setattr(duplicates, "_lsh_pairs", lambda prints: full_passes.append(1) or real(prints))
+    grown = group_near_duplicates({**texts, "b.txt": PARAPHRASE}, memory=memory)
+    assert not full_passes  # one new text: compared with the cached signatures only
+    assert grown == group_near_duplicates({**texts, "b.txt": PARAPHRASE})  # what a fresh full pass finds
+    assert grown["a.txt"][0] == grown["b.txt"][0]
+    assert group_near_duplicates({"b.txt": PARAPHRASE, "c.txt": UNRELATED}, memory=memory) == {}
+    assert full_passes  # a remembered pair lost a member: grouping starts over
+
+
 def test_loader_skips_bad_files_without_stopping(tmp_path):
     (tmp_path / "good.txt").write_text("A real article about trade talks in Beijing.\n", "utf-8")
     (tmp_path / "empty.txt").write_text("", "utf-8")

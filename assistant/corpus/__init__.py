@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from assistant.corpus.boilerplate import strip_boilerplate
-from assistant.corpus.duplicates import Fingerprint, OriginalCache, fingerprint, group_near_duplicates
+from assistant.corpus.duplicates import Fingerprint, OriginalCache, PairMemory, fingerprint, group_near_duplicates
 from assistant.corpus.loader import RawFile, Skipped, discover, read_article
 from assistant.corpus.metadata import extract_metadata
 from assistant.corpus.repair import repair_text
@@ -96,7 +96,7 @@ def load_corpus(root: Path, cache: CleanedCache | None = None, progress: Progres
     return corpus
 
 
-def group_duplicates(corpus: Corpus, cache: OriginalCache | None = None) -> None:
-    groups = group_near_duplicates({d.file: d.text for d in corpus.documents}, corpus.fingerprints, cache)
+def group_duplicates(corpus: Corpus, cache: OriginalCache | None = None, memory: PairMemory | None = None) -> None:
+    groups = group_near_duplicates({d.file: d.text for d in corpus.documents}, corpus.fingerprints, cache, memory)
     for doc in corpus.documents:
         doc.duplicate_group, doc.is_original = groups.get(doc.file, (None, True))

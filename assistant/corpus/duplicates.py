@@ -32,6 +32,7 @@ MIN_SHARED_SHINGLES = 12  # about two sentences: one shared stock phrase is not 
 # Jaccard 0.08; the seeds' paraphrase pair has Jaccard 0.16. Lower finds more candidates,
 # each verified exactly, at the price of more comparisons.
 LSH_JACCARD = 0.08
+INCREMENTAL_LIMIT = 64  # new texts compared one by one with all signatures; more: rebuild the LSH index
 ORIGINAL_COMPARISONS = 8  # members each candidate original is compared with
 ALIGNED_SENTENCE_JACCARD = 0.3  # sentences this alike are the same sentence, reworded
 
@@ -115,22 +116,78 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def _join_near_duplicates(prints: dict[str, Fingerprint], groups: _UnionFind) -> None:
-    """Join each document to the LSH candidates it really is a near-duplicate of. Texts too
-    short to share MIN_SHARED_SHINGLES are never candidates, and a candidate already in the
-    same group is not compared again, so template-like corpora stay linear."""
+def _lsh_pairs(prints: dict[str, Fingerprint]) -> list[tuple[str, str]]:
+    """Near-duplicate pairs (by text hash) over the whole corpus: each text is verified against
+    the LSH candidates not already joined to it, so template-like corpora stay linear."""
     from datasketch import MinHash, MinHashLSH
 
     lsh = MinHashLSH(threshold=LSH_JACCARD, num_perm=NUM_PERM)
-    for name in sorted(prints):
-        fp = prints[name]
-        if fp.shingles < MIN_SHARED_SHINGLES:
-            continue
+    joined = _UnionFind(list(prints))
+    pairs: list[tuple[str, str]] = []
+    for h, fp in prints.items():
         m = MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=fp.signature, scheme=SCHEME)
         for other in lsh.query(m):
-            if groups.find(other) != groups.find(name) and is_near_duplicate(prints[other], fp):
-                groups.join(other, name)
-        lsh.insert(name, m)
+            if joined.find(other) != joined.find(h) and is_near_duplicate(prints[other], fp):
+                joined.join(other, h)
+                pairs.append((min(other, h), max(other, h)))
+        lsh.insert(h, m)
+    return pairs
+
+
+def _pairs_with(new: list[str], prints: dict[str, Fingerprint]) -> list[tuple[str, str]]:
+    """Near-duplicate pairs of a few new texts against every text, read off the cached
+    signatures in one array operation per new text, with the same LSH band test (any band of
+    `r` hash values equal) and the same verification as the full pass."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=LSH_JACCARD, num_perm=NUM_PERM)
+    names = list(prints)
+    matrix = np.stack([prints[h].signature for h in names])
+    shingles = np.array([prints[h].shingles for h in names], dtype=np.float64)
+    pairs: set[tuple[str, str]] = set()
+    for h in new:
+        fp = prints[h]
+        equal = matrix == fp.signature
+        banded = equal[:, : lsh.b * lsh.r].reshape(len(names), lsh.b, lsh.r).all(axis=2).any(axis=1)
+        jaccard = equal.mean(axis=1)
+        shared = jaccard * (shingles + fp.shingles) / (1 + jaccard)
+        contained = np.minimum(1.0, shared / np.minimum(shingles, fp.shingles))
+        hits = banded & (shared >= MIN_SHARED_SHINGLES) & (contained >= MIN_CONTAINMENT)
+        pairs.update(tuple(sorted((names[i], h))) for i in np.flatnonzero(hits) if names[i] != h)
+    return sorted(pairs)
+
+
+def near_duplicate_scheme() -> str:
+    """The parameters remembered pairs depend on: pairs found under others are not reused."""
+    return f"{SHINGLE_WORDS}/{NUM_PERM}/{SEED}/{SCHEME}/{LSH_JACCARD}/{MIN_CONTAINMENT}/{MIN_SHARED_SHINGLES}"
+
+
+class PairMemory(Protocol):
+    """The texts and near-duplicate pairs the last grouping saw (kept in the ingest cache),
+    so a few changed files are compared with the rest instead of re-indexing every text."""
+
+    def load(self) -> tuple[set[str], list[tuple[str, str]]] | None: ...
+
+    def save(self, seen: set[str], pairs: list[tuple[str, str]]) -> None: ...
+
+
+def near_duplicate_pairs(prints: dict[str, Fingerprint], memory: PairMemory | None = None) -> list[tuple[str, str]]:
+    """Pairs of text hashes that are near-duplicates. With a memory of the last run, and no
+    remembered pair losing a member, only the new texts are compared (up to INCREMENTAL_LIMIT
+    of them); otherwise the whole corpus goes through the LSH index again."""
+    eligible = {fp.text_hash: fp for _, fp in sorted(prints.items()) if fp.shingles >= MIN_SHARED_SHINGLES}
+    remembered = memory.load() if memory else None
+    pairs: list[tuple[str, str]] | None = None
+    if remembered is not None:
+        seen, old_pairs = remembered
+        new = [h for h in eligible if h not in seen]
+        if len(new) <= INCREMENTAL_LIMIT and all(a in eligible and b in eligible for a, b in old_pairs):
+            pairs = sorted(set(old_pairs) | set(_pairs_with(new, eligible))) if new else old_pairs
+    if pairs is None:
+        pairs = _lsh_pairs(eligible)
+    if memory is not None:
+        memory.save(set(eligible), pairs)
+    return pairs
 
 
 class OriginalCache(Protocol):
@@ -162,7 +219,8 @@ def _original(members: list[str], texts: dict[str, str], prints: dict[str, Finge
 
 
 def group_near_duplicates(texts: dict[str, str], prints: dict[str, Fingerprint] | None = None,
-                          cache: OriginalCache | None = None) -> dict[str, tuple[str, bool]]:
+                          cache: OriginalCache | None = None,
+                          memory: PairMemory | None = None) -> dict[str, tuple[str, bool]]:
     """Map file -> (group id, is_original) for files that have a duplicate or near-duplicate."""
     prints = prints or {f: fingerprint(t) for f, t in texts.items()}
     names = sorted(texts)
@@ -172,7 +230,8 @@ def group_near_duplicates(texts: dict[str, str], prints: dict[str, Fingerprint] 
         first = first_with_text.setdefault(prints[name].text_hash, name)
         if first != name:
             groups.join(first, name)
-    _join_near_duplicates({first: prints[first] for first in first_with_text.values()}, groups)
+    for a, b in near_duplicate_pairs({first: prints[first] for first in first_with_text.values()}, memory):
+        groups.join(first_with_text[a], first_with_text[b])
     members: dict[str, list[str]] = {}
     for name in names:
         members.setdefault(groups.find(name), []).append(name)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.corpus.duplicates import Fingerprint
+from assistant.corpus.duplicates import Fingerprint, near_duplicate_scheme
 from assistant.models import Document
 
 LOOKUP_BATCH = 900  # SQLite's default limit on bound parameters is 999
@@ -49,7 +49,10 @@ class DocumentCache:
         self.db.execute("CREATE TABLE IF NOT EXISTS layout (doc_key TEXT, config TEXT, spans TEXT, "
                         "PRIMARY KEY (doc_key, config))")
         self.db.execute("CREATE TABLE IF NOT EXISTS originals (members TEXT PRIMARY KEY, text_hash TEXT)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS near_seen (scheme TEXT, text_hash TEXT, PRIMARY KEY (scheme, text_hash))")
+        self.db.execute("CREATE TABLE IF NOT EXISTS near_pairs (scheme TEXT, a TEXT, b TEXT)")
         self.originals = _Originals(self.db)
+        self.near_pairs = _NearPairs(self.db, near_duplicate_scheme())
 
     def get(self, raw_sha256: str, file: str) -> tuple[Document, Fingerprint] | None:
         row = self.db.execute("SELECT document, text_hash, shingles, signature FROM cleaned "
@@ -89,6 +92,27 @@ class _Originals:
 
     def put(self, key: str, text_hash: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO originals VALUES (?, ?)", (key, text_hash))
+
+
+class _NearPairs:
+    """The texts and near-duplicate pairs of the last grouping, under the grouping's parameters."""
+
+    def __init__(self, db: sqlite3.Connection, scheme: str) -> None:
+        self.db, self.scheme = db, scheme
+
+    def load(self) -> tuple[set[str], list[tuple[str, str]]] | None:
+        seen = {r[0] for r in self.db.execute("SELECT text_hash FROM near_seen WHERE scheme=?", (self.scheme,))}
+        if not seen:
+            return None
+        pairs = [(a, b) for a, b in self.db.execute("SELECT a, b FROM near_pairs WHERE scheme=?", (self.scheme,))]
+        return seen, pairs
+
+    def save(self, seen: set[str], pairs: list[tuple[str, str]]) -> None:
+        with _Transaction(self.db):
+            self.db.execute("DELETE FROM near_seen")
+            self.db.execute("DELETE FROM near_pairs")
+            self.db.executemany("INSERT INTO near_seen VALUES (?, ?)", [(self.scheme, h) for h in sorted(seen)])
+            self.db.executemany("INSERT INTO near_pairs VALUES (?, ?, ?)", [(self.scheme, a, b) for a, b in pairs])
 
 
 class _Transaction:

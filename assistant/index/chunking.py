@@ -1,4 +1,12 @@
-"""Split cleaned documents into chunks (llama-index SentenceSplitter, tiktoken counts).
+"""Split cleaned documents into chunks: runs of whole sentences up to `chunk_size` tokens.
+
+A chunk is a run of consecutive citation sentences (`sentences.py`), packed greedily up
+to `chunk_size` tiktoken tokens; the next chunk repeats the previous chunk's last
+sentences up to `chunk_overlap` tokens. Chunk boundaries therefore always fall between
+the sentences answers quote, and a chunk's vector is exactly the mean of its sentences'.
+(llama-index's SentenceSplitter did this job before: it splits sentences its own way, so
+chunks straddled citation sentences, and importing it cost ~1.5 s per ingest process,
+a third of the budget for re-ingesting one edited file.)
 
 Chunking is done once per cleaned text and kept as spans (`Layout`); building the
 Chunk and Sentence objects from spans is cheap, so an unchanged document is never
@@ -9,27 +17,44 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import importlib.util
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from assistant.index.sentences import sentence_spans
 from assistant.models import Chunk, Document, Sentence
 
+TOKEN_ENCODING = "cl100k_base"
+CHUNKING_SCHEME = "sentences-1"  # part of every chunk id: change it when chunk boundaries change
+
+
+def _bundled_tiktoken_cache() -> Path | None:
+    """The BPE files llama-index ships for tiktoken, found without importing llama-index."""
+    spec = importlib.util.find_spec("llama_index.core")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "_static" / "tiktoken_cache"
+    return folder if folder.is_dir() else None
+
 
 @lru_cache(maxsize=1)
-def token_counter():
-    """tiktoken's cl100k encoder, loaded from the copy llama-index ships (no download)."""
-    from llama_index.core.utils import get_tokenizer
+def token_counter() -> Callable[[str], int]:
+    """Counts tiktoken cl100k tokens, from a local copy of the BPE file (no download)."""
+    import tiktoken
 
-    return get_tokenizer()
-
-
-@lru_cache(maxsize=4)
-def _splitter(chunk_size: int, chunk_overlap: int):
-    from llama_index.core.node_parser import SentenceSplitter
-
-    return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap,
-                            tokenizer=token_counter(), paragraph_separator="\n")
+    bundled = _bundled_tiktoken_cache()
+    if "TIKTOKEN_CACHE_DIR" not in os.environ and bundled is not None:
+        os.environ["TIKTOKEN_CACHE_DIR"] = str(bundled)
+        try:
+            encoding = tiktoken.get_encoding(TOKEN_ENCODING)
+        finally:
+            del os.environ["TIKTOKEN_CACHE_DIR"]
+    else:
+        encoding = tiktoken.get_encoding(TOKEN_ENCODING)
+    return lambda text: len(encoding.encode(text, disallowed_special=()))
 
 
 def document_key(doc: Document) -> str:
@@ -38,8 +63,9 @@ def document_key(doc: Document) -> str:
 
 
 def chunk_id_prefix(file: str, doc_key: str) -> str:
-    """Chunk ids name the file and its text: identical files under two names never collide."""
-    return hashlib.blake2b(f"{file}\0{doc_key}".encode("utf-8"), digest_size=8).hexdigest()
+    """Chunk ids name the file, its text and the chunking scheme: identical files under two
+    names never collide, and a re-chunked text never reuses an id for other content."""
+    return hashlib.blake2b(f"{file}\0{doc_key}\0{CHUNKING_SCHEME}".encode("utf-8"), digest_size=8).hexdigest()
 
 
 @dataclass
@@ -47,44 +73,49 @@ class Layout:
     chunks: list[tuple[int, int, int]]  # (start, end, tokens)
     sentences: list[tuple[int, int]]  # (start, end)
     # what the index derives from the texts, kept with the spans so unchanged documents
-    # are never re-tokenised: content terms per sentence, BM25 tokens per chunk
+    # are never re-tokenised: content terms per sentence, BM25 tokens per chunk,
+    # capitalised words (for their rarity in English)
     sentence_terms: list[list[str]] = field(default_factory=list)
     chunk_tokens: list[list[str]] = field(default_factory=list)
+    capitalised: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"chunks": self.chunks, "sentences": self.sentences, "terms": self.sentence_terms,
-                "tokens": self.chunk_tokens}
+                "tokens": self.chunk_tokens, "capitalised": self.capitalised}
 
     @classmethod
     def from_json(cls, data: dict) -> Layout:
         return cls([tuple(c) for c in data["chunks"]], [tuple(s) for s in data["sentences"]],
-                   data.get("terms", []), data.get("tokens", []))
+                   data.get("terms", []), data.get("tokens", []), data.get("capitalised", []))
 
 
-def _locate(text: str, piece: str, hint: int) -> tuple[int, int]:
-    start = text.find(piece, max(0, hint))
-    if start < 0:
-        start = text.find(piece)
-    if start < 0:  # the splitter normalised whitespace: fall back to the first words
-        start = text.find(piece[:40].strip(), max(0, hint))
-    start = max(start, 0)
-    return start, min(len(text), start + len(piece))
+def pack_sentences(sizes: list[int], chunk_size: int, chunk_overlap: int) -> list[tuple[int, int]]:
+    """[first, end) sentence ranges: greedy runs of at most chunk_size tokens (a longer
+    sentence stands alone), each repeating the previous run's tail up to chunk_overlap."""
+    runs: list[tuple[int, int]] = []
+    first = 0
+    while first < len(sizes):
+        end, total = first + 1, sizes[first]
+        while end < len(sizes) and total + sizes[end] <= chunk_size:
+            total += sizes[end]
+            end += 1
+        runs.append((first, end))
+        if end == len(sizes):
+            break
+        back, tail = end, 0
+        while back - 1 > first and tail + sizes[back - 1] <= chunk_overlap:
+            back -= 1
+            tail += sizes[back]
+        first = back
+    return runs
 
 
 def layout_document(doc: Document, chunk_size: int, chunk_overlap: int) -> Layout:
-    from llama_index.core import Document as LlamaDocument
-
-    nodes = _splitter(chunk_size, chunk_overlap).get_nodes_from_documents(
-        [LlamaDocument(text=doc.text, id_=doc.file)])
-    chunks: list[tuple[int, int, int]] = []
-    hint = 0
-    for node in nodes:
-        piece = node.get_content()
-        start, end = (node.start_char_idx, node.end_char_idx) if node.start_char_idx is not None \
-            and doc.text[node.start_char_idx:node.end_char_idx] == piece else _locate(doc.text, piece, hint)
-        hint = start + 1
-        chunks.append((start, end, len(token_counter()(piece))))
-    return Layout(chunks, sentence_spans(doc.text))
+    spans = sentence_spans(doc.text)
+    count = token_counter()
+    sizes = [count(doc.text[a:b]) for a, b in spans]
+    chunks = [(spans[a][0], spans[b - 1][1], sum(sizes[a:b])) for a, b in pack_sentences(sizes, chunk_size, chunk_overlap)]
+    return Layout(chunks, spans)
 
 
 class LineIndex:
@@ -127,7 +158,7 @@ def materialise(doc: Document, layout: Layout, doc_key: str) -> DocumentParts:
     starts = [s for s, _ in layout.sentences]
     ends = [e for _, e in layout.sentences]
     ranges: list[tuple[int, int]] = []
-    for c in chunks:  # a sentence straddling a chunk boundary belongs to both chunks
+    for c in chunks:  # a sentence in an overlap belongs to both chunks
         first = bisect.bisect_right(ends, c.start)
         ranges.append((first, max(first, bisect.bisect_left(starts, c.end))))
     owner = [0] * len(layout.sentences)

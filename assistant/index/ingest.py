@@ -32,7 +32,7 @@ from assistant.index.chunking import DocumentParts, Layout, document_key, layout
 from assistant.index.embedder import DIM, embed_texts, ensure_encoder
 from assistant.index.store import open_store
 from assistant.models import Document
-from assistant.retrieve.terms import capitalised_word_zipf, content_terms
+from assistant.retrieve.terms import capitalised_word_zipf, capitalised_words, content_terms
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ PIPELINE_VERSION = "8"
 CORPUS_VERSION = "2"  # bump when cleaning (repair, boilerplate, metadata) changes its output
 EMBED_MODEL = "all-MiniLM-L6-v2"
 JOURNAL = "pending-chroma-ids.json"
-LAYOUT_VERSION = "2"  # bump when what a cached layout holds changes (terms, tokens)
+LAYOUT_VERSION = "3"  # bump when what a cached layout holds changes (terms, tokens, capitalised words)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -130,6 +130,7 @@ def _layouts(docs: list[Document], cache: DocumentCache, settings: Settings,
                 layout = layout_document(doc, settings.chunk_size, settings.chunk_overlap)
                 layout.sentence_terms = [sorted(set(content_terms(doc.text[a:b]))) for a, b in layout.sentences]
                 layout.chunk_tokens = [keyword.tokenize(doc.text[a:b]) for a, b, _ in layout.chunks]
+                layout.capitalised = capitalised_words(doc.text)
                 cache.put_layout(key, config, layout.to_json())
             else:
                 layout = Layout.from_json(cached)
@@ -226,7 +227,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
         report.stage_seconds = stages.seconds
         return report  # nothing changed: the published generation stands
 
-    group_duplicates(corpus, doc_cache.originals)
+    group_duplicates(corpus, doc_cache.originals, doc_cache.near_pairs)
     stages.done("duplicates")
     encoder_path = ensure_encoder(settings)
     stages.done("encoder")
@@ -267,7 +268,8 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     if progress:
         progress("keyword index", 0, 1)
     writer.finish(sentence_vectors, term_df(list(parts.values())),
-                  capitalised_word_zipf([d.text for d in indexed]),
+                  capitalised_word_zipf({w for d in indexed for w in parts[d.file].layout.capitalised},
+                                        previous.terms.all_zipf() if previous else None),
                   lambda folder: keyword.build_from_tokens(
                       [t for d in indexed for t in parts[d.file].layout.chunk_tokens], folder / "bm25"))
     if progress:

@@ -278,6 +278,10 @@ class TermTable:
         row = self.tables.one("SELECT zipf FROM word_zipf WHERE word=?", (word,))
         return row[0] if row else None
 
+    def all_zipf(self) -> dict[str, float]:
+        """Every stored rarity (for the next ingest to reuse, not for questions)."""
+        return dict(self.tables.query("SELECT word, zipf FROM word_zipf"))
+
 
 @dataclass
 class Snapshot:

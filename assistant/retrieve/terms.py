@@ -39,11 +39,17 @@ def english_zipf(word: str) -> float:
     return zipf_frequency(word.lower(), "en", wordlist="small")
 
 
-def capitalised_word_zipf(texts: list[str]) -> dict[str, float]:
-    """`english_zipf` of every capitalised word in the texts: computed at ingest, so that telling
-    "Blinken" (specific) from "Washington" (everyday) costs no word-list load per question."""
-    words = {w.lower() for t in texts for w in CAPITALISED.findall(fold(t))}
-    return {w: round(english_zipf(w), 2) for w in sorted(words)}
+def capitalised_words(text: str) -> list[str]:
+    """The lowercased capitalised words of a text (candidate names), sorted."""
+    return sorted({w.lower() for w in CAPITALISED.findall(fold(text))})
+
+
+def capitalised_word_zipf(words: set[str], known: dict[str, float] | None = None) -> dict[str, float]:
+    """`english_zipf` of the corpus's capitalised words, computed at ingest (reusing `known`
+    values), so that telling "Blinken" (specific) from "Washington" (everyday) costs no
+    word-list load per question."""
+    known = known or {}
+    return {w: known[w] if w in known else round(english_zipf(w), 2) for w in sorted(words)}
 
 
 class TermStats:
