@@ -261,3 +261,17 @@ def test_a_real_collection_s_readme_is_skipped_by_the_pattern_rule():
     assert furniture
     assert all(CorpusRules.from_settings().furniture(Path(f).name) for f in furniture)
     assert len(paths) > 1000 and not any(CorpusRules.from_settings().furniture(p.name) for p in paths)
+
+
+def test_corpus_rules_are_the_ones_passed_not_the_environments(tmp_path, monkeypatch):
+    from assistant.corpus import load_corpus
+    from assistant.corpus.loader import CorpusRules
+
+    monkeypatch.delenv("ASSISTANT_SKIP_PATTERNS", raising=False)
+    (tmp_path / "story.txt").write_text("A council approved the new bridge on Monday.\n", "utf-8")
+    (tmp_path / "draft-1.txt").write_text("A draft nobody should index.\n", "utf-8")
+    (tmp_path / "long.txt").write_text("A long article about trade. " * 40, "utf-8")
+    corpus = load_corpus(tmp_path, rules=CorpusRules(max_file_bytes=500, skip_patterns=("draft-*",)))
+    assert [d.file for d in corpus.documents] == ["story.txt"]
+    reasons = {s.file: s.reason for s in corpus.skipped}
+    assert "draft-*" in reasons["draft-1.txt"] and "500 bytes" in reasons["long.txt"]

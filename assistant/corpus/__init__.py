@@ -10,7 +10,7 @@ from typing import Protocol
 
 from assistant.corpus.boilerplate import strip_boilerplate
 from assistant.corpus.duplicates import Fingerprint, OriginalCache, PairMemory, fingerprint, group_near_duplicates
-from assistant.corpus.loader import RawFile, Skipped, discover, read_article
+from assistant.corpus.loader import CorpusRules, RawFile, Skipped, discover, read_article
 from assistant.corpus.metadata import extract_metadata
 from assistant.corpus.repair import repair_text
 from assistant.models import Document
@@ -50,8 +50,9 @@ def clean_document(raw: RawFile) -> Document:
     )
 
 
-def _load_one(path: Path, root: Path, cache: CleanedCache | None) -> tuple[Document, Fingerprint] | Skipped:
-    result = read_article(path, root)
+def _load_one(path: Path, root: Path, cache: CleanedCache | None,
+              rules: CorpusRules) -> tuple[Document, Fingerprint] | Skipped:
+    result = read_article(path, root, rules)
     if isinstance(result, Skipped):
         return result
     cached = cache.get(result.sha256, result.file) if cache else None
@@ -65,16 +66,17 @@ def _load_one(path: Path, root: Path, cache: CleanedCache | None) -> tuple[Docum
 
 
 def load_corpus(root: Path, cache: CleanedCache | None = None, progress: Progress | None = None,
-                group: bool = True) -> Corpus:
+                group: bool = True, rules: CorpusRules | None = None) -> Corpus:
     """Every article under root, cleaned; `group=False` leaves duplicate grouping to `group_duplicates`
-    (an ingest that finds nothing changed never needs it)."""
+    (an ingest that finds nothing changed never needs it). `rules` default to the environment's settings."""
     if not root.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {root}")
-    paths, skipped = discover(root)
+    rules = rules or CorpusRules.from_settings()
+    paths, skipped = discover(root, rules)
     corpus = Corpus(skipped=skipped)
     for i, path in enumerate(paths):
         try:
-            result = _load_one(path, root, cache)
+            result = _load_one(path, root, cache, rules)
         except Exception as e:  # one bad file is reported, never fatal
             log.exception("cannot clean %s", path)
             result = Skipped(path.relative_to(root).as_posix(), f"could not be cleaned: {type(e).__name__}: {e}")

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.corpus import Corpus, group_duplicates, load_corpus
+from assistant.corpus.loader import CorpusRules
 from assistant.index import generation, keyword
 from assistant.index import snapshot as snapshots
 from assistant.index.cache import DocumentCache, VectorCache
@@ -209,7 +210,8 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     stages = _Stages()
     cache_dir = settings.home / "cache"
     doc_cache = DocumentCache(cache_dir / "documents.sqlite", CORPUS_VERSION)
-    corpus = load_corpus(corpus_dir or settings.corpus, doc_cache, progress, group=False)
+    corpus = load_corpus(corpus_dir or settings.corpus, doc_cache, progress, group=False,
+                         rules=CorpusRules.from_settings(settings))
     stages.done("read")
     key = config_key(settings)
     previous = snapshots.load(settings.index_dir)
