@@ -12,8 +12,9 @@ import pytest
 from processes import free_port  # noqa: F401  (tests import it from here too)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-# One exported ONNX encoder for the whole run (the export itself is tested once, below).
-os.environ.setdefault("ASSISTANT_MODEL_DIR", os.path.join(tempfile.gettempdir(), f"assistant-test-models-{os.getpid()}"))
+# One exported ONNX encoder shared by test runs (the export is atomic and checked against
+# sentence-transformers; test_embedder tests the export itself in a folder of its own).
+os.environ.setdefault("ASSISTANT_MODEL_DIR", os.path.join(tempfile.gettempdir(), "assistant-test-models"))
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 
