@@ -176,7 +176,6 @@ def ask_command(question: str = typer.Argument(..., help="Your question, or - to
         except ValueError as e:
             fail(str(e))
     assistant = _open_assistant(settings)
-    assistant.warm_up()
     answer = _answer_or_fail(assistant, question, conversation, engine)
     if store is not None:
         store.save(session, conversation)

@@ -7,7 +7,6 @@ the same system. Heavy parts (Chroma, encoder, BM25) load once per process.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -129,28 +128,6 @@ class Assistant:
         return cls(settings)
 
     # ---- heavy parts, loaded on first use ------------------------------------------
-    def warm_up(self) -> list[threading.Thread]:
-        """Start loading the vector store and spaCy in background threads. Much of their
-        load is file reading and native code, so a cold question waits for the slowest part
-        (~1.4 s) instead of the sum (~2.6 s). A part that fails to load here is loaded again,
-        and its error raised, where it is first used."""
-        def load(part: str) -> None:
-            try:
-                if part == "spacy":
-                    from assistant.retrieve.nlp import pipeline
-
-                    pipeline()
-                else:
-                    getattr(self, part)
-            except Exception as e:  # noqa: BLE001 - reported on first real use
-                log.debug("warm-up of %s failed: %s", part, e)
-
-        parts = ["retriever"] + (["spacy"] if self.settings.span_reader else [])
-        threads = [threading.Thread(target=load, args=(p,), name=f"warm-{p}", daemon=True) for p in parts]
-        for t in threads:
-            t.start()
-        return threads
-
     @cached_property
     def encoder(self):
         from assistant.index.embedder import onnx_path, query_encoder
