@@ -198,7 +198,10 @@ a.ask(questions[0])
 times = []
 for i in range(int(sys.argv[2])):
     t = time.perf_counter(); a.ask(questions[i % len(questions)]); times.append((time.perf_counter() - t) * 1000)
-print(json.dumps({"times": times, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork+exec, so a child of this (large) bench
+# process would report the parent's size
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))
+print(json.dumps({"times": times, "rss_mb": hwm / 1024}))
 """
 
 
@@ -268,7 +271,10 @@ def main() -> None:
         sys.exit(f"error: corpus folder not found: {args.corpus}")
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    results: dict = {"corpus": str(args.corpus)}
+    previous = args.out / "scale.json"
+    # sections not re-measured this run (--skip-ingest, --sizes "") keep their last numbers
+    results: dict = json.loads(previous.read_text("utf-8")) if previous.exists() else {}
+    results["corpus"] = str(args.corpus)
     try:
         if not args.skip_ingest:
             results["ingest"] = ingest_bench(args.corpus, work)
@@ -303,7 +309,8 @@ def main() -> None:
                     server.terminate()
                     server.wait(timeout=30)
             shutil.rmtree(home, ignore_errors=True)
-        results["query"] = rows
+        if rows:
+            results["query"] = rows
         print_table("query path", rows, ["sentences", "store", "warm_p50_ms", "warm_p95_ms", "cold_p50_ms",
                                          "serving_rss_mb"])
         (args.out / "scale.json").write_text(json.dumps(results, indent=1), "utf-8")
