@@ -24,15 +24,16 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.answer import probes
 from assistant.corpus import Corpus, group_duplicates, load_corpus
 from assistant.index import generation, keyword
 from assistant.index import snapshot as snapshots
 from assistant.index.cache import DocumentCache, VectorCache
 from assistant.index.chunking import DocumentParts, Layout, document_key, layout_document, materialise
-from assistant.index.embedder import DIM, embed_texts, ensure_encoder
+from assistant.index.embedder import DIM, embed_texts, ensure_encoder, query_encoder
 from assistant.index.store import open_store
 from assistant.models import Document
-from assistant.retrieve.terms import capitalised_word_zipf, content_terms
+from assistant.retrieve.terms import TermStats, capitalised_word_zipf, content_terms
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -266,10 +267,14 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
         report.chunk_counts[doc.file] = len(doc_parts.chunks)
     if progress:
         progress("keyword index", 0, 1)
-    writer.finish(sentence_vectors, term_df(list(parts.values())),
-                  capitalised_word_zipf([d.text for d in indexed]),
-                  lambda folder: keyword.build_from_tokens(
-                      [t for d in indexed for t in parts[d.file].layout.chunk_tokens], folder / "bm25"))
+    df, zipf = term_df(list(parts.values())), capitalised_word_zipf([d.text for d in indexed])
+
+    def write_extra(folder: Path) -> None:
+        keyword.build_from_tokens([t for d in indexed for t in parts[d.file].layout.chunk_tokens], folder / "bm25")
+        stats = TermStats(len(sentences), lambda t: df.get(t, 0), zipf.get)
+        probes.write(folder, probes.compute(sentences, sentence_vectors, stats, query_encoder(encoder_path).encode))
+
+    writer.finish(sentence_vectors, df, zipf, write_extra)
     if progress:
         progress("keyword index", 1, 1)
     writer.publish()
