@@ -1,10 +1,14 @@
 """Fit and check the refusal model across corpora: `python -m eval.calibrate [--fit]`.
 
 For every case of each dev set (the seeds' `eval/gold.jsonl`, the BBC's `eval/bbc_gold.jsonl`)
-the question is asked as `ask` would (conversations turn by turn, for their standalone
-query), then `Assistant.evidence(query, read_spans=True)` and `Assistant.assess` give the
-refusal model's features. A logistic regression (numpy, L2, classes balanced per corpus) is
-fitted
+the question is asked as `ask` would (conversations turn by turn), by an `Assistant` whose
+refusal model always answers; the answer is scored like an eval case, which gives the label:
+would answering be right (an answerable question, and the answer passes)? Then
+`Assistant.evidence(query, read_spans=True)` and `Assistant.assess` give the refusal model's
+features. The label is "answering is right" rather than "answerable": refusing a question
+whose answer would quote the wrong sentence costs no pass, answering it costs one, and the
+features cannot tell those apart from traps anyway. A logistic regression (numpy, L2, classes
+balanced per corpus) is fitted
 
 - on the seeds alone and tested on the BBC set, and on the BBC set alone and tested on the
   seeds (does the decision transfer to a corpus it never saw?), then
@@ -38,6 +42,10 @@ DEV = {"seeds": "eval/gold.jsonl", "bbc": "eval/bbc_gold.jsonl"}
 HELDOUT = ("eval/heldout.jsonl", "eval/heldout2.jsonl", "eval/heldout3.jsonl", "eval/heldout4.jsonl")
 
 
+ALWAYS_ANSWER = {"version": 1, "features": ["top_score"], "mean": [0.0], "scale": [1.0], "coef": [0.0],
+                 "intercept": 0.0, "cutoff": 0.0}  # p = 0.5 >= 0 for every question
+
+
 # ---- features through the public API --------------------------------------------------
 def case_features(assistant, items: list[M.GoldItem], corpus: str, gold: str) -> list[dict]:
     from assistant.chat.session import Conversation
@@ -47,41 +55,63 @@ def case_features(assistant, items: list[M.GoldItem], corpus: str, gold: str) ->
         conversation = Conversation() if item.is_conversation else None
         for case in item.cases:
             answer = assistant.ask(case.question, conversation=conversation)
-            _, scored, _ = assistant.evidence(answer.query, read_spans=True)
+            hits, scored, _ = assistant.evidence(answer.query, read_spans=True)
+            files = list(dict.fromkeys(h.chunk.file for h in hits))
+            passed = M.score_case(case, answer, files, assistant.documents, 0.0, "forced")["passed"]
             verdict = assistant.assess(answer.query, scored)
             rows.append({"corpus": corpus, "gold": gold, "key": case.key, "answerable": case.answerable,
-                         "query": answer.query, "features": asdict(verdict.features)})
+                         "correct": bool(case.answerable and passed), "query": answer.query,
+                         "features": asdict(verdict.features)})
     return rows
 
 
-def open_assistant(corpus: Path | None):
+def open_assistant(corpus: Path | None, model: Path):
+    """An Assistant over the corpus (the seeds by default) whose refusal model is `model`."""
     from assistant.cli import corpus_settings
     from assistant.service import Assistant
     from assistant.settings import Settings
 
-    settings = Settings()
+    settings = Settings(confidence_model=model)
     return Assistant.open(corpus_settings(settings, corpus) if corpus else settings)
 
 
 # ---- fitting ------------------------------------------------------------------------------
+def _label(rows: list[dict]) -> np.ndarray:
+    return np.array([bool(r["answerable"] and r["correct"]) for r in rows])
+
+
 def _weights(rows: list[dict]) -> np.ndarray:
-    """Each corpus weighs the same, and within it answerable and unanswerable cases weigh the same."""
+    """Each corpus weighs the same, and within it both labels weigh the same."""
     w = np.zeros(len(rows))
     corpora = sorted({r["corpus"] for r in rows})
+    labels = _label(rows)
     for c in corpora:
         for label in (True, False):
-            idx = [i for i, r in enumerate(rows) if r["corpus"] == c and r["answerable"] == label]
+            idx = [i for i, r in enumerate(rows) if r["corpus"] == c and labels[i] == label]
             if idx:
                 w[idx] = 1.0 / (len(idx) * 2 * len(corpora))
     return w * len(rows)
 
 
 def fit(rows: list[dict], names: list[str], l2: float = L2, max_fr: float = MAX_FALSE_REFUSAL):
-    """A `Model` fitted by Newton's method on weighted log-loss plus an L2 penalty."""
+    """A `Model` fitted by Newton's method on weighted log-loss plus an L2 penalty; a feature whose
+    coefficient comes out against its known direction (`DIRECTION`) is dropped and the rest refitted."""
+    from assistant.answer.confidence import DIRECTION
+
+    names = list(names)
+    while True:
+        model = _fit(rows, names, l2, max_fr)
+        wrong = [n for n, c in zip(names, model.coef) if DIRECTION.get(n, 0) * c < 0]
+        if not wrong or len(names) == 1:
+            return model
+        names = [n for n in names if n not in wrong]
+
+
+def _fit(rows: list[dict], names: list[str], l2: float, max_fr: float):
     from assistant.answer.confidence import Model
 
     X = np.array([[r["features"][n] for n in names] for r in rows], float)
-    y = np.array([r["answerable"] for r in rows], float)
+    y = _label(rows).astype(float)
     w = _weights(rows)
     mean, scale = X.mean(0), X.std(0)
     scale[scale < 1e-6] = 1.0
@@ -103,14 +133,14 @@ def fit(rows: list[dict], names: list[str], l2: float = L2, max_fr: float = MAX_
 
 
 def _with_cutoff(model, rows: list[dict], max_fr: float):
-    """The cutoff refusing the most unanswerable cases (mean over the training corpora) with false
-    refusals at most `max_fr` on every training corpus."""
+    """The cutoff refusing the most cases it should (mean over the training corpora) with right
+    answers refused at most `max_fr` on every training corpus."""
     from dataclasses import replace
 
     probs = predict(model, rows)
     corpora = sorted({r["corpus"] for r in rows})
     masks = {c: np.array([r["corpus"] == c for r in rows]) for c in corpora}
-    ans = np.array([r["answerable"] for r in rows])
+    ans = _label(rows)
     best = None
     for cutoff in np.round(np.arange(0.05, 0.951, 0.01), 2):
         fr = [float((probs[m & ans] < cutoff).mean()) for m in masks.values() if (m & ans).any()]
@@ -128,16 +158,23 @@ def predict(model, rows: list[dict]) -> np.ndarray:
 
 
 def rates(model, rows: list[dict]) -> dict:
+    """The eval's refusal metrics under the model, and the pass rate it implies (a case passes
+    when refused and unanswerable, or answered and its answer right)."""
     probs = predict(model, rows)
+    refuse = probs < model.cutoff
     ans = np.array([r["answerable"] for r in rows])
+    right = _label(rows)
+    passed = np.where(ans, right & ~refuse, refuse)
     return {"cases": len(rows), "unanswerable": int((~ans).sum()),
-            "refused": round(float((probs[~ans] < model.cutoff).mean()), 3) if (~ans).any() else None,
-            "false_refusal": round(float((probs[ans] < model.cutoff).mean()), 3) if ans.any() else None}
+            "refused": round(float(refuse[~ans].mean()), 3) if (~ans).any() else None,
+            "false_refusal": round(float(refuse[ans].mean()), 3) if ans.any() else None,
+            "right_refused": round(float(refuse[right].mean()), 3) if right.any() else None,
+            "pass_rate": round(float(passed.mean()), 3) if len(rows) else None}
 
 
 def reliability(model, rows: list[dict], bins: int = BINS) -> list[dict]:
     probs = predict(model, rows)
-    ans = np.array([r["answerable"] for r in rows], float)
+    ans = _label(rows).astype(float)
     out = []
     for b in range(bins):
         lo, hi = b / bins, (b + 1) / bins
@@ -162,8 +199,8 @@ def plot(curves: dict[str, list[dict]], path: Path) -> None:
         for r in rows:
             ax.annotate(str(r["n"]), (r["predicted"], r["observed"]), fontsize=7, color=colour,
                         textcoords="offset points", xytext=(3, -9))
-    ax.set_xlabel("predicted probability the question is answerable (bin mean)")
-    ax.set_ylabel("observed share answerable")
+    ax.set_xlabel("predicted probability that answering is right (bin mean)")
+    ax.set_ylabel("observed share answered right")
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.03, 1.03)
     ax.set_title("Refusal model reliability (numbers: cases per bin)")
@@ -176,15 +213,24 @@ def plot(curves: dict[str, list[dict]], path: Path) -> None:
 
 
 # ---- the command --------------------------------------------------------------------------
-def extract(corpora: dict[str, Path | None], heldout: list[str], feature_names: list[str]) -> list[dict]:
+def extract(corpora: dict[str, Path | None], heldout: list[str]) -> list[dict]:
+    import tempfile
+
     from eval.runner import resolve
 
     rows = []
-    for name, corpus in corpora.items():
-        assistant = open_assistant(corpus)
-        sets = [DEV[name]] + (heldout if name == "seeds" else [])
-        for gold in sets:
-            rows += case_features(assistant, M.load_gold(resolve(Path(gold))), name, gold)
+    with tempfile.TemporaryDirectory() as tmp:
+        always = Path(tmp) / "always-answer.json"
+        always.write_text(json.dumps(ALWAYS_ANSWER), encoding="utf-8")
+        for name, corpus in corpora.items():
+            rows += _extract_corpus(open_assistant(corpus, always), name, heldout, resolve)
+    return rows
+
+
+def _extract_corpus(assistant, name: str, heldout: list[str], resolve) -> list[dict]:
+    rows = []
+    for gold in [DEV[name]] + (heldout if name == "seeds" else []):
+        rows += case_features(assistant, M.load_gold(resolve(Path(gold))), name, gold)
     return rows
 
 
@@ -210,9 +256,11 @@ def report(rows: list[dict], names: list[str], max_fr: float) -> tuple[object, d
 
 
 def summary(result: dict) -> str:
-    lines = ["fit -> test               cutoff  refused  false refusal   (train: refused / false refusal)"]
+    lines = ["fit -> test   cutoff  refused  false refusal  right refused  pass   (train: refused / false refusal)"]
     for name, r in result["cross"].items():
-        lines.append(f"{name:24}  {r['cutoff']:6.2f}  {r['test']['refused']:7.3f}  {r['test']['false_refusal']:13.3f}"
+        t = r["test"]
+        lines.append(f"{name:12}  {r['cutoff']:6.2f}  {t['refused']:7.3f}  {t['false_refusal']:13.3f}  "
+                     f"{t['right_refused']:13.3f}  {t['pass_rate']:.3f}"
                      f"   ({r['train']['refused']:.3f} / {r['train']['false_refusal']:.3f})")
     s = result["shipped"]
     lines.append(f"\nshipped model (both dev sets), cutoff {s['cutoff']:.2f}:")
@@ -220,7 +268,8 @@ def summary(result: dict) -> str:
         if isinstance(r, dict):
             refused = "-" if r["refused"] is None else f"{r['refused']:.3f}"
             lines.append(f"  {name:22} cases {r['cases']:3}  unanswerable {r['unanswerable']:2}  refused {refused:>5}"
-                         f"  false refusal {r['false_refusal']:.3f}")
+                         f"  false refusal {r['false_refusal']:.3f}  right refused {r['right_refused']:.3f}"
+                         f"  pass {r['pass_rate']:.3f}")
     lines.append("\ncoefficients (standardised): " + ", ".join(f"{k} {v:+.2f}" for k, v in result["coefficients"].items()))
     return "\n".join(lines)
 
@@ -248,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: BBC corpus folder not found: {args.bbc_corpus} (pass --bbc-corpus)", file=sys.stderr)
             return 2
         try:
-            rows = extract({"seeds": None, "bbc": args.bbc_corpus}, list(HELDOUT), names)
+            rows = extract({"seeds": None, "bbc": args.bbc_corpus}, list(HELDOUT))
         except M.GoldError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

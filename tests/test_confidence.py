@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from assistant.answer import probes
-from assistant.answer.confidence import Features, Model, load_model, null_z
+from assistant.answer.confidence import Features, Model, below_null, load_model
 
 
 def test_the_shipped_model_loads_and_reads_only_known_features():
@@ -17,8 +17,8 @@ def test_the_shipped_model_loads_and_reads_only_known_features():
 
 def test_better_evidence_makes_an_answer_more_likely():
     model = load_model()
-    weak = Features(0.15, 0.25, 0.2, 0.2, 0.9, 0.0, 1.0, 0.0, 0.5, -1.0)
-    strong = Features(0.7, 0.7, 0.8, 0.8, 0.5, 1.0, 0.0, 0.0, 1.0, 3.0)
+    weak = Features(0.15, 0.25, 0.2, 0.2, 0.9, 0.0, 1.0, 0.0, 0.3, 1.5)
+    strong = Features(0.7, 0.7, 0.8, 0.8, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0)
     assert model.probability(weak) < model.cutoff <= model.probability(strong)
     assert not model.judge(weak).answer and model.judge(strong).answer
 
@@ -26,7 +26,7 @@ def test_better_evidence_makes_an_answer_more_likely():
 def test_the_same_match_counts_for_more_on_a_corpus_where_unrelated_questions_score_low():
     small = {"match_p50": 0.12, "match_p90": 0.19}
     large = {"match_p50": 0.34, "match_p90": 0.49}
-    assert null_z(0.45, small) > null_z(0.45, large) and null_z(0.45, None) == 0.0
+    assert below_null(0.45, small) == 0.0 < below_null(0.45, large) and below_null(0.45, None) == 0.0
 
 
 def test_a_question_could_answer_only_if_span_reading_can_lift_it_over_the_cutoff():

@@ -189,8 +189,9 @@ def _rows(corpus: str, answerable: list[float], unanswerable: list[float]) -> li
     from assistant.answer.confidence import Features
 
     def row(score: float, label: bool) -> dict:
-        f = Features(score, 0.5, 0.5, 0.5, 0.8, 0.0, 0.0, 0.0, 1.0, 0.0)
-        return {"corpus": corpus, "gold": corpus, "key": str(score), "answerable": label, "features": asdict(f)}
+        f = Features(score, 0.5, 0.5, 0.5, 0.8, 0.0, 0.0, 0.0, 0.0, 0.0)
+        return {"corpus": corpus, "gold": corpus, "key": str(score), "answerable": label, "correct": label,
+                "features": asdict(f)}
 
     return [row(s, True) for s in answerable] + [row(s, False) for s in unanswerable]
 

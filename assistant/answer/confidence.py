@@ -10,10 +10,16 @@ says relative to the question and to this corpus, not raw score levels alone:
 - whether an answer-type span of the asked kind was found (spaCy, `span.py`): its absence
   is evidence against answering, a span beside the question's words evidence for it;
 - whether the question's presuppositions or names are unmet near it;
-- how much of the question's IDF mass the corpus knows at all (a question whose content
-  words the corpus barely covers is off topic);
-- how the best raw match compares with what unrelated probe questions reach on this very
-  index (`probes.py`: computed once at ingest, a few numbers in the generation).
+- how much of the question's IDF mass the corpus does not know at all, past half of it (a
+  question whose content words the corpus barely covers is off topic);
+- how far the best raw match falls short of clearly beating what unrelated probe questions
+  reach on this very index (`probes.py`: computed once at ingest, a few numbers in the
+  generation).
+
+The last two are hinges, zero for a question in the corpus's vocabulary that matches well
+above the null: they can only argue for refusing, so a fit cannot use them to tell traps
+from answers on one corpus in a way that inverts on the next. Each feature with a known
+direction (`DIRECTION`) is dropped from the fit if its coefficient comes out the wrong way.
 
 The coefficients are fitted by `python -m eval.calibrate --fit` and shipped as
 `confidence_model.json` next to this module; nothing is fitted at run time.
@@ -38,7 +44,8 @@ log = logging.getLogger(__name__)
 MODEL_FILE = Path(__file__).with_name("confidence_model.json")
 MODEL_VERSION = 1
 MIN_SPREAD = 0.02  # a null distribution narrower than this is read as this wide
-Z_CLIP = 8.0
+NULL_HINGE = 0.5  # a match this many null spreads above the probes' median is clearly not unrelated
+UNKNOWN_HINGE = 0.5  # share of the question's IDF mass the corpus may lack before it counts
 SPAN_MISSING = {"answer-type", "answer-unverified"}
 SPAN_LINKED = {"answer-span", "answer-linked"}
 UNMET = {"speaker", "predicate", "names", "time"}
@@ -56,8 +63,8 @@ class Features:
     span_linked: float  # a span of the asked type stands by the question's words
     span_missing: float  # the question asks for a type this sentence lacks
     unmet: float  # a presupposition of the question is not stated near it
-    known_share: float  # IDF-weighted share of the question's terms the corpus has at all
-    null_z: float  # best raw match versus what unrelated questions reach on this index
+    unknown_share: float  # IDF-weighted share of the question's terms the corpus lacks, past UNKNOWN_HINGE
+    below_null: float  # how far the best raw match is from clearly beating unrelated questions' (hinge)
 
     def vector(self, names: Sequence[str]) -> list[float]:
         values = asdict(self)
@@ -68,6 +75,11 @@ class Features:
         lifted = min(1.0, self.top_score * boost)
         return [Features(**{**asdict(self), "top_score": lifted, "span_linked": linked, "span_missing": 0.0})
                 for linked in (0.0, 1.0)]
+
+
+# +1: more means more likely right to answer; -1: less; absent: either way
+DIRECTION = {"top_score": 1, "top_dense": 1, "near_coverage": 1, "span_linked": 1, "span_missing": -1, "unmet": -1,
+             "unknown_share": -1, "below_null": -1}
 
 
 @dataclass(frozen=True)
@@ -100,16 +112,20 @@ def null_z(value: float, profile: dict | None) -> float:
     if not profile:
         return 0.0
     spread = max(profile["match_p90"] - profile["match_p50"], MIN_SPREAD)
-    return max(-Z_CLIP, min(Z_CLIP, (value - profile["match_p50"]) / spread))
+    return (value - profile["match_p50"]) / spread
+
+
+def below_null(value: float, profile: dict | None) -> float:
+    return max(0.0, NULL_HINGE - null_z(value, profile)) if profile else 0.0
 
 
 def features(query: str, scored: list[Evidence], stats: TermStats, sentences: Sequence[Sentence],
              meta: dict[str, DocumentMeta], profile: dict | None) -> Features:
     """The model's features for a question's scored evidence (best first)."""
     terms = content_terms(core_question(query))
-    share = known_share(terms, stats)
+    unknown = max(0.0, (1.0 - known_share(terms, stats)) - UNKNOWN_HINGE)
     if not scored:
-        return Features(0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, share, null_z(0.0, profile))
+        return Features(0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, unknown, below_null(0.0, profile))
     top = scored[0]
     marks = set(top.marked_down)
     second = scored[1].score / top.score if len(scored) > 1 and top.score > 0 else 0.0
@@ -118,7 +134,7 @@ def features(query: str, scored: list[Evidence], stats: TermStats, sentences: Se
     return Features(top_score=top.score, top_dense=top.dense, top_lexical=top.lexical, near_coverage=near,
                     second_ratio=min(1.0, second), span_linked=float(bool(marks & SPAN_LINKED)),
                     span_missing=float(bool(marks & SPAN_MISSING)), unmet=float(bool(marks & UNMET)),
-                    known_share=share, null_z=null_z(best_raw, profile))
+                    unknown_share=unknown, below_null=below_null(best_raw, profile))
 
 
 @dataclass(frozen=True)
