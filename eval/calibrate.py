@@ -250,7 +250,7 @@ def report(rows: list[dict], names: list[str], max_fr: float) -> tuple[object, d
         "reliability": {"seeds->bbc (test)": reliability(seeds_only, dev["bbc"]),
                         "bbc->seeds (test)": reliability(bbc_only, dev["seeds"]),
                         "shipped (both dev sets)": reliability(shipped, dev["seeds"] + dev["bbc"])},
-        "coefficients": dict(zip(names, shipped.coef)),
+        "coefficients": dict(zip(shipped.names, shipped.coef)),  # features kept by the sign check
     }
     return shipped, result
 
