@@ -218,20 +218,17 @@ class Assistant:
 
     @cached_property
     def null_profile(self) -> dict | None:
-        """What unrelated questions score on this index (`probes.py`): stored at ingest; an index
-        built before that gets it computed once here and saved beside it."""
+        """What unrelated questions score on this index (`probes.py`), stored at ingest. An index
+        built before that gets it computed here for this process only (a reader never writes into
+        a generation); `assistant ingest` stores it."""
         from assistant.answer import probes
 
         found = probes.read(self.snap.folder)
         if found is None:
-            log.warning("index %s has no null profile: computing it (re-ingest to store it at build time)",
+            log.warning("index %s has no null profile: computing it (run `assistant ingest` to store it)",
                         self.snap.folder.name)
             found = probes.compute(self.snap.sentences, self.snap.sentence_vectors, self.term_stats,
                                    self.encoder.encode)
-            try:
-                probes.write(self.snap.folder, found)
-            except OSError as e:
-                log.warning("cannot save the null profile: %s", e)
         return found
 
     def _features(self, query: str, scored):

@@ -59,3 +59,17 @@ def test_a_question_refused_on_cheap_evidence_never_loads_spacy(cli_env):
     out = subprocess.run([sys.executable, "-c", code], env=cli_env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "False"]
+
+
+def test_an_index_built_without_a_null_profile_gets_it_from_the_next_ingest(tmp_path, corpus_copy):
+    from assistant.index import snapshot
+    from assistant.index.ingest import ingest
+    from assistant.settings import Settings
+
+    settings = Settings(home=tmp_path / "home", corpus=corpus_copy)
+    ingest(settings)
+    folder = snapshot.current_folder(settings.index_dir)
+    (folder / probes.PROFILE_FILE).unlink()  # as an index built before the refusal model
+    ingest(settings)
+    assert snapshot.current_folder(settings.index_dir) == folder  # unchanged corpus: same generation
+    assert probes.read(folder) is not None

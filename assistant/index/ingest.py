@@ -204,6 +204,17 @@ def term_df(parts: list[DocumentParts]) -> dict[str, int]:
     return dict(df)
 
 
+def _add_null_profile(snap: snapshots.Snapshot, settings: Settings) -> None:
+    """A generation built before the refusal model's null profile (`probes.py`) gets it here: ingest
+    is the index's only writer, so a process answering questions never writes into a generation."""
+    if probes.read(snap.folder) is not None:
+        return
+    stats = TermStats(snap.sentence_count, snap.terms.df, snap.terms.zipf)
+    profile = probes.compute(snap.sentences, snap.sentence_vectors, stats,
+                             query_encoder(ensure_encoder(settings)).encode)
+    probes.write(snap.folder, profile)
+
+
 def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progress | None = None) -> IngestReport:
     started = time.perf_counter()
     stages = _Stages()
@@ -223,6 +234,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     if same_config and previous_hashes == current_hashes and not journal:
         report.documents = list(previous.documents.all())  # as published, duplicate groups included
         report.chunk_counts = previous.documents.chunk_counts()
+        _add_null_profile(previous, settings)
         report.seconds = time.perf_counter() - started
         report.stage_seconds = stages.seconds
         return report  # nothing changed: the published generation stands
