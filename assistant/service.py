@@ -160,8 +160,10 @@ class Assistant:
         return SentenceTable(self.snap.sentences, self.snap.sentence_vectors, self.documents)
 
     # ---- the call --------------------------------------------------------------------
-    def evidence(self, query: str, mode: str = "hybrid"):
-        """Retrieved chunks and scored evidence sentences for a standalone query."""
+    def evidence(self, query: str, mode: str = "hybrid", read_spans: bool | None = None):
+        """Retrieved chunks and scored evidence sentences for a standalone query. `read_spans`:
+        rerank by answer-type spans always (True), never (False), or unless the refusal model
+        already refuses on cheaper evidence (None, what `ask` does)."""
         timings: dict[str, float] = {}
         t = time.perf_counter()
         vector, probe = self._embed(query)
@@ -171,7 +173,7 @@ class Assistant:
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         rows = list(dict.fromkeys(r for h in hits for r in self.snap.chunks.sentence_rows(h.position)))
-        scored = self._score(query, vector, probe, rows)
+        scored = self._score(query, vector, probe, rows, read_spans)
         timings["evidence"] = (time.perf_counter() - t) * 1000
         return hits, scored, timings
 
@@ -208,28 +210,59 @@ class Assistant:
         finder = SpanFinder(query, self.annotations, self.settings.span_candidates)
         return finder if finder.needed else None
 
-    def _score(self, query: str, vector, probe, rows: list[int]):
+    @cached_property
+    def confidence_model(self):
+        from assistant.answer.confidence import MODEL_FILE, load_model
+
+        return load_model(self.settings.confidence_model or MODEL_FILE)
+
+    @cached_property
+    def null_profile(self) -> dict | None:
+        """What unrelated questions score on this index (`probes.py`), stored at ingest. An index
+        built before that gets it computed here for this process only (a reader never writes into
+        a generation); `assistant ingest` stores it."""
+        from assistant.answer import probes
+
+        found = probes.read(self.snap.folder)
+        if found is None:
+            log.warning("index %s has no null profile: computing it (run `assistant ingest` to store it)",
+                        self.snap.folder.name)
+            found = probes.compute(self.snap.sentences, self.snap.sentence_vectors, self.term_stats,
+                                   self.encoder.encode)
+        return found
+
+    def _features(self, query: str, scored):
+        from assistant.answer.confidence import features
+
+        return features(query, scored, self.term_stats, self.snap.sentences, self.meta, self.null_profile)
+
+    def assess(self, query: str, scored):
+        """The refusal model's verdict on scored evidence: probability, decision and features."""
+        return self.confidence_model.judge(self._features(query, scored))
+
+    def _score(self, query: str, vector, probe, rows: list[int], read_spans: bool | None = None):
+        from assistant.answer.span import LINKED_SPAN_BOOST
         from assistant.retrieve.evidence import score_sentences
 
         scored = score_sentences(query, vector, rows, self.snap.sentences, self.snap.sentence_vectors,
                                  self.term_stats, self.meta, probe)
-        finder = self.span_finder(query) if self._could_answer(scored) else None
+        if not scored or read_spans is False:
+            return scored
+        # a question refused whatever spans spaCy finds need not load it
+        if read_spans is None and not self.confidence_model.could_answer(self._features(query, scored),
+                                                                         LINKED_SPAN_BOOST):
+            return scored
+        finder = self.span_finder(query)
         return finder.rerank(scored) if finder is not None else scored
 
-    def _could_answer(self, scored) -> bool:
-        """Could the best sentence reach the threshold once its span is read? If not, the answer
-        is an abstention whatever spaCy finds, and a new process need not load it."""
-        from assistant.answer.span import LINKED_SPAN_BOOST
-
-        return bool(scored) and scored[0].score * LINKED_SPAN_BOOST >= self.settings.abstain_threshold
-
     def compose(self, scored, max_sources: int | None = None, query: str | None = None) -> Composition:
-        """The extractive answer (or abstention) from scored evidence; led by its short answer
-        when the query asks for one."""
+        """The extractive answer (or abstention, as the refusal model decides) from scored evidence;
+        led by its short answer when the query asks for one."""
         s = self.settings
-        finder = self.span_finder(query) if query and scored and scored[0].score >= s.abstain_threshold else None
-        return compose(scored, self.sentence_table, s.abstain_threshold, max_sources or s.max_answer_sentences,
-                       s.companion_ratio, s.corroboration_ratio, finder)
+        confident = bool(scored) and self.assess(query or "", scored).answer
+        finder = self.span_finder(query) if query and confident else None
+        return compose(scored, self.sentence_table, s.min_part_score, max_sources or s.max_answer_sentences,
+                       s.companion_ratio, s.corroboration_ratio, finder, confident=confident)
 
     def answer_from_evidence(self, question: str, query: str, scored, engine: str | None = None,
                              max_sources: int | None = None, history: list[Turn] | None = None,

@@ -51,8 +51,11 @@ class Settings(BaseSettings):
     # Answering
     engine: str = Field(default="extractive", pattern="^(extractive|llm)$")
     max_answer_sentences: int = 3
-    # Calibrated on eval/gold.jsonl (see eval/README.md): below it we abstain.
-    abstain_threshold: float = 0.31
+    # Whether to answer is the refusal model's (assistant/answer/confidence.py, fitted by
+    # `python -m eval.calibrate --fit`); unset = the model shipped in the package.
+    confidence_model: Path | None = Field(default=None, description="Refusal model JSON; default: the shipped one.")
+    # A sentence quoted for a further ask of a two-part question must score at least this.
+    min_part_score: float = 0.31
     # A second sentence joins the answer only if it scores this close to the best one.
     companion_ratio: float = 0.85
     # ...or, if it is another article stating the same fact, this close.

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_BASELINE = Path("eval/baseline.json")
 EXIT_OK, EXIT_GATE, EXIT_USAGE = 0, 1, 2
 SETTINGS_SHOWN = ("chunk_size", "chunk_overlap", "dense_top_k", "keyword_top_k", "fused_top_k", "rrf_k",
-                  "max_answer_sentences", "abstain_threshold", "companion_ratio", "corroboration_ratio")
+                  "max_answer_sentences", "min_part_score", "confidence_model", "companion_ratio", "corroboration_ratio")
 
 
 def _err(message: str) -> None:

@@ -39,8 +39,8 @@ def test_a_pronoun_quote_alone_brings_its_antecedent():
     assert answer.citations[0].quote == TEXT.rstrip("\n")  # "he said" needs the sentence naming him
 
 
-def test_below_the_threshold_it_abstains():
+def test_without_confidence_it_abstains_whatever_the_score():
     t = table()
-    answer = compose([evidence(t, 0, 0.2)], t, threshold=0.31, max_sentences=3, companion_ratio=0.85,
-                     corroboration_ratio=0.65)
+    answer = compose([evidence(t, 0, 0.9)], t, threshold=0.31, max_sentences=3, companion_ratio=0.85,
+                     corroboration_ratio=0.65, confident=False)
     assert answer.abstained and answer.citations == []

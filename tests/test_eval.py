@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from eval import metrics as M
-from eval.calibrate import curve, recommend, thresholds
+from eval.calibrate import fit, rates, reliability
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -182,18 +182,30 @@ def test_gate_detects_item_regression_and_metric_drops():
 # ---------------------------------------------------------------------------- calibration
 
 
-def test_calibration_curve_and_recommendation():
-    scores = [{"answerable": True, "score": s} for s in (0.30, 0.50, 0.60, 0.70)] + \
-             [{"answerable": False, "score": s} for s in (0.25, 0.35, 0.45)]
-    grid = thresholds()
-    assert grid[0] == 0.2 and grid[-1] == 0.7 and len(grid) == 51
-    rows = curve(scores, grid)
-    at = {r["threshold"]: r for r in rows}
-    assert at[0.3]["abstain_rate"] == pytest.approx(1 / 3, abs=1e-3) and at[0.3]["false_refusal_rate"] == 0.0
-    assert at[0.31]["false_refusal_rate"] == 0.25
-    rec = recommend(rows, max_false_refusal=0.05)
-    assert rec["threshold"] == 0.28 and rec["false_refusal_rate"] == 0.0 and rec["tied_range"] == [0.26, 0.3]
-    assert recommend(rows, max_false_refusal=0.25)["threshold"] == 0.48  # both higher traps caught
+def _rows(corpus: str, answerable: list[float], unanswerable: list[float]) -> list[dict]:
+    """Calibration rows whose only informative feature is `top_score`."""
+    from dataclasses import asdict
+
+    from assistant.answer.confidence import Features
+
+    def row(score: float, label: bool) -> dict:
+        f = Features(score, 0.5, 0.5, 0.5, 0.8, 0.0, 0.0, 0.0, 0.0, 0.0)
+        return {"corpus": corpus, "gold": corpus, "key": str(score), "answerable": label, "correct": label,
+                "features": asdict(f)}
+
+    return [row(s, True) for s in answerable] + [row(s, False) for s in unanswerable]
+
+
+def test_the_refusal_fit_separates_scores_and_its_cutoff_keeps_false_refusals_bounded():
+    rows = _rows("a", [0.5, 0.55, 0.6, 0.7, 0.8, 0.62, 0.66, 0.58, 0.35, 0.9],
+                 [0.1, 0.15, 0.2, 0.25, 0.4]) + _rows("b", [0.45, 0.6, 0.75, 0.5], [0.2, 0.3])
+    model = fit(rows, ["top_score"], max_fr=0.1)
+    assert model.coef[0] > 0  # a better evidence score means more likely answerable
+    r = rates(model, rows)
+    assert r["false_refusal"] <= 0.1 and r["refused"] >= 0.8
+    assert fit(rows, ["top_score"], max_fr=0.0).cutoff <= model.cutoff  # no false refusal allowed: refuse less
+    bins = reliability(model, rows)
+    assert sum(b["n"] for b in bins) == len(rows) and all(0 <= b["observed"] <= 1 for b in bins)
 
 
 # ---------------------------------------------------------------------------- end to end

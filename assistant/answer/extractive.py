@@ -105,11 +105,13 @@ def choose(evidence: list[Evidence], table: SentenceTable, max_sentences: int, c
 
 
 def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, max_sentences: int,
-            companion_ratio: float, corroboration_ratio: float, finder: SpanFinder | None = None) -> Composition:
+            companion_ratio: float, corroboration_ratio: float, finder: SpanFinder | None = None,
+            confident: bool = True) -> Composition:
     """The quotes that answer, each cited; with `finder` (a question asking for a typed answer),
     led by the short spans that answer it, and completed with the sentences of further list
-    items and asks."""
-    if not evidence or evidence[0].score < threshold:
+    items and asks (each scoring at least `threshold`). Not `confident` (the refusal model,
+    `confidence.py`, says the evidence does not answer): an abstention."""
+    if not evidence or not confident:
         return Composition(ABSTAIN_TEXT, [], True)
     chosen = choose(evidence, table, max_sentences, companion_ratio, corroboration_ratio)
     if finder is not None:

@@ -24,16 +24,17 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.answer import probes
 from assistant.corpus import Corpus, group_duplicates, load_corpus
 from assistant.corpus.loader import CorpusRules
 from assistant.index import generation, keyword
 from assistant.index import snapshot as snapshots
 from assistant.index.cache import DocumentCache, VectorCache
 from assistant.index.chunking import DocumentParts, Layout, document_key, layout_document, materialise
-from assistant.index.embedder import DIM, embed_texts, ensure_encoder
+from assistant.index.embedder import DIM, embed_texts, ensure_encoder, query_encoder
 from assistant.index.store import open_store
 from assistant.models import Document
-from assistant.retrieve.terms import capitalised_word_zipf, capitalised_words, content_terms
+from assistant.retrieve.terms import TermStats, capitalised_word_zipf, capitalised_words, content_terms
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -205,6 +206,17 @@ def term_df(parts: list[DocumentParts]) -> dict[str, int]:
     return dict(df)
 
 
+def _add_null_profile(snap: snapshots.Snapshot, settings: Settings) -> None:
+    """A generation built before the refusal model's null profile (`probes.py`) gets it here: ingest
+    is the index's only writer, so a process answering questions never writes into a generation."""
+    if probes.read(snap.folder) is not None:
+        return
+    stats = TermStats(snap.sentence_count, snap.terms.df, snap.terms.zipf)
+    profile = probes.compute(snap.sentences, snap.sentence_vectors, stats,
+                             query_encoder(ensure_encoder(settings)).encode)
+    probes.write(snap.folder, profile)
+
+
 def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progress | None = None) -> IngestReport:
     started = time.perf_counter()
     stages = _Stages()
@@ -225,6 +237,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     if same_config and previous_hashes == current_hashes and not journal:
         report.documents = list(previous.documents.all())  # as published, duplicate groups included
         report.chunk_counts = previous.documents.chunk_counts()
+        _add_null_profile(previous, settings)
         report.seconds = time.perf_counter() - started
         report.stage_seconds = stages.seconds
         return report  # nothing changed: the published generation stands
@@ -269,11 +282,16 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
         report.chunk_counts[doc.file] = len(doc_parts.chunks)
     if progress:
         progress("keyword index", 0, 1)
-    writer.finish(sentence_vectors, term_df(list(parts.values())),
-                  capitalised_word_zipf({w for d in indexed for w in parts[d.file].layout.capitalised},
-                                        previous.terms.all_zipf() if previous else None),
-                  lambda folder: keyword.build_from_tokens(
-                      [t for d in indexed for t in parts[d.file].layout.chunk_tokens], folder / "bm25"))
+    df = term_df(list(parts.values()))
+    zipf = capitalised_word_zipf({w for d in indexed for w in parts[d.file].layout.capitalised},
+                                 previous.terms.all_zipf() if previous else None)
+
+    def write_extra(folder: Path) -> None:
+        keyword.build_from_tokens([t for d in indexed for t in parts[d.file].layout.chunk_tokens], folder / "bm25")
+        stats = TermStats(len(sentences), lambda t: df.get(t, 0), zipf.get)
+        probes.write(folder, probes.compute(sentences, sentence_vectors, stats, query_encoder(encoder_path).encode))
+
+    writer.finish(sentence_vectors, df, zipf, write_extra)
     if progress:
         progress("keyword index", 1, 1)
     writer.publish()

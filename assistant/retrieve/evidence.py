@@ -50,6 +50,11 @@ class Evidence:
     marked_down: tuple[str, ...] = ()  # why the score was cut: "answer-type", "speaker", "names", …
 
 
+def raw_match(ev: Evidence) -> float:
+    """Meaning and wording alone, before any penalty: what a per-corpus null distribution compares."""
+    return DENSE_WEIGHT * ev.dense + LEXICAL_WEIGHT * ev.lexical
+
+
 def unknown_names(question: str, stats: TermStats) -> list[str]:
     """Names and numbers in the question that no indexed sentence contains."""
     from assistant.index.keyword import stemmer

@@ -20,12 +20,13 @@ claims it presupposes, and a sentence is evidence only if its neighbourhood stat
   landmark; not "Washington" or "Chinese"; titles dropped) must be named near the
   sentence. The articles do name Blinken, but a sentence about Qin Gang's talks with
   Burns says nothing about him;
-- occurrence: "What did X do at Y?" asks what happened; a sentence that only says it
-  was going to happen ("is scheduled to visit Y") does not answer it;
 - time: a question fixed to a month needs that month near the sentence or in the article's
-  date; one fixed to a year is not answered by a sentence dated to another year;
-- place: "in Shanghai", "at the Summit": the place the question puts the event in must be
-  named near the sentence (or in the article's title).
+  date; one fixed to a year is not answered by a sentence dated to another year.
+
+Two further checks (a plan is not an occurrence; the question's "in <Place>" must be named
+nearby) were measured across both corpora and the held-out sets and deleted: they refused no
+held-out trap the refusal model (`assistant/answer/confidence.py`) does not, and cost BBC
+answers (eval/README.md, "Refusal model").
 
 The checks are word-level and deliberately narrow: a missed trap costs one wrong
 answer, a false refusal costs a right one, and `eval/` measures both. Reading the
@@ -93,17 +94,6 @@ SPEECH_QUESTION = re.compile(r"^\s*(?:[Ww]hat|[Ww]hy|[Ww]hen|[Hh]ow|[Ww]here) di
 ACCORDING_TO = re.compile(r"\baccording to ((?:[A-Z][\w.\u2019'-]*)(?:\s+[A-Z][\w.\u2019'-]*){0,3})")
 MONTH = re.compile(r"\b(" + "|".join(calendar.month_name[1:]) + r")\b")
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
-PLACE_IN_QUESTION = re.compile(r"\b(?:in|at)\s+(?:the\s+)?([A-Z][\w-]+)")
-WEEKDAYS = set(calendar.day_name)
-# "What did X do…", "What happened…": about something that took place ("was" is too often a copula)
-PAST_QUESTION = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:did|happened)\b", re.I)
-# A plan or expectation, in the question ("was due to meet") or in a sentence ("is scheduled to visit")
-PLAN = re.compile(r"\b(?:(?:is|are|was|were|be)\s+(?:\w+\s+){0,3}?(?:set|due|going)\s+to|"
-                  r"(?:scheduled|slated|expected|planned|poised)\s+to|will|would|plans?\s+to|planned|intends?\s+to|"
-                  r"tomorrow|next\s+(?:week|month|year)|(?:agree|promise|pledge|vow|aim|hope|seek|want)(?:s|d|ed)?\s+to)\b",
-                  re.I)
-PAST_EVENT = re.compile(r"\b(?:\w+ed|met|went|held|made|took|gave|saw|said|told|spoke|came|left|began|won|"
-                        r"was|were|had)\b(?!\s+to\b)", re.I)
 NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w.]*(?:['\u2019]s)?(?:[\s-]+[A-Z][\w.]*)*)")
 RARE_NAME_ZIPF = 4.0  # below this a name is specific (Blinken 1.7, Vienna 4.0); above, it is everyday (Washington 5.1)
 MIN_SHARED_PREFIX = 5  # "agree"/"agreement", "discuss"/"discussion", but not "state"/"statue"
@@ -113,11 +103,9 @@ MIN_SHARED_PREFIX = 5  # "agree"/"agreement", "discuss"/"discussion", but not "s
 class Presuppositions:
     speaker: tuple[str, ...] = ()  # lowercase name parts of X in "What did X say"
     predicate: Predicate | None = None  # the event the evidence must report
-    happened: bool = False  # a past-tense question about what took place, not about a plan
     names: tuple[tuple[str, ...], ...] = ()  # specific names, as parts ("~He": an everyday word)
     months: frozenset[str] = field(default_factory=frozenset)
     years: frozenset[str] = field(default_factory=frozenset)
-    places: tuple[str, ...] = ()  # "in Shanghai", "at the Great Hall": where the question puts the event
 
 
 @dataclass(frozen=True)
@@ -198,25 +186,11 @@ def specific_names(question: str, zipf: Callable[[str], float] = english_zipf) -
     return tuple(required)
 
 
-def asks_what_happened(question: str) -> bool:
-    """"What did X do at Y?", "Which issues were taken up…?": about something that took place,
-    not about a plan ("was due to meet", "agreed to hold")."""
-    if PLAN.search(question):
-        return False
-    if PAST_QUESTION.match(question):
-        return True
-    p = asked_predicate(question)
-    return p is not None and p.shape == "passive" and bool(re.search(r"\b(?:was|were)\b", question, re.I))
-
-
 def analyse(question: str, zipf: Callable[[str], float] = english_zipf) -> Presuppositions:
     return Presuppositions(speaker=asked_speaker(question), predicate=checked_predicate(question),
-                           happened=asks_what_happened(question),
                            names=specific_names(question, zipf),
                            months=frozenset(m.lower() for m in MONTH.findall(question)),
-                           years=frozenset(YEAR.findall(question)),
-                           places=tuple(fold(m) for m in PLACE_IN_QUESTION.findall(question)
-                                        if not MONTH.fullmatch(m) and m not in WEEKDAYS))
+                           years=frozenset(YEAR.findall(question)))
 
 
 # ---- checks against a neighbourhood -----------------------------------------------------
@@ -281,12 +255,6 @@ def _mentions(part: str, text: str) -> bool:
     return bool(re.search(rf"\b{re.escape(part)}\b", text))
 
 
-def only_planned(text: str) -> bool:
-    """Does the text tell of the event only as a plan ("is scheduled to … visit")?"""
-    plan = PLAN.search(text)
-    return plan is not None and not PAST_EVENT.search(PLAN.sub(" ", text))
-
-
 def conflicting_time(p: Presuppositions, near: Neighbourhood) -> bool:
     """The sentence dates its event to another month/year, and nothing nearby gives the asked one."""
     context = (near.text + " " + (near.document_date or "")).lower()
@@ -310,12 +278,8 @@ def unmet(p: Presuppositions, near: Neighbourhood, paraphrased: bool = False) ->
     if p.predicate and not reports_event(p.predicate.lemma, near.quoted or near.sentence) \
             and not (paraphrased and p.predicate.lemma not in EXCHANGE_VERBS):
         missing.append("predicate")
-    if p.happened and only_planned(near.quoted or near.sentence):
-        missing.append("occurrence")
     if p.names and not names_all(p.names, fold(f"{near.text} {near.document_title} {near.document_outlet}")):
         missing.append("names")
     if conflicting_time(p, near):
         missing.append("time")
-    if p.places and not all(_mentions(place, fold(f"{near.text} {near.document_title}")) for place in p.places):
-        missing.append("place")
     return missing

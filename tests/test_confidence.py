@@ -1,0 +1,75 @@
+"""The refusal model: what it refuses and answers over the real seeds index, and what it costs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from assistant.answer import probes
+from assistant.answer.confidence import Features, Model, below_null, load_model
+
+
+def test_the_shipped_model_loads_and_reads_only_known_features():
+    model = load_model()
+    assert model.names and set(model.names) <= set(Features.__dataclass_fields__)
+    assert 0.0 < model.cutoff < 1.0 and len(model.coef) == len(model.names) == len(model.mean)
+
+
+def test_better_evidence_makes_an_answer_more_likely():
+    model = load_model()
+    weak = Features(0.15, 0.25, 0.2, 0.2, 0.9, 0.0, 1.0, 0.0, 0.3, 1.5)
+    strong = Features(0.7, 0.7, 0.8, 0.8, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0)
+    assert model.probability(weak) < model.cutoff <= model.probability(strong)
+    assert not model.judge(weak).answer and model.judge(strong).answer
+
+
+def test_the_same_match_counts_for_more_on_a_corpus_where_unrelated_questions_score_low():
+    small = {"match_p50": 0.12, "match_p90": 0.19}
+    large = {"match_p50": 0.34, "match_p90": 0.49}
+    assert below_null(0.38, small) == 0.0 < below_null(0.38, large) and below_null(0.38, None) == 0.0
+
+
+def test_a_question_could_answer_only_if_span_reading_can_lift_it_over_the_cutoff():
+    model = Model(("top_score", "span_linked"), (0.0, 0.0), (1.0, 1.0), (10.0, 1.0), -5.0, 0.5)
+    hopeless = Features(0.3, 0, 0, 0, 0, 0.0, 0.0, 0, 0, 0)
+    close = Features(0.42, 0, 0, 0, 0, 0.0, 0.0, 0, 0, 0)
+    assert not model.could_answer(hopeless, 1.1)
+    assert model.could_answer(close, 1.1) and not model.judge(close).answer
+
+
+def test_an_off_topic_question_is_refused_and_a_plain_one_answered(assistant):
+    off = assistant.ask("What is a good recipe for banana bread with walnuts?")
+    assert off.abstained and off.citations == []
+    unknown = assistant.ask("How much did the Zorblax consortium pay for Quuxcorp?")
+    assert unknown.abstained
+    plain = assistant.ask("Who did Gina Raimondo meet in Beijing?")
+    assert not plain.abstained and plain.citations
+
+
+def test_the_index_stores_what_unrelated_questions_score(assistant):
+    profile = probes.read(assistant.snap.folder)
+    assert profile is not None and profile["probes"] == len(probes.PROBE_QUESTIONS)
+    assert 0.0 < profile["match_p50"] <= profile["match_p90"] < 1.0
+
+
+def test_a_question_refused_on_cheap_evidence_never_loads_spacy(cli_env):
+    code = ("import sys\nfrom assistant.service import Assistant\n"
+            "a = Assistant()\nanswer = a.ask('What is a good recipe for banana bread with walnuts?')\n"
+            "print(answer.abstained, 'spacy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], env=cli_env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "False"]
+
+
+def test_an_index_built_without_a_null_profile_gets_it_from_the_next_ingest(tmp_path, corpus_copy):
+    from assistant.index import snapshot
+    from assistant.index.ingest import ingest
+    from assistant.settings import Settings
+
+    settings = Settings(home=tmp_path / "home", corpus=corpus_copy)
+    ingest(settings)
+    folder = snapshot.current_folder(settings.index_dir)
+    (folder / probes.PROFILE_FILE).unlink()  # as an index built before the refusal model
+    ingest(settings)
+    assert snapshot.current_folder(settings.index_dir) == folder  # unchanged corpus: same generation
+    assert probes.read(folder) is not None
