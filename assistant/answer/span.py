@@ -16,15 +16,22 @@ from dataclasses import dataclass, replace
 from assistant.models import core_question
 from assistant.retrieve.evidence import Evidence
 from assistant.retrieve.nlp import Annotation, AnnotationCache
-from assistant.retrieve.question import AMOUNTS, LOOSE, Ask, QuestionParse, parse_question
-from assistant.retrieve.terms import fold
+from assistant.retrieve.question import AMOUNTS, LOOSE, RANKS, TIMES, Ask, QuestionParse, parse_question
+from assistant.retrieve.terms import fold, is_stopword
 from assistant.retrieve.titles import TITLES
 
 MISSING_SPAN_PENALTY = 0.3  # no entity of the asked type: the sentence does not answer
 LINKED_SPAN_BOOST = 1.1  # the asked type stands by the question's words: evidence for answering
-PREFER_LINKED_RATIO = 0.8  # a sentence with the span by the question's words may replace a better-scored one
+PREFER_LINKED_RATIO = 0.6  # a sentence with the span by the question's words may replace a better-scored one
+EXTRA_RATIO = 0.3  # a candidate past the first few is parsed only if it scores this close to the best one
 MERGE_GAP_CHARS = 8  # "76% to $1.13bn": two amounts this close make one span
+SHARED_STEM = 0.8  # "complaint" / "complain", "director" / "direct": one word, other inflection
+MIN_STEM = 5
 WORD = re.compile(r"\w+")
+POSSESSIVE = re.compile(r"[\u2019']s\b")
+NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|"
+                     r"thousand|million|billion|half|first|second|third|fourth|fifth)\b", re.I)
+CAPITALISED = re.compile(r"\b[A-Z][\w\u2019'.-]*")
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 TIME_UNITS = frozenset("second minute hour day week month year decade century".split())  # what a duration counts
 MODIFIER_ROLES = {"compound", "amod", "poss", "nmod"}
@@ -42,18 +49,50 @@ class ShortSpan:
 
 
 def _words(text: str) -> set[str]:
-    return {w.lower() for w in WORD.findall(fold(text))}
+    return {w.lower() for w in WORD.findall(POSSESSIVE.sub("", fold(text)))}
 
 
-def named_in_question(text: str, question_words: set[str], names: frozenset[str] = frozenset()) -> bool:
+def same_word(a: str, b: str) -> bool:
+    """One word in two inflections or derivations, as lemmas ("complain", "complaint")."""
+    if a == b:
+        return True
+    short = min(len(a), len(b))
+    if short < MIN_STEM:
+        return False
+    common = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), short)
+    return common >= SHARED_STEM * short
+
+
+def touches(near: frozenset[str], words: set[str]) -> bool:
+    """Does any of the question's words stand by the span (`Entity.near`)?"""
+    return bool(near & words) or any(same_word(n, w) for n in near for w in words)
+
+
+def could_hold(ask: Ask, text: str, question_words: set[str]) -> bool:
+    """Could the sentence hold a span for the ask at all, read from its surface (no parse)?
+    An amount needs a figure or a number word; a name a capitalised word the question lacks."""
+    if ask.reason or not ask.labels:
+        return True
+    if ask.labels <= AMOUNTS | RANKS:
+        return bool(NUMERIC.search(text))
+    if ask.labels & TIMES:
+        return True  # "last week", "on Monday": no cheap test
+    return any(not is_stopword(w) and w not in question_words
+               for w in (POSSESSIVE.sub("", fold(m.group(0))).lower().rstrip(".") for m in CAPITALISED.finditer(text)))
+
+
+def named_in_question(text: str, question_words: set[str], names: frozenset[str] = frozenset(),
+                      label: str = "") -> bool:
     """Does the question (with its conversation context) already name it: all its words, its
     last word is one of the question's proper names ("Gina Raimondo" when the question says
     "Raimondo"), or a one-word place the question names by its adjective ("China", "Chinese")?"""
-    words = WORD.findall(fold(text).lower())
+    words = WORD.findall(POSSESSIVE.sub("", fold(text)).lower())
     if not words:
         return False
     if set(words) <= question_words or words[-1] in names:
         return True
+    if len(words) > 1 and words[0] in names and label != "PERSON":
+        return True  # "Guantanamo Bay" when the question says "Guantanamo" (not "John Brown" for "John Smith")
     return len(words) == 1 and len(words[0]) >= DEMONYM_PREFIX \
         and any(w[:DEMONYM_PREFIX] == words[0][:DEMONYM_PREFIX] for w in question_words)
 
@@ -85,7 +124,7 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
     # (for "who" they would let every sentence with a capitalised word answer)
     names = ann.names if ask.labels & LOOSE and not ask.strict else ()
     for e in (*ann.entities, *names):
-        if e.label not in ask.labels | {"NAME"} or named_in_question(e.text, asked, ask.named):
+        if e.label not in ask.labels | {"NAME"} or named_in_question(e.text, asked, ask.named, e.label):
             continue
         if e.label == "NAME" and (found or not e.proper):
             break  # a name NER missed ("… Tourism Leadership Summit"), not "China's treatment"
@@ -100,9 +139,11 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             # not a place, a party or a building
         if ask.exact and not any(c.isdigit() for c in e.text):
             continue  # "what date", "which year": a calendar date or year, not "next year"
-        words = ask.terms | ask.named | ({ask.head} if ask.head else set())
-        found.append(ShortSpan(e.text, e.label, e.start, e.end, bool(e.near & words),
-                               ask.head is not None and ask.head in e.near))
+        # linked: beside a word of what the question asks (its verb, its nouns), not merely beside
+        # the name it asks about ("Mr Sullivan, 42, … Mr Ebbers' trial" does not name a judge)
+        words = (ask.terms - ask.named) | ({ask.head} if ask.head else set())
+        found.append(ShortSpan(e.text, e.label, e.start, e.end, touches(e.near, words),
+                               ask.head is not None and touches(e.near, {ask.head})))
     found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
     return sorted(found, key=lambda s: not s.linked)
 
@@ -110,12 +151,14 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
 class SpanFinder:
     """Short answers for one question, over candidate sentences parsed on demand."""
 
-    def __init__(self, query: str, cache: AnnotationCache, candidates: int) -> None:
+    def __init__(self, query: str, cache: AnnotationCache, candidates: int, extra: int = 0) -> None:
         self.query = query  # with the conversation's context: what it names is not an answer either
         self.question = core_question(query)
         self.parse: QuestionParse = parse_question(self.question)
         self.cache = cache
-        self.candidates = candidates
+        self.candidates = candidates  # the best few, always parsed
+        self.extra = extra  # further candidates parsed if they could hold a span and score near the best
+        self.words = _words(query)
 
     @property
     def needed(self) -> bool:
@@ -126,33 +169,50 @@ class SpanFinder:
         found = spans_for(ask, self.cache.annotate([text[offset:]])[0], self.query)
         return [replace(s, start=s.start + offset, end=s.end + offset) for s in found] if offset else found
 
+    def to_parse(self, scored: list[Evidence], asks: list[Ask]) -> tuple[list[int], set[int]]:
+        """(indexes of the candidates to parse, indexes that cannot hold a span by their surface).
+        The best few are parsed; past them, those that could hold a span and score near the best."""
+        cannot = {i for i, ev in enumerate(scored) if not any(could_hold(a, ev.sentence.text, self.words) for a in asks)}
+        chosen = [i for i in range(min(self.candidates, len(scored))) if i not in cannot]
+        floor = EXTRA_RATIO * scored[0].score if scored else 0.0
+        more = [i for i in range(self.candidates, len(scored)) if i not in cannot and scored[i].score >= floor]
+        return chosen + more[: self.extra], cannot
+
     def rerank(self, scored: list[Evidence], ask: Ask | None = None) -> list[Evidence]:
-        """Scores cut where the asked span is missing (strict asks); candidates past the parsed
-        few are unverified and cut too. If the best sentence's span is away from the question's
-        words and one nearly as good has it beside them, that one is put first. Without `ask`,
-        a sentence is judged by the ask of the question it answers best."""
+        """Scores cut where the asked span is missing (strict asks); candidates left unparsed are
+        unverified and cut too. If the best sentence's span is away from the question's words and
+        one not far behind has it beside them, that one is put first; a why-question puts first a
+        sentence giving a reason. Without `ask`, a sentence is judged by the ask it answers best."""
         asks = [ask] if ask is not None else list(self.parse.asks)
-        if not scored or not any(a.strict for a in asks):
+        strict = any(a.strict for a in asks)
+        if not scored or not (strict or any(a.reason for a in asks)):
             return scored
-        top = scored[: self.candidates]
-        annotations = self.cache.annotate([e.sentence.text for e in top])
+        parsed, cannot = self.to_parse(scored, asks)
+        annotations = dict(zip(parsed, self.cache.annotate([scored[i].sentence.text for i in parsed])))
         judged: list[tuple[Evidence, bool]] = []
-        for ev, ann in zip(top, annotations):
-            verdicts = [_verdict(a, ann, self.query) for a in asks]
-            if all(v is None for v in verdicts):
-                judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type"), False))
-            elif any(v for v in verdicts):
-                judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), True))
-            else:
+        for i, ev in enumerate(scored):
+            if i in annotations:
+                verdicts = [_verdict(a, annotations[i], self.query) for a in asks]
+                if all(v is None for v in verdicts):
+                    judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type"), False))
+                elif any(verdicts):
+                    judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), True))
+                else:
+                    judged.append((ev, False))
+            elif not strict:
                 judged.append((ev, False))
-        judged += [(_scale(ev, MISSING_SPAN_PENALTY, "answer-unverified"), False) for ev in scored[self.candidates :]]
+            else:
+                judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type" if i in cannot else "answer-unverified"),
+                               False))
         judged.sort(key=lambda j: -j[0].score)
         return _linked_first(judged)
 
 
 def _verdict(ask: Ask, ann: Annotation, question: str) -> bool | None:
     """None: no span of the asked type; else whether the best span is linked to the question
-    (an ask that types its answer loosely neither cuts nor lifts a sentence)."""
+    (an ask that types its answer loosely neither cuts nor lifts a sentence; a reason lifts it)."""
+    if ask.reason:
+        return bool(ann.reasons)
     if not ask.strict:
         return False
     spans = spans_for(ask, ann, question)

@@ -29,7 +29,8 @@ MAGNITUDE_SUFFIXES = {"m", "bn", "k", "million", "billion", "trillion"}  # "£60
 # Subordinators and prepositions that open a clause giving a reason ("because…", "due to…")
 REASON_MARKERS = {"because", "since", "as", "after", "so"}
 REASON_PREPOSITIONS = {"because", "due", "owing", "thanks"}
-REASON_NOUNS = {"retaliation", "response", "protest", "reaction"}  # "in retaliation for …"
+# "in retaliation for …", and purposes: "in a bid to avoid …", "in an effort to …"
+REASON_NOUNS = {"retaliation", "response", "protest", "reaction", "bid", "order", "effort", "attempt"}
 CAUSE_VERBS = {"cause", "prompt", "force", "trigger", "lead", "spark"}  # "The balloon caused X to cancel"
 QUANTIFIERS = {"a", "an", "few", "several", "many", "half", "couple"}
 # Parser labels (ClearNLP scheme, as spaCy's English models use)
