@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from assistant.models import core_question
 from assistant.retrieve.evidence import Evidence
 from assistant.retrieve.nlp import Annotation, AnnotationCache
-from assistant.retrieve.question import AMOUNTS, LOOSE, RANKS, TIMES, Ask, QuestionParse, parse_question
+from assistant.retrieve.question import AMOUNTS, LOOSE, RANKS, TIME_UNITS, TIMES, Ask, QuestionParse, parse_question
 from assistant.retrieve.terms import fold, is_stopword
 from assistant.retrieve.titles import TITLES
 
@@ -33,7 +33,6 @@ NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|
                      r"thousand|million|billion|half|first|second|third|fourth|fifth)\b", re.I)
 CAPITALISED = re.compile(r"\b[A-Z][\w\u2019'.-]*")
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
-TIME_UNITS = frozenset("second minute hour day week month year decade century".split())  # what a duration counts
 MODIFIER_ROLES = {"compound", "amod", "poss", "nmod"}
 DEMONYM_PREFIX = 4  # "Chinese" names "China", "Russian" "Russia"
 
@@ -46,6 +45,7 @@ class ShortSpan:
     end: int
     linked: bool  # attached to, or beside, a word of the question
     headed: bool = False  # attached to, or beside, the noun the question asks about ("chipmakers Intel")
+    asked: bool = False  # beside a word of what is asked (its verb, its nouns), not only a name it asks about
 
 
 def _words(text: str) -> set[str]:
@@ -106,7 +106,7 @@ def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
         if prev and prev.label in AMOUNTS and s.label in AMOUNTS and len(gap) <= MERGE_GAP_CHARS \
                 and not re.search(r"[,;()]", gap):
             out[-1] = replace(prev, text=sentence[prev.start : s.end], end=s.end, linked=prev.linked or s.linked,
-                              headed=prev.headed or s.headed)
+                              headed=prev.headed or s.headed, asked=prev.asked or s.asked)
         else:
             out.append(s)
     return out
@@ -139,13 +139,12 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             # not a place, a party or a building
         if ask.exact and not any(c.isdigit() for c in e.text):
             continue  # "what date", "which year": a calendar date or year, not "next year"
-        # linked: beside a word of what the question asks (its verb, its nouns), not merely beside
-        # the name it asks about ("Mr Sullivan, 42, … Mr Ebbers' trial" does not name a judge)
-        words = (ask.terms - ask.named) | ({ask.head} if ask.head else set())
-        found.append(ShortSpan(e.text, e.label, e.start, e.end, touches(e.near, words),
-                               ask.head is not None and touches(e.near, {ask.head})))
+        relation = (ask.terms - ask.named) | ({ask.head} if ask.head else set())
+        on_relation = touches(e.near, relation)
+        found.append(ShortSpan(e.text, e.label, e.start, e.end, on_relation or touches(e.near, set(ask.named)),
+                               ask.head is not None and touches(e.near, {ask.head}), on_relation))
     found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
-    return sorted(found, key=lambda s: not s.linked)
+    return sorted(found, key=lambda s: (not s.asked, not s.linked))
 
 
 class SpanFinder:
@@ -189,48 +188,49 @@ class SpanFinder:
             return scored
         parsed, cannot = self.to_parse(scored, asks)
         annotations = dict(zip(parsed, self.cache.annotate([scored[i].sentence.text for i in parsed])))
-        judged: list[tuple[Evidence, bool]] = []
+        judged: list[tuple[Evidence, int]] = []
         for i, ev in enumerate(scored):
             if i in annotations:
                 verdicts = [_verdict(a, annotations[i], self.query) for a in asks]
                 if all(v is None for v in verdicts):
-                    judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type"), False))
-                elif any(verdicts):
-                    judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), True))
+                    judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type"), 0))
+                elif (support := max(v or 0 for v in verdicts)) == 2:
+                    judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), support))
                 else:
-                    judged.append((ev, False))
+                    judged.append((ev, support))  # beside a name only: preferred, not lifted
             elif not strict:
-                judged.append((ev, False))
+                judged.append((ev, 0))
             else:
                 judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type" if i in cannot else "answer-unverified"),
-                               False))
+                               0))
         judged.sort(key=lambda j: -j[0].score)
         return _linked_first(judged)
 
 
-def _verdict(ask: Ask, ann: Annotation, question: str) -> bool | None:
-    """None: no span of the asked type; else whether the best span is linked to the question
-    (an ask that types its answer loosely neither cuts nor lifts a sentence; a reason lifts it)."""
+def _verdict(ask: Ask, ann: Annotation, question: str) -> int | None:
+    """None: no span of the asked type; else how its best span is linked to the question: 2
+    beside what is asked, 1 only beside a name the question gives, 0 not at all (an ask that
+    types its answer loosely neither cuts nor lifts a sentence; a reason lifts it)."""
     if ask.reason:
-        return bool(ann.reasons)
+        return 2 if ann.reasons else 0
     if not ask.strict:
-        return False
+        return 0
     spans = spans_for(ask, ann, question)
-    return spans[0].linked if spans else None
+    return (2 if spans[0].asked else int(spans[0].linked)) if spans else None
 
 
-def _linked_first(judged: list[tuple[Evidence, bool]]) -> list[Evidence]:
+def _linked_first(judged: list[tuple[Evidence, int]]) -> list[Evidence]:
     """A sentence whose span stands by the question's words, scoring nearly as well as the best
-    one whose span does not, takes the best one's place (and its score: the evidence is the same
-    set, only the sentence to quote changes)."""
+    one whose span stands less close to them, takes the best one's place (and its score: the
+    evidence is the same set, only the sentence to quote changes)."""
     out = [ev for ev, _ in judged]
-    if not judged or judged[0][1]:
+    if not judged or judged[0][1] == 2:
         return out
-    best = judged[0][0]
-    for i, (ev, linked) in enumerate(judged[1:], start=1):
+    best, best_support = judged[0]
+    for i, (ev, support) in enumerate(judged[1:], start=1):
         if ev.score < PREFER_LINKED_RATIO * best.score:
             break
-        if linked:
+        if support > best_support:
             promoted = replace(ev, score=best.score, marked_down=(*ev.marked_down, "answer-linked"))
             return [promoted, *out[:i], *out[i + 1 :]]
     return out

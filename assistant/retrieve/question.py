@@ -59,6 +59,7 @@ WH_TYPES: dict[str, frozenset[str]] = {
     "how many": frozenset({"CARDINAL", "QUANTITY", "MONEY"}),
     "how long": TIMES, "how old": frozenset({"DATE", "CARDINAL"}), "how far": frozenset({"QUANTITY"}),
 }
+TIME_UNITS = frozenset("second minute hour day week month year decade century".split())  # what a duration counts
 POSITION_VERBS = {"rank", "stand", "finish"}  # "Where does X rank?": a position
 EXACT_HEADS = {"date", "year"}  # answered by "Aug. 28", "2019", not by "next year"
 # "On what grounds…", "For what reason…": a why-question in other words
@@ -162,8 +163,8 @@ def _wh(doc) -> tuple[str | None, int]:
 
 def _labels(wh: str | None, head) -> tuple[frozenset[str], bool]:
     lemma = head.lemma_.lower() if head is not None else None
-    if wh == "how many":
-        return WH_TYPES[wh], True  # "how many people" asks for a count, not for people
+    if wh == "how many":  # "how many people" asks for a count, not for people; "how many days" for a period
+        return WH_TYPES[wh] | (frozenset({"DATE"}) if lemma in TIME_UNITS else frozenset()), True
     if lemma is not None and wh in ("which", "what", "whose", "name", "list", "who", "whom"):
         for labels, nouns in HEAD_CLASSES.items():
             if lemma in nouns or any(lemma.endswith(n) for n in nouns if len(n) >= 4):  # "spokespeople"
