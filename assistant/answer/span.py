@@ -57,6 +57,8 @@ def same_word(a: str, b: str) -> bool:
     if a == b:
         return True
     short = min(len(a), len(b))
+    if short >= 3 and abs(len(a) - len(b)) == 1 and (a.startswith(b) or b.startswith(a)):
+        return True  # the lemmatiser's "fin" for "fined"
     if short < MIN_STEM:
         return False
     common = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), short)

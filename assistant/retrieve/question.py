@@ -206,6 +206,7 @@ def _ask(doc, text: str) -> Ask:
     plural_head = head is not None and head.tag_ in ("NNS", "NNPS") and wh != "how many"
     plural_who = wh in ("who", "whom") and any(t.lower_ in ("were", "are") for t in doc[at + 1 : at + 3])
     content = [t for t in doc if t.pos_ in CONTENT_POS - {"NUM"} and t.tag_ not in WH_TAGS and t.is_alpha
+               and t.dep_ not in ("aux", "auxpass") and t.lemma_.lower() not in ("do", "be")
                and t.lower_ not in ("how", "much", "many") and (head is None or t.i != head.i)]
     return Ask(text=text, wh=wh, head=lemma, labels=labels, strict=strict, count=count,
                several=(count or 0) > 1 or plural_head or plural_who,
