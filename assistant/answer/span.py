@@ -196,10 +196,11 @@ class SpanFinder:
                 verdicts = [_verdict(a, annotations[i], self.query) for a in asks]
                 if all(v is None for v in verdicts):
                     judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type"), 0))
-                elif (support := max(v or 0 for v in verdicts)) == 2:
+                elif (support := max(v or 0 for v in verdicts)) == 2 and any(
+                        a.strict and v == 2 for a, v in zip(asks, verdicts)):
                     judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), support))
                 else:
-                    judged.append((ev, support))  # beside a name only: preferred, not lifted
+                    judged.append((ev, support))  # beside a name only, or a reason: preferred, not lifted
             elif not strict:
                 judged.append((ev, 0))
             else:
