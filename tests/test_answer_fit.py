@@ -116,3 +116,19 @@ def test_he_is_the_person_asked_about_when_the_answer_was_a_club():
                     "Tottenham [1]. Said was dropped by former coach Marco Tardelli before joining Tottenham. [1]",
                     False)]
     assert standalone_query("How did his first game go?", history).startswith("How did Ahmed Said's first game")
+
+
+@pytest.mark.parametrize("question, sentence, span", [
+    # the small model tags "AS Roma" as a person and "Auschwitz" as an organisation
+    ("For which club did Mido play a friendly?", "But he then played in a friendly for his club AS Roma.", "AS Roma"),
+    ("Where did Michael Howard's grandmother die?", "Mr Howard, whose grandmother died in Auschwitz, spoke out.",
+     "Auschwitz"),
+])
+def test_a_name_typed_wrongly_answers_where_the_syntax_gives_it_the_asked_type(question, sentence, span):
+    assert span in _spans(question, sentence)
+
+
+def test_any_kind_of_people_counts_as_people_but_not_as_another_kind():
+    sentence = "The station is run by the 8,000 residents of the village."
+    assert _spans("How many people live in the village?", sentence) == ["8,000"]
+    assert _spans("How many viewers watch the station?", sentence) == []

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 
 from assistant.models import core_question
 from assistant.retrieve.evidence import Evidence
-from assistant.retrieve.nlp import Annotation, AnnotationCache
-from assistant.retrieve.question import AMOUNTS, LOOSE, RANKS, TIME_UNITS, TIMES, Ask, QuestionParse, parse_question
+from assistant.retrieve.nlp import Annotation, AnnotationCache, Entity
+from assistant.retrieve.question import AMOUNTS, LOOSE, PERSON_NOUNS, RANKS, TIME_UNITS, TIMES, Ask, QuestionParse, parse_question
 from assistant.retrieve.terms import fold, is_stopword
 from assistant.retrieve.titles import TITLES
 
@@ -33,6 +33,9 @@ NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|
                      r"thousand|million|billion|half|first|second|third|fourth|fifth)\b", re.I)
 CAPITALISED = re.compile(r"\b[A-Z][\w\u2019'.-]*")
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
+NAME_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"}  # the small model confuses these with each other
+LOCATIVE = {"in", "at"}
+PEOPLE = {"people", "person"}  # the counted noun that any kind of person answers
 MODIFIER_ROLES = {"compound", "amod", "poss", "nmod"}
 DEMONYM_PREFIX = 4  # "Chinese" names "China", "Russian" "Russia"
 
@@ -114,6 +117,23 @@ def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
     return out
 
 
+def _retyped(e: Entity, ask: Ask) -> bool:
+    """A name the small model typed wrongly ("his club AS Roma" as a person, "died in Auschwitz"
+    as an organisation) answers when the sentence's syntax gives it the asked type: it stands
+    by the asked noun, or a where-question's answer is the object of "in"/"at"."""
+    if e.label not in NAME_LABELS or not ask.labels & NAME_LABELS:
+        return False
+    if ask.head is not None and touches(e.near, {ask.head}) and e.role not in MODIFIER_ROLES:
+        return True
+    return bool(ask.labels & PLACE_LABELS) and e.role == "pobj" and bool(e.near & LOCATIVE)
+
+
+def _counts(e: Entity, counted: str) -> bool:
+    """Does the number count the asked noun ("66 seats"), or any kind of people when people are
+    counted ("8,000 residents" for "how many people", not for "how many viewers")?"""
+    return counted in e.near or counted in PEOPLE and bool(e.near & PERSON_NOUNS)
+
+
 def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
     """Spans of the sentence that answer the ask, linked ones first (in sentence order)."""
     if ask.reason:
@@ -126,7 +146,8 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
     # (for "who" they would let every sentence with a capitalised word answer)
     names = ann.names if ask.labels & LOOSE and not ask.strict else ()
     for e in (*ann.entities, *names):
-        if e.label not in ask.labels | {"NAME"} or named_in_question(e.text, asked, ask.named, e.label):
+        if e.label not in ask.labels | {"NAME"} and not _retyped(e, ask) \
+                or named_in_question(e.text, asked, ask.named, e.label):
             continue
         if e.label == "NAME" and (found or not e.proper):
             break  # a name NER missed ("… Tourism Leadership Summit"), not "China's treatment"
@@ -134,7 +155,7 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             continue  # "Vice Premier" is a title, not a name
         if ask.duration and not (e.lemmas & TIME_UNITS and e.counts):
             continue  # "how long": "three-hour", "3 years", not "last November" or "this week"
-        if ask.counted and ask.counted not in e.near:
+        if ask.counted and not _counts(e, ask.counted):
             continue  # "how many seats" is not answered by another count
         if e.role in MODIFIER_ROLES and (e.label in PLACE_LABELS | {"NORP"} or "FAC" in ask.labels):
             continue  # "US Trade Representative", "the Chinese side", "Treasury Secretary": a modifier,

@@ -32,7 +32,9 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
         "person people man woman official minister president senator leader spokesman spokeswoman spokesperson "
         "player singer actor actress star manager executive boss director chairman secretary ambassador diplomat "
         "envoy author writer candidate winner member premier politician mp economist analyst coach captain "
-        "founder judge chief musician artist presenter host rapper striker goalkeeper champion".split()) | TITLES,
+        "founder judge chief musician artist presenter host rapper striker goalkeeper champion resident villager "
+        "inhabitant citizen voter worker employee fan viewer user customer student child patient passenger "
+        "victim".split()) | TITLES,
     frozenset({ORG, NORP}): frozenset(
         "company firm group organisation organization bank band party team club agency business brand carrier "
         "airline network broadcaster channel label retailer maker manufacturer chipmaker producer supplier union "
@@ -51,6 +53,7 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
     EVENTS: frozenset("event summit conference tournament competition championship".split()),
     WORKS: frozenset("film movie album song book show game programme".split()),
 }
+PERSON_NOUNS = next(nouns for labels, nouns in HEAD_CLASSES.items() if labels == {PERSON})
 NAME_NOUNS = {"name", "kind", "type", "sort"}  # "the name of the minister": the answer type is the minister's
 WH_TYPES: dict[str, frozenset[str]] = {
     "who": frozenset({PERSON, ORG, NORP}), "whom": frozenset({PERSON, ORG, NORP}),
