@@ -132,3 +132,9 @@ def test_any_kind_of_people_counts_as_people_but_not_as_another_kind():
     sentence = "The station is run by the 8,000 residents of the village."
     assert _spans("How many people live in the village?", sentence) == ["8,000"]
     assert _spans("How many viewers watch the station?", sentence) == []
+
+
+def test_what_something_costs_asks_for_money():
+    ask = parse_question("What does the new broadband service cost a month?").first
+    assert ask.labels == {"MONEY"} and ask.strict
+    assert not parse_question("What does the report say?").typed

@@ -78,8 +78,8 @@ def could_hold(ask: Ask, text: str, question_words: set[str]) -> bool:
     An amount needs a figure or a number word; a name a capitalised word the question lacks."""
     if ask.reason or not ask.labels:
         return True
-    if ask.labels <= AMOUNTS | RANKS:
-        return bool(NUMERIC.search(text))
+    if ask.labels <= AMOUNTS | RANKS or ask.exact:
+        return bool(NUMERIC.search(text))  # "which year": written in figures
     if ask.labels & TIMES:
         return True  # "last week", "on Monday": no cheap test
     return any(not is_stopword(w) and w not in question_words

@@ -63,6 +63,7 @@ WH_TYPES: dict[str, frozenset[str]] = {
     "how long": TIMES, "how old": frozenset({"DATE", "CARDINAL"}), "how far": frozenset({"QUANTITY"}),
 }
 TIME_UNITS = frozenset("second minute hour day week month year decade century".split())  # what a duration counts
+PRICE_VERBS = {"cost", "charge", "fetch"}  # "what does X cost": the object is a price
 POSITION_VERBS = {"rank", "stand", "finish"}  # "Where does X rank?": a position
 EXACT_HEADS = {"date", "year"}  # answered by "Aug. 28", "2019", not by "next year"
 # "On what grounds…", "For what reason…": a why-question in other words
@@ -205,6 +206,9 @@ def _ask(doc, text: str) -> Ask:
     labels, strict = _labels(wh, head)
     if wh == "where" and any(t.lemma_.lower() in POSITION_VERBS for t in doc):
         labels = RANKS  # "Where does X rank?" asks for a position, not a place
+    if wh == "what" and head is None and doc[at].dep_ in ("dobj", "attr", "npadvmod") \
+            and doc[at].head.lemma_.lower() in PRICE_VERBS:
+        labels, strict = frozenset({"MONEY"}), True  # "What does the service cost a month?"
     count = _count(doc, at, head)
     plural_head = head is not None and head.tag_ in ("NNS", "NNPS") and wh != "how many"
     plural_who = wh in ("who", "whom") and any(t.lower_ in ("were", "are") for t in doc[at + 1 : at + 3])
