@@ -138,3 +138,8 @@ def test_what_something_costs_asks_for_money():
     ask = parse_question("What does the new broadband service cost a month?").first
     assert ask.labels == {"MONEY"} and ask.strict
     assert not parse_question("What does the report say?").typed
+
+
+def test_which_hotel_is_not_answered_by_any_organisation_after_at():
+    assert _spans("Which hotel did the minister stay at?",
+                  "The minister spoke at the Ministry of Commerce on Monday.") == []

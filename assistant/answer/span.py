@@ -120,12 +120,12 @@ def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
 def _retyped(e: Entity, ask: Ask) -> bool:
     """A name the small model typed wrongly ("his club AS Roma" as a person, "died in Auschwitz"
     as an organisation) answers when the sentence's syntax gives it the asked type: it stands
-    by the asked noun, or a where-question's answer is the object of "in"/"at"."""
+    by the asked noun, or it is the object of "in"/"at" and the question is a bare "where"."""
     if e.label not in NAME_LABELS or not ask.labels & NAME_LABELS:
         return False
     if ask.head is not None and touches(e.near, {ask.head}) and e.role not in MODIFIER_ROLES:
         return True
-    return bool(ask.labels & PLACE_LABELS) and e.role == "pobj" and bool(e.near & LOCATIVE)
+    return ask.head is None and bool(ask.labels & PLACE_LABELS) and e.role == "pobj" and bool(e.near & LOCATIVE)
 
 
 def _counts(e: Entity, counted: str) -> bool:
