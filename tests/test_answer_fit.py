@@ -143,3 +143,18 @@ def test_what_something_costs_asks_for_money():
 def test_which_hotel_is_not_answered_by_any_organisation_after_at():
     assert _spans("Which hotel did the minister stay at?",
                   "The minister spoke at the Ministry of Commerce on Monday.") == []
+
+
+def test_a_sentence_of_another_article_does_not_displace_one_beside_the_asked_name():
+    finder = SpanFinder("Which company did Ofgem fine?", CACHE, candidates=4)
+    beside_name = _evidence("Ofgem and Avantis officials met in London.", 0.6, 0)
+    elsewhere = _evidence("Last week the watchdog fined the carrier Brightline for misleading adverts.", 0.4, 1, "b.txt")
+    assert finder.rerank([beside_name, elsewhere])[0].row == 0
+
+
+def test_a_headline_is_not_put_first():
+    finder = SpanFinder("Which company did Ofgem fine?", CACHE, candidates=4)
+    best = _evidence("Ofgem and Avantis officials met in London.", 0.6, 0)
+    headline = _evidence("Watchdog fines carrier Brightline", 0.5, 1)
+    headline = Evidence(headline.sentence, 0.5, 0.5, 0.5, 1, ("not-a-sentence",))
+    assert finder.rerank([best, headline])[0].row == 0

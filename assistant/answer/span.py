@@ -246,7 +246,8 @@ def _verdict(ask: Ask, ann: Annotation, question: str) -> int | None:
 def _linked_first(judged: list[tuple[Evidence, int]]) -> list[Evidence]:
     """A sentence whose span stands by the question's words, scoring nearly as well as the best
     one whose span stands less close to them, takes the best one's place (and its score: the
-    evidence is the same set, only the sentence to quote changes)."""
+    evidence is the same set, only the sentence to quote changes). A best sentence whose span
+    stands by a name the question gives yields only to one of its own article."""
     out = [ev for ev, _ in judged]
     if not judged or judged[0][1] == 2:
         return out
@@ -254,7 +255,8 @@ def _linked_first(judged: list[tuple[Evidence, int]]) -> list[Evidence]:
     for i, (ev, support) in enumerate(judged[1:], start=1):
         if ev.score < PREFER_LINKED_RATIO * best.score:
             break
-        if support > best_support:
+        if support > best_support and "not-a-sentence" not in ev.marked_down \
+                and (best_support == 0 or ev.sentence.file == best.sentence.file):  # a headline states no fact
             promoted = replace(ev, score=best.score, marked_down=(*ev.marked_down, "answer-linked"))
             return [promoted, *out[:i], *out[i + 1 :]]
     return out
