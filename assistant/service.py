@@ -172,10 +172,17 @@ class Assistant:
         hits = self.retriever.search(query, vector, mode)
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        rows = list(dict.fromkeys(r for h in hits for r in self.snap.chunks.sentence_rows(h.position)))
+        rows = self.candidate_rows(hits)
         scored = self._score(query, vector, probe, rows, read_spans)
         timings["evidence"] = (time.perf_counter() - t) * 1000
         return hits, scored, timings
+
+    def candidate_rows(self, hits) -> list[int]:
+        """Sentence rows of the retrieved chunks, then the rest of the articles of the best few."""
+        rows = [r for h in hits for r in self.snap.chunks.sentence_rows(h.position)]
+        files = dict.fromkeys(h.chunk.file for h in hits[: self.settings.whole_article_hits])
+        rows += [r for f in files for r in self.documents.sentence_range(f)]
+        return list(dict.fromkeys(rows))
 
     def rows_in_span(self, file: str, start: int, end: int) -> list[int]:
         """Sentence rows inside a character span of a document (for other retrievers' hits)."""
@@ -207,7 +214,8 @@ class Assistant:
 
         if not self.settings.span_reader:
             return None
-        finder = SpanFinder(query, self.annotations, self.settings.span_candidates)
+        finder = SpanFinder(query, self.annotations, self.settings.span_candidates,
+                            self.settings.span_extra_candidates)
         return finder if finder.needed else None
 
     @cached_property

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     # are parsed per question for the asked span, and how many parsed sentences are kept.
     span_reader: bool = True  # off: no short answers, no answer-type check (for measuring its cost)
     span_candidates: int = Field(default=5, ge=1)
+    # ...and how many more, past those, if they could hold the asked span and score near the best
+    span_extra_candidates: int = Field(default=10, ge=0)
+    # Every sentence of the articles of the best few retrieved chunks is a candidate: the sentence
+    # that answers often sits in a chunk of the same article that retrieval ranked lower.
+    whole_article_hits: int = Field(default=3, ge=0)
     annotation_cache_sentences: int = Field(default=20000, ge=0)
 
     # Optional LLM engine (any OpenAI-compatible server)

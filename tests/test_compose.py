@@ -44,3 +44,20 @@ def test_without_confidence_it_abstains_whatever_the_score():
     answer = compose([evidence(t, 0, 0.9)], t, threshold=0.31, max_sentences=3, companion_ratio=0.85,
                      corroboration_ratio=0.65, confident=False)
     assert answer.abstained and answer.citations == []
+
+
+def test_the_composition_reports_what_a_refusal_model_reads():
+    from assistant.answer.span import SpanFinder
+    from assistant.retrieve.nlp import AnnotationCache
+
+    t = table()
+    scored = [evidence(t, 0, 0.6), evidence(t, 1, 0.45)]
+    finder = SpanFinder("Who said Washington must stop containing China?", AnnotationCache(16), candidates=2)
+    answer = compose(scored, t, threshold=0.31, max_sentences=3, companion_ratio=0.85, corroboration_ratio=0.65,
+                     finder=finder)
+    assert answer.span_found and answer.score == 0.6 and abs(answer.margin - 0.15) < 1e-9
+    untyped = compose(scored, t, threshold=0.31, max_sentences=3, companion_ratio=0.85, corroboration_ratio=0.65)
+    assert untyped.span_found is None
+    refused = compose([evidence(t, 0, 0.2)], t, threshold=0.31, max_sentences=3, companion_ratio=0.85,
+                      corroboration_ratio=0.65)
+    assert refused.abstained and refused.score == 0.2

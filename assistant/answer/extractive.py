@@ -33,6 +33,12 @@ class Composition:
     citations: list[Citation]
     abstained: bool
     short_answers: list[ShortAnswer] = field(default_factory=list)  # spans inside the quotes, text's first line
+    # What a refusal model can read, the same on any corpus: the best evidence score, its margin
+    # over the next candidate sentence, and whether a span of the asked type was found (None:
+    # the question asks for no typed answer)
+    score: float = 0.0
+    margin: float = 0.0
+    span_found: bool | None = None
 
 
 @dataclass
@@ -111,8 +117,11 @@ def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, ma
     led by the short spans that answer it, and completed with the sentences of further list
     items and asks (each scoring at least `threshold`). Not `confident` (the refusal model,
     `confidence.py`, says the evidence does not answer): an abstention."""
+    score = evidence[0].score if evidence else 0.0
+    margin = score - evidence[1].score if len(evidence) > 1 else score
+    typed = finder is not None and finder.needed
     if not evidence or not confident:
-        return Composition(ABSTAIN_TEXT, [], True)
+        return Composition(ABSTAIN_TEXT, [], True, score=score, margin=margin)
     chosen = choose(evidence, table, max_sentences, companion_ratio, corroboration_ratio)
     if finder is not None:
         chosen = lead.complete(chosen, evidence, finder, threshold, max_sentences)
@@ -122,7 +131,7 @@ def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, ma
     if finder is not None:
         shorts = lead.short_answers(finder, citations, focus)
         text = f"{lead.lead_text(shorts)} {text}" if shorts else text
-    return Composition(text, citations, False, shorts)
+    return Composition(text, citations, False, shorts, score, margin, bool(shorts) if typed else None)
 
 
 def _quote(chosen: list[Evidence], table: SentenceTable) -> tuple[list[Citation], list[str], list[int]]:

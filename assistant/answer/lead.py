@@ -24,18 +24,37 @@ def _items(finder: SpanFinder, ask: Ask, evidence: list[Evidence]) -> set[str]:
     return {_key(s.text) for ev in evidence for s in finder.spans(ev.sentence.text, ask) if s.linked}
 
 
+def _pool(chosen: list[Evidence], evidence: list[Evidence], finder: SpanFinder) -> list[Evidence]:
+    """Where further asks and list items are looked for: the best candidates, and every
+    candidate from the articles already quoted (the second half of an answer is often
+    stated a few sentences on, in words the question does not use)."""
+    files = {ev.sentence.file for ev in chosen}
+    best = evidence[: finder.candidates + finder.extra]
+    rows = {ev.row for ev in best}
+    return best + [ev for ev in evidence if ev.sentence.file in files and ev.row not in rows]
+
+
+def _answers_part(finder: SpanFinder, ask: Ask, ev: Evidence, threshold: float, files: set[str]) -> bool:
+    """A sentence answers a further ask if it holds the ask's span and is evidence enough on its
+    own, or holds it beside the question's words in an article the answer already quotes."""
+    spans = finder.spans(ev.sentence.text, ask)
+    return bool(spans) and (ev.score >= threshold or ev.sentence.file in files and spans[0].linked)
+
+
 def complete(chosen: list[Evidence], evidence: list[Evidence], finder: SpanFinder, threshold: float,
              max_sentences: int) -> list[Evidence]:
-    """`chosen` plus, for each further ask, its best sentence, and for a list, sentences
+    """`chosen` plus, for each ask no chosen sentence answers, its best sentence, and for a list, sentences
     with items not yet quoted (until the asked count is reached)."""
     chosen = list(chosen)
     rows = {ev.row for ev in chosen}
-    pool = evidence[: finder.candidates]
-    for ask in finder.parse.asks[1:]:
+    pool = _pool(chosen, evidence, finder)
+    files = {ev.sentence.file for ev in chosen}
+    asks = finder.parse.asks if len(finder.parse.asks) > 1 else ()  # the best sentence was chosen for a lone ask
+    for ask in asks:
         if any(finder.spans(ev.sentence.text, ask) for ev in chosen):
             continue
         ranked = finder.rerank(pool, ask)
-        best = next((ev for ev in ranked if ev.score >= threshold and finder.spans(ev.sentence.text, ask)), None)
+        best = next((ev for ev in ranked if _answers_part(finder, ask, ev, threshold, files)), None)
         if best is not None and best.row not in rows:
             chosen.append(best)
             rows.add(best.row)

@@ -15,18 +15,27 @@ from dataclasses import dataclass, replace
 
 from assistant.models import core_question
 from assistant.retrieve.evidence import Evidence
-from assistant.retrieve.nlp import Annotation, AnnotationCache
-from assistant.retrieve.question import AMOUNTS, LOOSE, Ask, QuestionParse, parse_question
-from assistant.retrieve.terms import fold
+from assistant.retrieve.nlp import Annotation, AnnotationCache, Entity
+from assistant.retrieve.question import AMOUNTS, LOOSE, PERSON_NOUNS, RANKS, TIME_UNITS, TIMES, Ask, QuestionParse, parse_question
+from assistant.retrieve.terms import fold, is_stopword
 from assistant.retrieve.titles import TITLES
 
 MISSING_SPAN_PENALTY = 0.3  # no entity of the asked type: the sentence does not answer
 LINKED_SPAN_BOOST = 1.1  # the asked type stands by the question's words: evidence for answering
-PREFER_LINKED_RATIO = 0.8  # a sentence with the span by the question's words may replace a better-scored one
+PREFER_LINKED_RATIO = 0.6  # a sentence with the span by the question's words may replace a better-scored one
+EXTRA_RATIO = 0.3  # a candidate past the first few is parsed only if it scores this close to the best one
 MERGE_GAP_CHARS = 8  # "76% to $1.13bn": two amounts this close make one span
+SHARED_STEM = 0.8  # "complaint" / "complain", "director" / "direct": one word, other inflection
+MIN_STEM = 5
 WORD = re.compile(r"\w+")
+POSSESSIVE = re.compile(r"[\u2019']s\b")
+NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|"
+                     r"thousand|million|billion|half|first|second|third|fourth|fifth)\b", re.I)
+CAPITALISED = re.compile(r"\b[A-Z][\w\u2019'.-]*")
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
-TIME_UNITS = frozenset("second minute hour day week month year decade century".split())  # what a duration counts
+NAME_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"}  # the small model confuses these with each other
+LOCATIVE = {"in", "at"}
+PEOPLE = {"people", "person"}  # the counted noun that any kind of person answers
 MODIFIER_ROLES = {"compound", "amod", "poss", "nmod"}
 DEMONYM_PREFIX = 4  # "Chinese" names "China", "Russian" "Russia"
 
@@ -39,21 +48,56 @@ class ShortSpan:
     end: int
     linked: bool  # attached to, or beside, a word of the question
     headed: bool = False  # attached to, or beside, the noun the question asks about ("chipmakers Intel")
+    asked: bool = False  # beside a word of what is asked (its verb, its nouns), not only a name it asks about
 
 
 def _words(text: str) -> set[str]:
-    return {w.lower() for w in WORD.findall(fold(text))}
+    return {w.lower() for w in WORD.findall(POSSESSIVE.sub("", fold(text)))}
 
 
-def named_in_question(text: str, question_words: set[str], names: frozenset[str] = frozenset()) -> bool:
+def same_word(a: str, b: str) -> bool:
+    """One word in two inflections or derivations, as lemmas ("complain", "complaint")."""
+    if a == b:
+        return True
+    short = min(len(a), len(b))
+    if short >= 3 and abs(len(a) - len(b)) == 1 and (a.startswith(b) or b.startswith(a)):
+        return True  # the lemmatiser's "fin" for "fined"
+    if short < MIN_STEM:
+        return False
+    common = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), short)
+    return common >= SHARED_STEM * short
+
+
+def touches(near: frozenset[str], words: set[str]) -> bool:
+    """Does any of the question's words stand by the span (`Entity.near`)?"""
+    return bool(near & words) or any(same_word(n, w) for n in near for w in words)
+
+
+def could_hold(ask: Ask, text: str, question_words: set[str]) -> bool:
+    """Could the sentence hold a span for the ask at all, read from its surface (no parse)?
+    An amount needs a figure or a number word; a name a capitalised word the question lacks."""
+    if ask.reason or not ask.labels:
+        return True
+    if ask.labels <= AMOUNTS | RANKS or ask.exact:
+        return bool(NUMERIC.search(text))  # "which year": written in figures
+    if ask.labels & TIMES:
+        return True  # "last week", "on Monday": no cheap test
+    return any(not is_stopword(w) and w not in question_words
+               for w in (POSSESSIVE.sub("", fold(m.group(0))).lower().rstrip(".") for m in CAPITALISED.finditer(text)))
+
+
+def named_in_question(text: str, question_words: set[str], names: frozenset[str] = frozenset(),
+                      label: str = "") -> bool:
     """Does the question (with its conversation context) already name it: all its words, its
     last word is one of the question's proper names ("Gina Raimondo" when the question says
     "Raimondo"), or a one-word place the question names by its adjective ("China", "Chinese")?"""
-    words = WORD.findall(fold(text).lower())
+    words = WORD.findall(POSSESSIVE.sub("", fold(text)).lower())
     if not words:
         return False
     if set(words) <= question_words or words[-1] in names:
         return True
+    if len(words) > 1 and words[0] in names and label != "PERSON":
+        return True  # "Guantanamo Bay" when the question says "Guantanamo" (not "John Brown" for "John Smith")
     return len(words) == 1 and len(words[0]) >= DEMONYM_PREFIX \
         and any(w[:DEMONYM_PREFIX] == words[0][:DEMONYM_PREFIX] for w in question_words)
 
@@ -67,10 +111,27 @@ def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
         if prev and prev.label in AMOUNTS and s.label in AMOUNTS and len(gap) <= MERGE_GAP_CHARS \
                 and not re.search(r"[,;()]", gap):
             out[-1] = replace(prev, text=sentence[prev.start : s.end], end=s.end, linked=prev.linked or s.linked,
-                              headed=prev.headed or s.headed)
+                              headed=prev.headed or s.headed, asked=prev.asked or s.asked)
         else:
             out.append(s)
     return out
+
+
+def _retyped(e: Entity, ask: Ask) -> bool:
+    """A name the small model typed wrongly ("his club AS Roma" as a person, "died in Auschwitz"
+    as an organisation) answers when the sentence's syntax gives it the asked type: it stands
+    by the asked noun, or it is the object of "in"/"at" and the question is a bare "where"."""
+    if e.label not in NAME_LABELS or not ask.labels & NAME_LABELS:
+        return False
+    if ask.head is not None and touches(e.near, {ask.head}) and e.role not in MODIFIER_ROLES:
+        return True
+    return ask.head is None and bool(ask.labels & PLACE_LABELS) and e.role == "pobj" and bool(e.near & LOCATIVE)
+
+
+def _counts(e: Entity, counted: str) -> bool:
+    """Does the number count the asked noun ("66 seats"), or any kind of people when people are
+    counted ("8,000 residents" for "how many people", not for "how many viewers")?"""
+    return counted in e.near or counted in PEOPLE and bool(e.near & PERSON_NOUNS)
 
 
 def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
@@ -85,7 +146,8 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
     # (for "who" they would let every sentence with a capitalised word answer)
     names = ann.names if ask.labels & LOOSE and not ask.strict else ()
     for e in (*ann.entities, *names):
-        if e.label not in ask.labels | {"NAME"} or named_in_question(e.text, asked, ask.named):
+        if e.label not in ask.labels | {"NAME"} and not _retyped(e, ask) \
+                or named_in_question(e.text, asked, ask.named, e.label):
             continue
         if e.label == "NAME" and (found or not e.proper):
             break  # a name NER missed ("… Tourism Leadership Summit"), not "China's treatment"
@@ -93,29 +155,32 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             continue  # "Vice Premier" is a title, not a name
         if ask.duration and not (e.lemmas & TIME_UNITS and e.counts):
             continue  # "how long": "three-hour", "3 years", not "last November" or "this week"
-        if ask.counted and ask.counted not in e.near:
+        if ask.counted and not _counts(e, ask.counted):
             continue  # "how many seats" is not answered by another count
         if e.role in MODIFIER_ROLES and (e.label in PLACE_LABELS | {"NORP"} or "FAC" in ask.labels):
             continue  # "US Trade Representative", "the Chinese side", "Treasury Secretary": a modifier,
             # not a place, a party or a building
         if ask.exact and not any(c.isdigit() for c in e.text):
             continue  # "what date", "which year": a calendar date or year, not "next year"
-        words = ask.terms | ask.named | ({ask.head} if ask.head else set())
-        found.append(ShortSpan(e.text, e.label, e.start, e.end, bool(e.near & words),
-                               ask.head is not None and ask.head in e.near))
+        relation = (ask.terms - ask.named) | ({ask.head} if ask.head else set())
+        on_relation = touches(e.near, relation)
+        found.append(ShortSpan(e.text, e.label, e.start, e.end, on_relation or touches(e.near, set(ask.named)),
+                               ask.head is not None and touches(e.near, {ask.head}), on_relation))
     found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
-    return sorted(found, key=lambda s: not s.linked)
+    return sorted(found, key=lambda s: (not s.asked, not s.linked))
 
 
 class SpanFinder:
     """Short answers for one question, over candidate sentences parsed on demand."""
 
-    def __init__(self, query: str, cache: AnnotationCache, candidates: int) -> None:
+    def __init__(self, query: str, cache: AnnotationCache, candidates: int, extra: int = 0) -> None:
         self.query = query  # with the conversation's context: what it names is not an answer either
         self.question = core_question(query)
         self.parse: QuestionParse = parse_question(self.question)
         self.cache = cache
-        self.candidates = candidates
+        self.candidates = candidates  # the best few, always parsed
+        self.extra = extra  # further candidates parsed if they could hold a span and score near the best
+        self.words = _words(query)
 
     @property
     def needed(self) -> bool:
@@ -126,51 +191,72 @@ class SpanFinder:
         found = spans_for(ask, self.cache.annotate([text[offset:]])[0], self.query)
         return [replace(s, start=s.start + offset, end=s.end + offset) for s in found] if offset else found
 
+    def to_parse(self, scored: list[Evidence], asks: list[Ask]) -> tuple[list[int], set[int]]:
+        """(indexes of the candidates to parse, indexes that cannot hold a span by their surface).
+        The best few are parsed; past them, those that could hold a span and score near the best."""
+        cannot = {i for i, ev in enumerate(scored) if not any(could_hold(a, ev.sentence.text, self.words) for a in asks)}
+        chosen = [i for i in range(min(self.candidates, len(scored))) if i not in cannot]
+        floor = EXTRA_RATIO * scored[0].score if scored else 0.0
+        more = [i for i in range(self.candidates, len(scored)) if i not in cannot and scored[i].score >= floor]
+        return chosen + more[: self.extra], cannot
+
     def rerank(self, scored: list[Evidence], ask: Ask | None = None) -> list[Evidence]:
-        """Scores cut where the asked span is missing (strict asks); candidates past the parsed
-        few are unverified and cut too. If the best sentence's span is away from the question's
-        words and one nearly as good has it beside them, that one is put first. Without `ask`,
-        a sentence is judged by the ask of the question it answers best."""
+        """Scores cut where the asked span is missing (strict asks); candidates left unparsed are
+        unverified and cut too. If the best sentence's span is away from the question's words and
+        one not far behind has it beside them, that one is put first; a why-question puts first a
+        sentence giving a reason. Without `ask`, a sentence is judged by the ask it answers best."""
         asks = [ask] if ask is not None else list(self.parse.asks)
-        if not scored or not any(a.strict for a in asks):
+        strict = any(a.strict for a in asks)
+        if not scored or not (strict or any(a.reason for a in asks)):
             return scored
-        top = scored[: self.candidates]
-        annotations = self.cache.annotate([e.sentence.text for e in top])
-        judged: list[tuple[Evidence, bool]] = []
-        for ev, ann in zip(top, annotations):
-            verdicts = [_verdict(a, ann, self.query) for a in asks]
-            if all(v is None for v in verdicts):
-                judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type"), False))
-            elif any(v for v in verdicts):
-                judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), True))
+        parsed, cannot = self.to_parse(scored, asks)
+        annotations = dict(zip(parsed, self.cache.annotate([scored[i].sentence.text for i in parsed])))
+        judged: list[tuple[Evidence, int]] = []
+        for i, ev in enumerate(scored):
+            if i in annotations:
+                verdicts = [_verdict(a, annotations[i], self.query) for a in asks]
+                if all(v is None for v in verdicts):
+                    judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type"), 0))
+                elif (support := max(v or 0 for v in verdicts)) == 2 and any(
+                        a.strict and v == 2 for a, v in zip(asks, verdicts)):
+                    judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), support))
+                else:
+                    judged.append((ev, support))  # beside a name only, or a reason: preferred, not lifted
+            elif not strict:
+                judged.append((ev, 0))
             else:
-                judged.append((ev, False))
-        judged += [(_scale(ev, MISSING_SPAN_PENALTY, "answer-unverified"), False) for ev in scored[self.candidates :]]
+                judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type" if i in cannot else "answer-unverified"),
+                               0))
         judged.sort(key=lambda j: -j[0].score)
         return _linked_first(judged)
 
 
-def _verdict(ask: Ask, ann: Annotation, question: str) -> bool | None:
-    """None: no span of the asked type; else whether the best span is linked to the question
-    (an ask that types its answer loosely neither cuts nor lifts a sentence)."""
+def _verdict(ask: Ask, ann: Annotation, question: str) -> int | None:
+    """None: no span of the asked type; else how its best span is linked to the question: 2
+    beside what is asked, 1 only beside a name the question gives, 0 not at all (an ask that
+    types its answer loosely neither cuts nor lifts a sentence; a reason lifts it)."""
+    if ask.reason:
+        return 2 if ann.reasons else 0
     if not ask.strict:
-        return False
+        return 0
     spans = spans_for(ask, ann, question)
-    return spans[0].linked if spans else None
+    return (2 if spans[0].asked else int(spans[0].linked)) if spans else None
 
 
-def _linked_first(judged: list[tuple[Evidence, bool]]) -> list[Evidence]:
+def _linked_first(judged: list[tuple[Evidence, int]]) -> list[Evidence]:
     """A sentence whose span stands by the question's words, scoring nearly as well as the best
-    one whose span does not, takes the best one's place (and its score: the evidence is the same
-    set, only the sentence to quote changes)."""
+    one whose span stands less close to them, takes the best one's place (and its score: the
+    evidence is the same set, only the sentence to quote changes). A best sentence whose span
+    stands by a name the question gives yields only to one of its own article."""
     out = [ev for ev, _ in judged]
-    if not judged or judged[0][1]:
+    if not judged or judged[0][1] == 2:
         return out
-    best = judged[0][0]
-    for i, (ev, linked) in enumerate(judged[1:], start=1):
+    best, best_support = judged[0]
+    for i, (ev, support) in enumerate(judged[1:], start=1):
         if ev.score < PREFER_LINKED_RATIO * best.score:
             break
-        if linked:
+        if support > best_support and "not-a-sentence" not in ev.marked_down \
+                and (best_support == 0 or ev.sentence.file == best.sentence.file):  # a headline states no fact
             promoted = replace(ev, score=best.score, marked_down=(*ev.marked_down, "answer-linked"))
             return [promoted, *out[:i], *out[i + 1 :]]
     return out

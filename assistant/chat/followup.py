@@ -102,6 +102,18 @@ def _names(text: str) -> tuple[list[_Name], list[str]]:
     return names, tokens
 
 
+def _may_answer_person(question: str) -> bool:
+    """Could the previous question's answer be a person? Not if it asked for a typed answer of
+    another kind ("Which English side did Mido join?": "he" is still Mido, not a name in the answer)."""
+    from assistant.retrieve.question import PERSON, parse_question
+
+    asks = parse_question(question).asks
+    labels = frozenset().union(*(a.labels for a in asks))
+    if not labels:  # untyped: "Which side…" asks for a thing; "What did he say?" may name anyone
+        return not any(a.wh in ("which", "what") and a.head for a in asks)
+    return PERSON in labels
+
+
 def _best_name(previous: Turn) -> str | None:
     question = core_question(previous.query)
     asked_words = {_norm(t) for t in WORD.findall(question)}
@@ -109,8 +121,9 @@ def _best_name(previous: Turn) -> str | None:
     answer_text = "" if previous.abstained else re.split(r"\[\d+\]", previous.answer)[0]
     answered, tokens = _names(answer_text)
     wants_entity = bool(ENTITY_QUESTION.match(previous.question))
+    sources = (("asked", asked), ("answered", answered)) if _may_answer_person(question) else (("asked", asked),)
     scored: list[tuple[float, int, str]] = []
-    for source, names in (("asked", asked), ("answered", answered)):
+    for source, names in sources:
         for n in names:
             if n.after_the:
                 continue  # pronouns replaced here stand for people

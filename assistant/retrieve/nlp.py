@@ -29,7 +29,8 @@ MAGNITUDE_SUFFIXES = {"m", "bn", "k", "million", "billion", "trillion"}  # "£60
 # Subordinators and prepositions that open a clause giving a reason ("because…", "due to…")
 REASON_MARKERS = {"because", "since", "as", "after", "so"}
 REASON_PREPOSITIONS = {"because", "due", "owing", "thanks"}
-REASON_NOUNS = {"retaliation", "response", "protest", "reaction"}  # "in retaliation for …"
+# "in retaliation for …", and purposes: "in a bid to avoid …", "in an effort to …"
+REASON_NOUNS = {"retaliation", "response", "protest", "reaction", "bid", "order", "effort", "attempt"}
 CAUSE_VERBS = {"cause", "prompt", "force", "trigger", "lead", "spark"}  # "The balloon caused X to cancel"
 QUANTIFIERS = {"a", "an", "few", "several", "many", "half", "couple"}
 # Parser labels (ClearNLP scheme, as spaCy's English models use)
@@ -155,6 +156,12 @@ def entities(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
     return tuple(sorted(out, key=lambda e: e.start))
 
 
+def _before_verb(doc: Doc, token) -> bool:
+    """ "due to open this weekend": a schedule, not a reason ("due to the strike")."""
+    nxt = doc[token.i + 2] if token.i + 2 < len(doc) and doc[token.i + 1].lower_ == "to" else None
+    return nxt is not None and nxt.pos_ in ("VERB", "AUX")
+
+
 def reason_clauses(doc: Doc) -> tuple[Clause, ...]:
     """Adverbial clauses introduced by a reason marker ("because…", "as…", "after…") and
     "because of / due to" phrases, as the parser attaches them."""
@@ -163,7 +170,8 @@ def reason_clauses(doc: Doc) -> tuple[Clause, ...]:
         lower = token.lower_
         if token.dep_ == "mark" and lower in REASON_MARKERS and token.head.dep_ in ("advcl", "ccomp", "conj"):
             tokens = list(token.head.subtree)
-        elif lower in REASON_PREPOSITIONS and token.dep_ in ("prep", "amod", "advmod", "mark", "pcomp"):
+        elif lower in REASON_PREPOSITIONS and token.dep_ in ("prep", "amod", "advmod", "mark", "pcomp") \
+                and not _before_verb(doc, token):
             tokens = list(token.subtree) + [t for c in token.children for t in c.subtree]
             tokens = [t for t in doc[min(t.i for t in tokens) : max(t.i for t in tokens) + 1]]
         elif token.dep_ == "pobj" and token.lemma_.lower() in REASON_NOUNS and token.head.dep_ == "prep":

@@ -32,7 +32,9 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
         "person people man woman official minister president senator leader spokesman spokeswoman spokesperson "
         "player singer actor actress star manager executive boss director chairman secretary ambassador diplomat "
         "envoy author writer candidate winner member premier politician mp economist analyst coach captain "
-        "founder judge chief musician artist presenter host rapper striker goalkeeper champion".split()) | TITLES,
+        "founder judge chief musician artist presenter host rapper striker goalkeeper champion resident villager "
+        "inhabitant citizen voter worker employee fan viewer user customer student child patient passenger "
+        "victim".split()) | TITLES,
     frozenset({ORG, NORP}): frozenset(
         "company firm group organisation organization bank band party team club agency business brand carrier "
         "airline network broadcaster channel label retailer maker manufacturer chipmaker producer supplier union "
@@ -51,15 +53,24 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
     EVENTS: frozenset("event summit conference tournament competition championship".split()),
     WORKS: frozenset("film movie album song book show game programme".split()),
 }
+PERSON_NOUNS = next(nouns for labels, nouns in HEAD_CLASSES.items() if labels == {PERSON})
 NAME_NOUNS = {"name", "kind", "type", "sort"}  # "the name of the minister": the answer type is the minister's
 WH_TYPES: dict[str, frozenset[str]] = {
     "who": frozenset({PERSON, ORG, NORP}), "whom": frozenset({PERSON, ORG, NORP}),
     "whose": frozenset({PERSON, ORG}), "where": PLACES, "when": TIMES,
-    "how much": AMOUNTS, "how many": frozenset({"CARDINAL", "QUANTITY", "MONEY"}),
+    "how much": frozenset({"MONEY", "PERCENT", "QUANTITY"}),  # an amount, not a count ("three")
+    "how many": frozenset({"CARDINAL", "QUANTITY", "MONEY"}),
     "how long": TIMES, "how old": frozenset({"DATE", "CARDINAL"}), "how far": frozenset({"QUANTITY"}),
 }
+TIME_UNITS = frozenset("second minute hour day week month year decade century".split())  # what a duration counts
+PRICE_VERBS = {"cost", "charge", "fetch"}  # "what does X cost": the object is a price
 POSITION_VERBS = {"rank", "stand", "finish"}  # "Where does X rank?": a position
 EXACT_HEADS = {"date", "year"}  # answered by "Aug. 28", "2019", not by "next year"
+# "On what grounds…", "For what reason…": a why-question in other words
+REASON_HEADS = {"reason", "ground", "cause", "motive", "motivation", "purpose", "basis", "explanation"}
+# "What prompted / caused / was behind X?": the asked thing is a cause
+CAUSE_VERBS = {"cause", "prompt", "trigger", "spark", "drive", "fuel", "lead", "behind"}
+CAUSE_PHRASAL = {("set", "off"), ("bring", "about")}
 LIST_VERBS = {"name", "list"}  # imperative asks: "Name the three bands…"
 NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
 WH_TAGS = {"WDT", "WP", "WP$", "WRB"}
@@ -156,7 +167,9 @@ def _wh(doc) -> tuple[str | None, int]:
 
 def _labels(wh: str | None, head) -> tuple[frozenset[str], bool]:
     lemma = head.lemma_.lower() if head is not None else None
-    if lemma is not None and wh in ("which", "what", "whose", "name", "list", "how many", "who", "whom"):
+    if wh == "how many":  # "how many people" asks for a count, not for people; "how many days" for a period
+        return WH_TYPES[wh] | (frozenset({"DATE"}) if lemma in TIME_UNITS else frozenset()), True
+    if lemma is not None and wh in ("which", "what", "whose", "name", "list", "who", "whom"):
         for labels, nouns in HEAD_CLASSES.items():
             if lemma in nouns or any(lemma.endswith(n) for n in nouns if len(n) >= 4):  # "spokespeople"
                 return labels, labels not in LOOSE_CLASSES
@@ -174,6 +187,18 @@ def _count(doc, at: int, head) -> int | None:
     return next((n for t in doc[at + 1 : head.i] if (n := _number(t)) is not None), None)
 
 
+def _asks_cause(doc, wh: str | None, at: int, head) -> bool:
+    """A why-question in other words: "On what grounds…", "What prompted / was behind X?"."""
+    if wh != "what":
+        return False
+    if head is not None and head.lemma_.lower() in REASON_HEADS:
+        return True
+    after = doc[at + 1 : at + 4]
+    return doc[at].dep_ in ("nsubj", "nsubjpass") and any(
+        t.lemma_.lower() in CAUSE_VERBS or any((t.lemma_.lower(), c.lower_) in CAUSE_PHRASAL for c in t.children)
+        for t in after)
+
+
 def _ask(doc, text: str) -> Ask:
     wh, at = _wh(doc)
     head = _head(doc, at) if wh in ("which", "what", "whose", "name", "list", "how many") else None
@@ -181,13 +206,18 @@ def _ask(doc, text: str) -> Ask:
     labels, strict = _labels(wh, head)
     if wh == "where" and any(t.lemma_.lower() in POSITION_VERBS for t in doc):
         labels = RANKS  # "Where does X rank?" asks for a position, not a place
+    if wh == "what" and head is None and doc[at].dep_ in ("dobj", "attr", "npadvmod") \
+            and doc[at].head.lemma_.lower() in PRICE_VERBS:
+        labels, strict = frozenset({"MONEY"}), True  # "What does the service cost a month?"
     count = _count(doc, at, head)
     plural_head = head is not None and head.tag_ in ("NNS", "NNPS") and wh != "how many"
     plural_who = wh in ("who", "whom") and any(t.lower_ in ("were", "are") for t in doc[at + 1 : at + 3])
     content = [t for t in doc if t.pos_ in CONTENT_POS - {"NUM"} and t.tag_ not in WH_TAGS and t.is_alpha
+               and t.dep_ not in ("aux", "auxpass") and t.lemma_.lower() not in ("do", "be")
                and t.lower_ not in ("how", "much", "many") and (head is None or t.i != head.i)]
     return Ask(text=text, wh=wh, head=lemma, labels=labels, strict=strict, count=count,
-               several=(count or 0) > 1 or plural_head or plural_who, reason=wh == "why",
+               several=(count or 0) > 1 or plural_head or plural_who,
+               reason=wh == "why" or _asks_cause(doc, wh, at, head),
                counted=lemma if wh == "how many" else None, exact=lemma in EXACT_HEADS, duration=wh == "how long",
                named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
                terms=frozenset(t.lemma_.lower() for t in content))
