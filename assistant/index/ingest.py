@@ -251,9 +251,13 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     stages.done("chunk")
     sentences = [s for d in indexed for s in parts[d.file].sentences]
     chunks = [c for d in indexed for c in parts[d.file].chunks]
-    sentence_vectors = _vectors([s.text for s in sentences],
-                                VectorCache(cache_dir / "vectors.sqlite", settings.encoder_name, DIM), encoder_path,
+    vector_cache = VectorCache(cache_dir / "vectors.sqlite", settings.encoder_name, DIM)
+    sentence_vectors = _vectors([s.text for s in sentences], vector_cache, encoder_path,
                                 progress, report, settings.embed_commit_every)
+
+    def cached_encode(texts: list[str]) -> np.ndarray:  # the probe questions: embedded once per cache
+        return _vectors(texts, vector_cache, encoder_path, None, IngestReport([], {}), settings.embed_commit_every)
+
     chunk_vectors = chunk_vectors_of([parts[d.file] for d in indexed], sentence_vectors)
     stages.done("embed")
 
@@ -289,7 +293,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     def write_extra(folder: Path) -> None:
         keyword.build_from_tokens([t for d in indexed for t in parts[d.file].layout.chunk_tokens], folder / "bm25")
         stats = TermStats(len(sentences), lambda t: df.get(t, 0), zipf.get)
-        probes.write(folder, probes.compute(sentences, sentence_vectors, stats, query_encoder(encoder_path).encode))
+        probes.write(folder, probes.compute(sentences, sentence_vectors, stats, cached_encode))
 
     writer.finish(sentence_vectors, df, zipf, write_extra)
     if progress:
