@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 PROFILE_FILE = "null_profile.json"
 PROFILE_VERSION = 1
 CANDIDATES = 48  # dense neighbours scored per probe (a question's fused chunks hold about as many sentences)
+REUSE_MAX_CHANGED_SHARE = 0.01  # a re-ingest changing at most this share of files keeps the last profile
 BLOCK_ROWS = 65536  # sentence vectors multiplied at once: bounds memory on a large index
 
 # Everyday questions of every shape (who, what, where, when, how much, why), about nothing in particular.

@@ -217,6 +217,15 @@ def _add_null_profile(snap: snapshots.Snapshot, settings: Settings) -> None:
     probes.write(snap.folder, profile)
 
 
+def _kept_null_profile(previous: snapshots.Snapshot | None, report: IngestReport, documents: int) -> dict | None:
+    """The previous generation's null profile when only a few files changed: a statistic of the
+    whole corpus that a handful of edits cannot move (recomputing it is ~1 s of a small re-ingest)."""
+    changed = len(report.added) + len(report.updated) + len(report.removed)
+    if previous is None or changed > probes.REUSE_MAX_CHANGED_SHARE * max(documents, 1):
+        return None
+    return probes.read(previous.folder)
+
+
 def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progress | None = None) -> IngestReport:
     started = time.perf_counter()
     stages = _Stages()
@@ -292,8 +301,11 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
 
     def write_extra(folder: Path) -> None:
         keyword.build_from_tokens([t for d in indexed for t in parts[d.file].layout.chunk_tokens], folder / "bm25")
-        stats = TermStats(len(sentences), lambda t: df.get(t, 0), zipf.get)
-        probes.write(folder, probes.compute(sentences, sentence_vectors, stats, cached_encode))
+        profile = _kept_null_profile(previous, report, len(corpus.documents))
+        if profile is None:
+            stats = TermStats(len(sentences), lambda t: df.get(t, 0), zipf.get)
+            profile = probes.compute(sentences, sentence_vectors, stats, cached_encode)
+        probes.write(folder, profile)
 
     writer.finish(sentence_vectors, df, zipf, write_extra)
     if progress:
