@@ -59,5 +59,5 @@ def test_the_composition_reports_what_a_refusal_model_reads():
     untyped = compose(scored, t, threshold=0.31, max_sentences=3, companion_ratio=0.85, corroboration_ratio=0.65)
     assert untyped.span_found is None
     refused = compose([evidence(t, 0, 0.2)], t, threshold=0.31, max_sentences=3, companion_ratio=0.85,
-                      corroboration_ratio=0.65)
+                      corroboration_ratio=0.65, confident=False)  # the refusal model said no
     assert refused.abstained and refused.score == 0.2
