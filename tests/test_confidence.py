@@ -73,3 +73,18 @@ def test_an_index_built_without_a_null_profile_gets_it_from_the_next_ingest(tmp_
     ingest(settings)
     assert snapshot.current_folder(settings.index_dir) == folder  # unchanged corpus: same generation
     assert probes.read(folder) is not None
+
+
+def test_a_re_ingest_of_a_few_files_keeps_the_last_null_profile_and_a_large_one_recomputes(tmp_path):
+    from types import SimpleNamespace
+
+    from assistant.index.ingest import IngestReport, _kept_null_profile
+
+    profile = probes.profile_of([0.30, 0.35, 0.40])
+    probes.write(tmp_path, profile)
+    previous = SimpleNamespace(folder=tmp_path)
+    one_edit = IngestReport([], {}, updated=["a.txt"])
+    assert _kept_null_profile(previous, one_edit, 2000) == profile
+    many = IngestReport([], {}, added=[f"{i}.txt" for i in range(30)])
+    assert _kept_null_profile(previous, many, 2000) is None  # 1.5% of the files: computed again
+    assert _kept_null_profile(None, one_edit, 2000) is None
