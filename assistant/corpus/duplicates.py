@@ -183,6 +183,8 @@ def near_duplicate_pairs(prints: dict[str, Fingerprint], memory: PairMemory | No
         new = [h for h in eligible if h not in seen]
         if len(new) <= INCREMENTAL_LIMIT and all(a in eligible and b in eligible for a, b in old_pairs):
             pairs = sorted(set(old_pairs) | set(_pairs_with(new, eligible))) if new else old_pairs
+            if seen == eligible.keys() and pairs == old_pairs:
+                return pairs  # nothing to remember that is not remembered already
     if pairs is None:
         pairs = _lsh_pairs(eligible)
     if memory is not None:
