@@ -12,6 +12,11 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 BATCH = 256
+# Chroma's default search breadth (ef 10) for our top 8 leaves the nearest chunks to how the graph
+# happened to be built, and multi-threaded inserts build it differently each time: the same corpus
+# ingested twice answered a BBC question differently. A wider search and one insert thread make
+# the dense hits the same on every build (set when a collection is created).
+HNSW = {"hnsw:space": "cosine", "hnsw:search_ef": 128, "hnsw:num_threads": 1}
 
 
 @lru_cache(maxsize=4)
@@ -32,7 +37,7 @@ class VectorStore:
     def __init__(self, url: str | None, path: Path, collection: str) -> None:
         self.client = _client(url, str(path))
         self.collection = self.client.get_or_create_collection(
-            collection, metadata={"hnsw:space": "cosine"}, embedding_function=None)
+            collection, metadata=HNSW, embedding_function=None)
 
     def upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict],
                progress=None) -> None:
