@@ -141,7 +141,7 @@ class _Memory:
         self.state = (set(seen), list(pairs))
 
 
-def test_a_new_near_duplicate_joins_its_group_without_a_full_pass_and_a_lost_member_splits_it(monkeypatch):
+def test_a_new_near_duplicate_joins_its_group_and_a_lost_member_splits_it_without_a_full_pass(monkeypatch):
     from assistant.corpus import duplicates
 
     memory = _Memory()
@@ -154,8 +154,13 @@ def test_a_new_near_duplicate_joins_its_group_without_a_full_pass_and_a_lost_mem
     assert not full_passes  # one new text: compared with the cached signatures only
     assert grown == group_near_duplicates({**texts, "b.txt": PARAPHRASE})  # what a fresh full pass finds
     assert grown["a.txt"][0] == grown["b.txt"][0]
-    assert group_near_duplicates({"b.txt": PARAPHRASE, "c.txt": UNRELATED}, memory=memory) == {}
-    assert full_passes  # a remembered pair lost a member: grouping starts over
+    shrunk = {"b.txt": PARAPHRASE, "c.txt": UNRELATED, "d.txt": SOURCE.rstrip() + " Edited."}
+    fresh = group_near_duplicates(shrunk)  # a full pass, for comparison
+    full_passes.clear()
+    regrouped = group_near_duplicates(shrunk, memory=memory)
+    assert not full_passes  # a remembered pair lost a member: only its group is compared again
+    assert regrouped == fresh and regrouped["d.txt"][0] == regrouped["b.txt"][0]
+    assert group_near_duplicates({"c.txt": UNRELATED}, memory=memory) == {}
 
 
 def test_loader_skips_bad_files_without_stopping(tmp_path):

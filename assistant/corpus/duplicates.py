@@ -171,19 +171,32 @@ class PairMemory(Protocol):
     def save(self, seen: set[str], pairs: list[tuple[str, str]]) -> None: ...
 
 
+def _broken_groups(pairs: list[tuple[str, str]], present: set[str]) -> list[str]:
+    """Present members of the remembered groups that lost a member. Their group may have hung
+    together only through the lost text, so each is compared with every text again."""
+    joined = _UnionFind(sorted({h for pair in pairs for h in pair}))
+    for a, b in pairs:
+        joined.join(a, b)
+    broken = {joined.find(h) for h in joined.parent if h not in present}
+    return sorted(h for h in joined.parent if h in present and joined.find(h) in broken)
+
+
 def near_duplicate_pairs(prints: dict[str, Fingerprint], memory: PairMemory | None = None) -> list[tuple[str, str]]:
-    """Pairs of text hashes that are near-duplicates. With a memory of the last run, and no
-    remembered pair losing a member, only the new texts are compared (up to INCREMENTAL_LIMIT
-    of them); otherwise the whole corpus goes through the LSH index again."""
+    """Pairs of text hashes that are near-duplicates. With a memory of the last run, only the new
+    texts and the members of groups that lost a text are compared with all (up to INCREMENTAL_LIMIT
+    of them): the same groups as a full pass, since any pair the full pass could join lies inside
+    an old group or touches a new text. Otherwise the whole corpus goes through the LSH index again."""
     eligible = {fp.text_hash: fp for _, fp in sorted(prints.items()) if fp.shingles >= MIN_SHARED_SHINGLES}
     remembered = memory.load() if memory else None
     pairs: list[tuple[str, str]] | None = None
     if remembered is not None:
         seen, old_pairs = remembered
         new = [h for h in eligible if h not in seen]
-        if len(new) <= INCREMENTAL_LIMIT and all(a in eligible and b in eligible for a, b in old_pairs):
-            pairs = sorted(set(old_pairs) | set(_pairs_with(new, eligible))) if new else old_pairs
-            if seen == eligible.keys() and pairs == old_pairs:
+        recheck = _broken_groups(old_pairs, set(eligible))
+        if len(new) + len(recheck) <= INCREMENTAL_LIMIT:
+            intact = {(a, b) for a, b in old_pairs if a in eligible and b in eligible}
+            pairs = sorted(intact | set(_pairs_with(new + recheck, eligible) if new or recheck else ()))
+            if seen == eligible.keys() and set(pairs) == set(old_pairs):
                 return pairs  # nothing to remember that is not remembered already
     if pairs is None:
         pairs = _lsh_pairs(eligible)
