@@ -19,6 +19,7 @@ import bisect
 import hashlib
 import importlib.util
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +27,8 @@ from pathlib import Path
 
 from assistant.index.sentences import sentence_spans
 from assistant.models import Chunk, Document, Sentence
+
+_NEWLINE = re.compile("\n")
 
 TOKEN_ENCODING = "cl100k_base"
 CHUNKING_SCHEME = "sentences-1"  # part of every chunk id: change it when chunk boundaries change
@@ -122,7 +125,7 @@ class LineIndex:
     """1-based line numbers of character offsets, by bisection (no rescans of the text)."""
 
     def __init__(self, text: str) -> None:
-        self.breaks = [i for i, c in enumerate(text) if c == "\n"]
+        self.breaks = [m.start() for m in _NEWLINE.finditer(text)]  # not a Python loop over every character
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_left(self.breaks, offset) + 1
