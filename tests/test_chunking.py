@@ -30,3 +30,16 @@ def test_every_chunk_is_whole_sentences_of_the_article_within_budget():
     covered = {i for a, b in parts.chunk_sentence_ranges for i in range(a, b)}
     assert covered == set(range(len(parts.sentences)))  # nothing falls between chunks
     assert any(b > a2 for (_, b), (a2, _) in zip(parts.chunk_sentence_ranges, parts.chunk_sentence_ranges[1:]))
+
+
+def test_sentence_splitting_does_not_leave_a_partial_nltk_behind():
+    """Punkt is imported on its own (no SciPy, no rest of NLTK); nltk stays importable whole."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from assistant.index.sentences import sentence_spans; "
+            "spans = sentence_spans('Mr. Smith went to the U.S. on Monday. He left.'); "
+            "assert spans == [(0, 37), (38, 46)], spans; "
+            "assert not [m for m in sys.modules if m.startswith(('nltk', 'scipy'))]; "
+            "import nltk.tokenize; assert nltk.tokenize.punkt.PunktSentenceTokenizer")
+    subprocess.run([sys.executable, "-c", code], check=True)
