@@ -162,6 +162,34 @@ def _vectors(texts: list[str], cache: VectorCache, encoder_path: Path, progress:
     return np.vstack([found[k] for k in keys]).astype(np.float32)
 
 
+def _sentence_vectors(indexed: list[Document], parts: dict[str, DocumentParts],
+                      previous: snapshots.Snapshot | None, embed: Callable[[list[str]], np.ndarray],
+                      report: IngestReport) -> np.ndarray:
+    """All sentence vectors in index order: an unchanged text's rows are copied from the previous
+    generation (same configuration, so the same encoder); only other texts go through the cache."""
+    reusable = previous.documents.sentence_ranges_by_key() if previous is not None else {}
+    pieces: list[tuple[str, object]] = []  # ("old", range) or ("new", count)
+    texts: list[str] = []
+    for doc in indexed:
+        sentences = parts[doc.file].sentences
+        rows = reusable.get(document_key(doc))
+        if rows is not None and len(rows) == len(sentences):
+            pieces.append(("old", rows))
+        else:
+            pieces.append(("new", len(sentences)))
+            texts.extend(s.text for s in sentences)
+    fresh = embed(texts)
+    out, taken = [], 0
+    for kind, what in pieces:
+        if kind == "old":
+            out.append(previous.sentence_vectors[what.start : what.stop])
+        else:
+            out.append(fresh[taken : taken + what])
+            taken += what
+    report.reused_vectors += sum(len(what) for kind, what in pieces if kind == "old")
+    return np.vstack(out).astype(np.float32) if out else np.zeros((0, DIM), dtype=np.float32)
+
+
 def chunk_vectors_of(parts: list[DocumentParts], sentence_vectors: np.ndarray) -> np.ndarray:
     """A chunk's vector is the normalised mean of its sentences' vectors. Embedding each
     chunk as well would double the encoder's work (a 256-token chunk costs as much as
@@ -261,8 +289,10 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     sentences = [s for d in indexed for s in parts[d.file].sentences]
     chunks = [c for d in indexed for c in parts[d.file].chunks]
     vector_cache = VectorCache(cache_dir / "vectors.sqlite", settings.encoder_name, DIM)
-    sentence_vectors = _vectors([s.text for s in sentences], vector_cache, encoder_path,
-                                progress, report, settings.embed_commit_every)
+    sentence_vectors = _sentence_vectors(
+        indexed, parts, previous if same_config else None,
+        lambda texts: _vectors(texts, vector_cache, encoder_path, progress, report, settings.embed_commit_every),
+        report)
 
     def cached_encode(texts: list[str]) -> np.ndarray:  # the probe questions: embedded once per cache
         return _vectors(texts, vector_cache, encoder_path, None, IngestReport([], {}), settings.embed_commit_every)

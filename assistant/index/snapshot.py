@@ -137,6 +137,12 @@ class DocumentStore(Mapping):
             "SELECT b.file FROM documents a JOIN documents b ON a.doc_key = b.doc_key "
             "AND a.duplicate_group = b.duplicate_group WHERE a.file=? AND b.file != a.file ORDER BY b.idx", (file,))]
 
+    def sentence_ranges_by_key(self) -> dict[str, range]:
+        """Each indexed text's sentence rows (by document key): a re-ingest takes an unchanged
+        text's vectors from these rows instead of hashing and looking up every sentence again."""
+        return {key: range(first, end) for key, first, end in self.tables.query(
+            "SELECT doc_key, first_sentence, end_sentence FROM documents WHERE end_sentence > first_sentence")}
+
     def doc_keys(self) -> dict[str, str]:
         return dict(self.tables.query("SELECT file, doc_key FROM documents"))
 
