@@ -187,7 +187,7 @@ def _sentence_vectors(indexed: list[Document], parts: dict[str, DocumentParts],
             out.append(fresh[taken : taken + what])
             taken += what
     report.reused_vectors += sum(len(what) for kind, what in pieces if kind == "old")
-    return np.vstack(out).astype(np.float32) if out else np.zeros((0, DIM), dtype=np.float32)
+    return np.concatenate(out).astype(np.float32, copy=False) if out else np.zeros((0, DIM), dtype=np.float32)
 
 
 def chunk_vectors_of(parts: list[DocumentParts], sentence_vectors: np.ndarray) -> np.ndarray:
