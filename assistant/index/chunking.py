@@ -22,7 +22,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from assistant.index.sentences import sentence_spans
@@ -140,36 +140,72 @@ def _headline_line(doc: Document, lines: LineIndex) -> int | None:
     return lines.line_of(start) if start >= 0 else None
 
 
+ChunkRow = tuple[int, int, int, int, int]  # start, end, line_start, line_end, tokens
+SentenceRow = tuple[int, int, int, int, bool]  # start, end, line_start, line_end, on the headline line
+
+
 @dataclass
 class DocumentParts:
-    """A document's chunks and sentences, and which sentences each chunk holds."""
+    """A document's chunks and sentences as plain rows, and which sentences each chunk holds.
+    The Chunk and Sentence objects are built only when asked for: a re-ingest writes every
+    document's rows but needs objects only for what changed (2M pydantic objects at 100k
+    articles would cost more than everything else a re-ingest does)."""
 
-    chunks: list[Chunk]
-    sentences: list[Sentence]
+    doc: Document | None
+    chunk_id_prefix: str
+    chunk_rows: list[ChunkRow]
+    sentence_rows: list[SentenceRow]
     chunk_of_sentence: list[int]  # the first chunk holding each sentence
-    chunk_sentence_ranges: list[tuple[int, int]]  # per chunk: [first, end) into `sentences`
+    chunk_sentence_ranges: list[tuple[int, int]]  # per chunk: [first, end) into the sentences
     layout: Layout | None = None
+
+    @classmethod
+    def empty(cls) -> DocumentParts:
+        return cls(None, "", [], [], [], [])
+
+    def chunk_id(self, i: int) -> str:
+        return f"{self.chunk_id_prefix}:{i}"
+
+    @property
+    def chunk_ids(self) -> list[str]:
+        return [self.chunk_id(i) for i in range(len(self.chunk_rows))]
+
+    def chunk(self, i: int) -> Chunk:
+        s, e, line_start, line_end, tokens = self.chunk_rows[i]
+        assert self.doc is not None
+        return Chunk(id=self.chunk_id(i), file=self.doc.file, text=self.doc.text[s:e], start=s, end=e,
+                     line_start=line_start, line_end=line_end, tokens=tokens)
+
+    @cached_property
+    def chunks(self) -> list[Chunk]:
+        return [self.chunk(i) for i in range(len(self.chunk_rows))]
+
+    @cached_property
+    def sentences(self) -> list[Sentence]:
+        if self.doc is None:
+            return []
+        doc = self.doc
+        return [Sentence(file=doc.file, chunk_id=self.chunk_id(owner) if self.chunk_rows else "", start=s, end=e,
+                         line_start=line_start, line_end=line_end, text=doc.text[s:e], heading=heading)
+                for (s, e, line_start, line_end, heading), owner in zip(self.sentence_rows, self.chunk_of_sentence)]
 
 
 def materialise(doc: Document, layout: Layout, doc_key: str) -> DocumentParts:
     lines = LineIndex(doc.text)
     headline = _headline_line(doc, lines)
-    prefix = chunk_id_prefix(doc.file, doc_key)
-    chunks = [Chunk(id=f"{prefix}:{i}", file=doc.file, text=doc.text[s:e], start=s, end=e,
-                    line_start=lines.line_of(s), line_end=lines.line_of(max(s, e - 1)), tokens=t)
-              for i, (s, e, t) in enumerate(layout.chunks)]
+    chunk_rows = [(s, e, lines.line_of(s), lines.line_of(max(s, e - 1)), t) for s, e, t in layout.chunks]
     starts = [s for s, _ in layout.sentences]
     ends = [e for _, e in layout.sentences]
     ranges: list[tuple[int, int]] = []
-    for c in chunks:  # a sentence in an overlap belongs to both chunks
-        first = bisect.bisect_right(ends, c.start)
-        ranges.append((first, max(first, bisect.bisect_left(starts, c.end))))
+    for s, e, *_ in chunk_rows:  # a sentence in an overlap belongs to both chunks
+        first = bisect.bisect_right(ends, s)
+        ranges.append((first, max(first, bisect.bisect_left(starts, e))))
     owner = [0] * len(layout.sentences)
     for ci, (a, b) in reversed(list(enumerate(ranges))):
         for r in range(a, b):
             owner[r] = ci
-    sentences = [Sentence(file=doc.file, chunk_id=chunks[owner[i]].id if chunks else "", start=s, end=e,
-                          line_start=lines.line_of(s), line_end=lines.line_of(e - 1), text=doc.text[s:e],
-                          heading=lines.line_of(s) == headline)
-                 for i, (s, e) in enumerate(layout.sentences)]
-    return DocumentParts(chunks, sentences, owner, ranges, layout)
+    sentence_rows = []
+    for s, e in layout.sentences:
+        line_start = lines.line_of(s)
+        sentence_rows.append((s, e, line_start, lines.line_of(e - 1), line_start == headline))
+    return DocumentParts(doc, chunk_id_prefix(doc.file, doc_key), chunk_rows, sentence_rows, owner, ranges, layout)

@@ -41,19 +41,19 @@ class GenerationWriter:
 
     def add(self, doc: Document, doc_key: str, entry: DocumentParts) -> None:
         first_sentence, first_chunk = len(self.rows), self.chunk_count
-        for s, chunk in zip(entry.sentences, entry.chunk_of_sentence):
-            self.rows.append((self.doc_count, first_chunk + chunk, s.start, s.end, s.line_start, s.line_end,
-                              s.heading))
+        for (start, end, line_start, line_end, heading), chunk in zip(entry.sentence_rows, entry.chunk_of_sentence):
+            self.rows.append((self.doc_count, first_chunk + chunk, start, end, line_start, line_end, heading))
         self.db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-            (first_chunk + i, c.id, self.doc_count, c.start, c.end, c.line_start, c.line_end, c.tokens,
+            (first_chunk + i, entry.chunk_id(i), self.doc_count, start, end, line_start, line_end, tokens,
              first_sentence + a, first_sentence + b)
-            for i, (c, (a, b)) in enumerate(zip(entry.chunks, entry.chunk_sentence_ranges))])
+            for i, ((start, end, line_start, line_end, tokens), (a, b))
+            in enumerate(zip(entry.chunk_rows, entry.chunk_sentence_ranges))])
         self.db.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
             self.doc_count, doc.file, doc.raw_sha256, doc_key, doc.duplicate_group, int(doc.is_original),
-            doc.meta.title, first_sentence, len(self.rows), first_chunk, first_chunk + len(entry.chunks),
+            doc.meta.title, first_sentence, len(self.rows), first_chunk, first_chunk + len(entry.chunk_rows),
             doc.model_dump_json()))
         self.doc_count += 1
-        self.chunk_count += len(entry.chunks)
+        self.chunk_count += len(entry.chunk_rows)
 
     def finish(self, sentence_vectors: np.ndarray, term_df: dict[str, int], word_zipf: dict[str, float],
                write_extra: Callable[[Path], None]) -> None:

@@ -11,14 +11,16 @@ no longer names deleted.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import json
 import logging
 import os
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +35,7 @@ from assistant.index.cache import DocumentCache, VectorCache
 from assistant.index.chunking import DocumentParts, Layout, document_key, layout_document, materialise
 from assistant.index.embedder import DIM, embed_texts, ensure_encoder, query_encoder
 from assistant.index.store import open_store
-from assistant.models import Document
+from assistant.models import Chunk, Document, Sentence
 from assistant.retrieve.terms import TermStats, capitalised_word_zipf, capitalised_words, content_terms
 from assistant.settings import Settings
 
@@ -162,6 +164,38 @@ def _vectors(texts: list[str], cache: VectorCache, encoder_path: Path, progress:
     return np.vstack([found[k] for k in keys]).astype(np.float32)
 
 
+class _SentenceSequence(Sequence[Sentence]):
+    """All indexed sentences in row order, each built only when read (the null profile reads a
+    few hundred): a re-ingest never builds every document's Sentence objects."""
+
+    def __init__(self, parts: list[DocumentParts]) -> None:
+        self.parts = parts
+        self.starts = list(itertools.accumulate((len(p.sentence_rows) for p in parts), initial=0))
+
+    def __len__(self) -> int:
+        return self.starts[-1]
+
+    def __getitem__(self, row):  # type: ignore[override]
+        if isinstance(row, slice):
+            return [self[r] for r in range(*row.indices(len(self)))]
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        doc = bisect.bisect_right(self.starts, row) - 1
+        return self.parts[doc].sentences[row - self.starts[doc]]
+
+
+def _chunks_at(parts: list[DocumentParts], positions: list[int]) -> list[Chunk]:
+    """The Chunk objects at these positions of the index's chunk order (the ones new to Chroma)."""
+    starts = list(itertools.accumulate((len(p.chunk_rows) for p in parts), initial=0))
+    out = []
+    for position in positions:
+        doc = bisect.bisect_right(starts, position) - 1
+        out.append(parts[doc].chunk(position - starts[doc]))
+    return out
+
+
 def _sentence_vectors(indexed: list[Document], parts: dict[str, DocumentParts],
                       previous: snapshots.Snapshot | None, embed: Callable[[list[str]], np.ndarray],
                       report: IngestReport) -> np.ndarray:
@@ -171,13 +205,13 @@ def _sentence_vectors(indexed: list[Document], parts: dict[str, DocumentParts],
     pieces: list[tuple[str, object]] = []  # ("old", range) or ("new", count)
     texts: list[str] = []
     for doc in indexed:
-        sentences = parts[doc.file].sentences
+        doc_parts = parts[doc.file]
         rows = reusable.get(document_key(doc))
-        if rows is not None and len(rows) == len(sentences):
+        if rows is not None and len(rows) == len(doc_parts.sentence_rows):
             pieces.append(("old", rows))
         else:
-            pieces.append(("new", len(sentences)))
-            texts.extend(s.text for s in sentences)
+            pieces.append(("new", len(doc_parts.sentence_rows)))
+            texts.extend(doc.text[s:e] for s, e, *_ in doc_parts.sentence_rows)
     fresh = embed(texts)
     out, taken = [], 0
     for kind, what in pieces:
@@ -200,7 +234,7 @@ def chunk_vectors_of(parts: list[DocumentParts], sentence_vectors: np.ndarray) -
         for a, b in p.chunk_sentence_ranges:
             v = sentence_vectors[base + a : base + b].mean(axis=0) if b > a else np.zeros(DIM, dtype=np.float32)
             out.append(v / max(float(np.linalg.norm(v)), 1e-9))
-        base += len(p.sentences)
+        base += len(p.sentence_rows)
     return np.array(out, dtype=np.float32).reshape(len(out), DIM)
 
 
@@ -286,8 +320,9 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     indexed = _indexed(corpus)
     parts = _layouts(indexed, doc_cache, settings, progress)
     stages.done("chunk")
-    sentences = [s for d in indexed for s in parts[d.file].sentences]
-    chunks = [c for d in indexed for c in parts[d.file].chunks]
+    ordered = [parts[d.file] for d in indexed]
+    sentences = _SentenceSequence(ordered)
+    chunk_ids = [i for p in ordered for i in p.chunk_ids]
     vector_cache = VectorCache(cache_dir / "vectors.sqlite", settings.encoder_name, DIM)
     sentence_vectors = _sentence_vectors(
         indexed, parts, previous if same_config else None,
@@ -297,32 +332,32 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     def cached_encode(texts: list[str]) -> np.ndarray:  # the probe questions: embedded once per cache
         return _vectors(texts, vector_cache, encoder_path, None, IngestReport([], {}), settings.embed_commit_every)
 
-    chunk_vectors = chunk_vectors_of([parts[d.file] for d in indexed], sentence_vectors)
+    chunk_vectors = chunk_vectors_of(ordered, sentence_vectors)
     stages.done("embed")
 
     store = open_store(settings)
-    kept = {c.id for c in chunks}
+    kept = set(chunk_ids)
     # rows of the previous generation; with none readable (first run, or an older index
     # format) whatever else the collection holds
     before = previous.chunks.ids() if previous else store.all_ids()
     live = before if same_config else set()
-    fresh = [i for i, c in enumerate(chunks) if c.id not in live]
+    fresh = [i for i, chunk_id in enumerate(chunk_ids) if chunk_id not in live]
     # every id whose fate is open until the sweep: rows about to be added, rows about to go
-    journal |= {chunks[i].id for i in fresh} | (before - kept)
+    journal |= {chunk_ids[i] for i in fresh} | (before - kept)
     _write_journal(settings.index_dir, journal)
-    store.upsert([chunks[i].id for i in fresh], chunk_vectors[fresh], [chunks[i].text for i in fresh],
-                 [{"file": chunks[i].file, "start": chunks[i].start, "end": chunks[i].end,
-                   "line_start": chunks[i].line_start, "line_end": chunks[i].line_end,
-                   "tokens": chunks[i].tokens} for i in fresh], progress)
+    new_chunks = _chunks_at(ordered, fresh)
+    store.upsert([c.id for c in new_chunks], chunk_vectors[fresh], [c.text for c in new_chunks],
+                 [{"file": c.file, "start": c.start, "end": c.end, "line_start": c.line_start,
+                   "line_end": c.line_end, "tokens": c.tokens} for c in new_chunks], progress)
     stages.done("store")
     _crash_point("after-upsert")
 
     writer = generation.GenerationWriter(settings.index_dir, key)
-    empty = DocumentParts([], [], [], [])
+    empty = DocumentParts.empty()
     for doc in corpus.documents:
         doc_parts = parts.get(doc.file, empty)
         writer.add(doc, document_key(doc), doc_parts)
-        report.chunk_counts[doc.file] = len(doc_parts.chunks)
+        report.chunk_counts[doc.file] = len(doc_parts.chunk_rows)
     if progress:
         progress("keyword index", 0, 1)
     df = term_df(list(parts.values()))
