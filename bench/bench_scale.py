@@ -46,22 +46,36 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def _hwm_mb(pid: int) -> float:
+    """The process's own peak RSS so far (VmHWM): ru_maxrss would include this bench's size,
+    which Linux carries over fork+exec into the child."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+    except (OSError, StopIteration):
+        return 0.0
+
+
 def run_measured(cmd: list[str], env: dict[str, str], kill_when=None) -> dict:
-    """Run a process to its end (or SIGKILL it when `kill_when()` turns true): wall s, peak RSS MB."""
+    """Run a process to its end (or SIGKILL it when `kill_when()` turns true): wall s, peak RSS MB
+    (VmHWM sampled every 0.2 s, so a peak in the last fraction of a second can be missed)."""
     start = time.perf_counter()
     out = tempfile.TemporaryFile()
     proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.DEVNULL)
-    killed = False
-    while kill_when is not None and proc.poll() is None:
-        if kill_when():
+    killed, peak = False, 0.0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        peak = max(peak, _hwm_mb(proc.pid))
+        if kill_when is not None and not killed and kill_when():
             proc.send_signal(signal.SIGKILL)
             killed = True
-            break
-        time.sleep(0.5)
-    _, status, usage = os.wait4(proc.pid, 0)
+        time.sleep(0.2)
+    proc.returncode = status
     out.seek(0)
     text = out.read().decode("utf-8", "replace")
-    return {"seconds": round(time.perf_counter() - start, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024),
+    return {"seconds": round(time.perf_counter() - start, 2), "peak_rss_mb": round(peak or usage.ru_maxrss / 1024),
             "killed": killed, "stdout": text, "status": status}
 
 
