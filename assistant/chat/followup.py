@@ -11,7 +11,7 @@ the previous question along so retrieval keeps the topic.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.models import CONTEXT_MARK, core_question
 from assistant.retrieve.stopwords import STOPWORDS
@@ -19,6 +19,7 @@ from assistant.retrieve.titles import INSTITUTIONS, TITLES
 
 PERSON_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 OTHER_REFERENCES = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|then|the same)\b", re.I)
+THING_PRONOUNS = re.compile(r"\b(it|its)\b", re.I)
 ELLIPSIS_START = re.compile(r"^\s*(and|also|what about|how about|but|so)\b", re.I)
 ENTITY_QUESTION = re.compile(r"^\s*(who|whom|which|what is the name)\b", re.I)
 WORD = re.compile(r"[^\W\d_][\w\u2019'.-]*")
@@ -42,6 +43,25 @@ class Turn:
     query: str
     answer: str
     abstained: bool
+    short_answer: str | None = None  # what the answer led with ("Tears of the Sun"): "it" may be that
+    files: list[str] = field(default_factory=list)  # the articles it cited, best first
+
+
+def cited_before(history: list[Turn]) -> tuple[str, ...]:
+    """The articles the last answered turn cited: where a follow-up most likely stays."""
+    for turn in reversed(history[-CONTEXT_TURNS:]):
+        if not turn.abstained and turn.files:
+            return tuple(turn.files)
+    return ()
+
+
+def prefer_files(scored: list, files: tuple[str, ...], boost: float) -> list:
+    """Evidence with the sentences of `files` scored up by `boost` (a share), best first again."""
+    wanted = set(files)
+    for ev in scored:
+        if ev.sentence.file in wanted:
+            ev.score *= 1.0 + boost
+    return sorted(scored, key=lambda e: -e.score)
 
 
 @dataclass
@@ -160,13 +180,31 @@ def is_follow_up(question: str) -> bool:
                 or ELLIPSIS_START.match(question) or len(content) < MIN_CONTENT_WORDS)
 
 
+def _thing_referent(history: list[Turn]) -> str | None:
+    from assistant.chat.referents import thing_referent
+
+    for turn in reversed(history[-CONTEXT_TURNS:]):
+        if referent := thing_referent(turn):
+            return referent
+    return None
+
+
 def standalone_query(question: str, history: list[Turn]) -> str:
     if not history or not is_follow_up(question):
         return question
+    from assistant.chat.referents import expand_ellipsis
+
     previous = history[-1]
+    if expanded := expand_ellipsis(question, previous):
+        return expanded  # whole again; the replaced phrase must not come back as context
     if PERSON_PRONOUNS.search(question) and (name := _best_name(previous)):
         question = _substitute(question, name)
         if not is_follow_up(question):
             return question
-    context = "; ".join(core_question(t.query) for t in reversed(history[-CONTEXT_TURNS:]))
-    return f"{question}{CONTEXT_MARK}{context})"
+    asked = [core_question(t.query) for t in reversed(history[-CONTEXT_TURNS:])]
+    # "it" named in the context, not in the question: articles say "the virus", and a name in the
+    # question is one every answering sentence would be expected to repeat
+    thing = _thing_referent(history) if THING_PRONOUNS.search(question) else None
+    if thing and not any(thing in a for a in asked):
+        asked.insert(0, thing)
+    return f"{question}{CONTEXT_MARK}{'; '.join(asked)})"
