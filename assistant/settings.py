@@ -74,7 +74,7 @@ class Settings(BaseSettings):
 
     # Conversations: a follow-up mostly stays in the article(s) the previous answer cited, so
     # their sentences are candidates and their scores are multiplied by 1 + this (0 = off).
-    followup_article_boost: float = Field(default=0.15, ge=0)
+    followup_article_boost: float = Field(default=0.5, ge=0)
 
     # Optional LLM engine (any OpenAI-compatible server)
     llm_url: str | None = None

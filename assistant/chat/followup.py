@@ -47,8 +47,11 @@ class Turn:
     files: list[str] = field(default_factory=list)  # the articles it cited, best first
 
 
-def cited_before(history: list[Turn]) -> tuple[str, ...]:
-    """The articles the last answered turn cited: where a follow-up most likely stays."""
+def cited_before(question: str, history: list[Turn]) -> tuple[str, ...]:
+    """The articles the last answered turn cited, if `question` follows up on it: where it most
+    likely stays. A question that stands alone is not pulled back to them."""
+    if not (is_follow_up(question) or names_nothing(question)):
+        return ()
     for turn in reversed(history[-CONTEXT_TURNS:]):
         if not turn.abstained and turn.files:
             return tuple(turn.files)
@@ -172,6 +175,15 @@ def _substitute(question: str, name: str) -> str:
         return name
 
     return PERSON_PRONOUNS.sub(repl, question, count=1)
+
+
+def names_nothing(question: str) -> bool:
+    """No name or figure after the first word: "Where did the team publish the results?" leans on
+    the conversation for which team; "How much is Chelsea paying Umbro?" does not. Such a question
+    keeps to the previous answer's articles but gets no context words: the earlier questions'
+    words would outweigh its own ("the last one held": not "agree to hold")."""
+    words = question.split()[1:]
+    return not any(w[0].isupper() or any(c.isdigit() for c in w) for w in words)
 
 
 def is_follow_up(question: str) -> bool:
