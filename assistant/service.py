@@ -308,7 +308,7 @@ class Assistant:
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
         history = conversation.turns if conversation else []
-        query = standalone_query(question, history)
+        query = standalone_query(question, history, self._article_text)
         _, scored, timings = self.evidence(query, retrieval, prefer=cited_before(question, history))
         t = time.perf_counter()
         answer = self.answer_from_evidence(question, query, scored, engine, max_sources, history, on_sentence)
@@ -319,6 +319,9 @@ class Assistant:
             conversation.add(Turn(question, query, answer.answer, answer.abstained, answer.short_answer,
                                   list(dict.fromkeys(c.file for c in answer.citations))))
         return answer
+
+    def _article_text(self, file: str) -> str:
+        return self.documents[file].text if file in self.documents else ""
 
     def describe_documents(self) -> list[dict]:
         """Every document's row (reads the whole table: for listings, not for questions)."""

@@ -11,6 +11,7 @@ the previous question along so retrieval keeps the topic.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.models import CONTEXT_MARK, core_question
@@ -32,6 +33,7 @@ NOT_NAME_PARTS = {"the", "a", "an", "in", "on", "at", "but", "and", "of", "who",
 OBJECT_FOLLOWERS = {"to", "and", "or", "in", "on", "at", "about", "for", "with", "that", "from", "by", "during",
                     "after", "before", "when", "while", "if", "as", "into", "over"}
 CONTEXT_TURNS = 2
+ARTICLES_READ = 2  # cited articles read for a person's pronoun
 MIN_CONTENT_WORDS = 2  # "With what aim?" names nothing: it continues the conversation
 TITLE_WINDOW = 3
 NEIGHBOUR_WINDOW = 3
@@ -137,7 +139,7 @@ def _may_answer_person(question: str) -> bool:
     return PERSON in labels
 
 
-def _best_name(previous: Turn) -> str | None:
+def _names_ranked(previous: Turn) -> list[str]:
     question = core_question(previous.query)
     asked_words = {_norm(t) for t in WORD.findall(question)}
     asked, _ = _names(question)
@@ -162,7 +164,21 @@ def _best_name(previous: Turn) -> str | None:
                     window += tokens[end : end + NEIGHBOUR_WINDOW]
                 score += 1.5 * sum(_norm(t) in asked_words for t in window)
             scored.append((score, -n.position if source == "answered" else 0, n.text))
-    return max(scored)[2] if scored else None
+    return list(dict.fromkeys(text for *_, text in sorted(scored, reverse=True)))
+
+
+def _best_name(question: str, previous: Turn, read: Callable[[str], str] | None) -> str | None:
+    """The likeliest name for the question's first personal pronoun whose gender the cited
+    articles do not contradict ("she" is not a man the article calls "he")."""
+    from assistant.chat.gender import gender_of, pronoun_gender
+
+    names = _names_ranked(previous)
+    pronoun = PERSON_PRONOUNS.search(question)
+    wanted = pronoun_gender(pronoun.group(0)) if pronoun else None
+    if not names or wanted is None:
+        return names[0] if names else None
+    texts = [previous.answer] + [read(f) or "" for f in previous.files[:ARTICLES_READ] if read is not None]
+    return next((n for n in names if gender_of(n, texts) in (None, wanted)), None)
 
 
 def _substitute(question: str, name: str) -> str:
@@ -201,7 +217,9 @@ def _thing_referent(history: list[Turn]) -> str | None:
     return None
 
 
-def standalone_query(question: str, history: list[Turn]) -> str:
+def standalone_query(question: str, history: list[Turn], read: Callable[[str], str] | None = None) -> str:
+    """`question` as a query that stands alone; `read` gives a cited article's text (for whether
+    the person is a he or a she)."""
     if not history or not is_follow_up(question):
         return question
     from assistant.chat.referents import expand_ellipsis
@@ -209,7 +227,7 @@ def standalone_query(question: str, history: list[Turn]) -> str:
     previous = history[-1]
     if expanded := expand_ellipsis(question, previous):
         return expanded  # whole again; the replaced phrase must not come back as context
-    if PERSON_PRONOUNS.search(question) and (name := _best_name(previous)):
+    if PERSON_PRONOUNS.search(question) and (name := _best_name(question, previous, read)):
         question = _substitute(question, name)
         if not is_follow_up(question):
             return question
