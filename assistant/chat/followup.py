@@ -1,11 +1,15 @@
 """Turn a follow-up question into a standalone query, without a language model.
 
 Personal pronouns are replaced by the person the conversation is about. Candidate
-names come from the previous question and answer; a name scores for standing after a
-title ("Minister Wang Wentao"), for having several parts, and, when the previous
-question asked *for* someone ("Who is…", "Which minister…"), for standing next to the
-words the question used. Other references ("that", "it", "there", "And why?") carry
-the previous question along so retrieval keeps the topic.
+names are the people spaCy finds in the previous question and answer; a name scores for
+standing after a title ("Minister Wang Wentao"), for having several parts, and, when the
+previous question asked *for* someone ("Who is…", "Which minister…"), for standing next
+to the words the question used; a name the cited articles give the other gender is
+skipped (`gender.py`). An elliptical fragment ("And US light crude?") is rewritten into
+the previous question, "it" is named in the context (`referents.py`), and other
+references ("that", "there", "And why?") carry the previous questions along so
+retrieval keeps the topic. A follow-up also prefers the articles the previous answer
+cited (`cited_before`, `prefer_files`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from dataclasses import dataclass, field
 
 from assistant.models import CONTEXT_MARK, core_question
 from assistant.retrieve.stopwords import STOPWORDS
-from assistant.retrieve.titles import INSTITUTIONS, TITLES
 
 PERSON_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 OTHER_REFERENCES = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|then|the same)\b", re.I)
@@ -24,12 +27,9 @@ THING_PRONOUNS = re.compile(r"\b(it|its)\b", re.I)
 ELLIPSIS_START = re.compile(r"^\s*(and|also|what about|how about|but|so)\b", re.I)
 ENTITY_QUESTION = re.compile(r"^\s*(who|whom|which|what is the name)\b", re.I)
 WORD = re.compile(r"[^\W\d_][\w\u2019'.-]*")
-NOT_NAME_PARTS = {"the", "a", "an", "in", "on", "at", "but", "and", "of", "who", "what", "when", "where", "why",
-                  "how", "which", "did", "does", "is", "was", "were", "are", "monday", "tuesday", "wednesday",
-                  "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may",
-                  "june", "july", "august", "september", "october", "november", "december", "today",
-                  "yesterday", "tomorrow", "earlier", "later", "meanwhile", "however", "she", "he", "they", "it",
-                  "we", "i", "u.s.", "us"} | TITLES | INSTITUTIONS
+# entity types a proper noun run is never a person under; the small model's other labels on a name in a
+# question are too often wrong ("Mido" PRODUCT, "Lord Callaghan" NORP) to rule it out
+NOT_PEOPLE = {"GPE", "LOC", "FAC", "DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY"}
 OBJECT_FOLLOWERS = {"to", "and", "or", "in", "on", "at", "about", "for", "with", "that", "from", "by", "during",
                     "after", "before", "when", "while", "if", "as", "into", "over"}
 CONTEXT_TURNS = 2
@@ -83,48 +83,39 @@ def _norm(word: str) -> str:
     return word.lower().replace("\u2019", "'").rstrip(".,")
 
 
-def _after_title(tokens: list[str], start: int) -> bool:
-    """A title right before the name, or joined to it by title words ("Secretary of State X")."""
-    for tok in reversed(tokens[max(0, start - TITLE_WINDOW) : start]):
-        word = _norm(tok)
-        if word in TITLES:
-            return True
-        if word != "of" and word not in INSTITUTIONS:
-            return False
-    return False
-
-
 def _names(text: str) -> tuple[list[_Name], list[str]]:
-    """Capitalised word runs that can be people's names, and the text's tokens."""
-    matches = list(WORD.finditer(text))
-    tokens = [m.group(0) for m in matches]
-    names: list[_Name] = []
-    run: list[str] = []
+    """People's names in a text as spaCy reads it (PERSON entities, and proper-noun runs no other
+    entity type claims), with the facts the ranking uses; and the text's tokens."""
+    from assistant.chat.referents import proper_runs
+    from assistant.retrieve.nlp import parse, plain_letters
 
-    def close(end: int) -> None:
-        if run:
-            start = end - len(run)
-            comma = text[matches[end - 1].end() : matches[end - 1].end() + 1] == ","
-            the = start > 0 and tokens[start - 1].lower() == "the"
-            names.append(_Name(" ".join(run), start, _after_title(tokens, start), len(run), comma, the))
-            run.clear()
-
-    for i, m in enumerate(matches):
-        tok = m.group(0)
-        bare = re.sub(r"[\u2019']s$", "", tok).rstrip(".")
-        if tok[0].isupper() and _norm(bare) not in NOT_NAME_PARTS:
-            run.append(bare)
-            ends_here = bare != tok or text[m.end() : m.end() + 1] in (",", ";", ":", ")")
-            if ends_here:
-                close(i + 1)
-        else:
-            close(i)
-    close(len(matches))
+    if not text.strip():
+        return [], []
+    doc = parse(plain_letters(text))
+    other = {t.i for e in doc.ents if e.label_ in NOT_PEOPLE for t in e}
+    spans = [e for e in doc.ents if e.label_ == "PERSON"]
+    taken = {t.i for e in spans for t in e}
+    for run in proper_runs(doc):
+        inside = [t for t in run if t.pos_ == "PROPN"]
+        if inside and not any(t.i in other or t.i in taken for t in inside):
+            spans.append(run[1:] if run[0].lower_ == "the" else run)
+    names = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if len(span) and span[-1].tag_ == "POS":
+            span = span[:-1]  # "Nancy Pelosi's"
+        if not len(span) or not any(c.isalpha() for c in span.text):
+            continue
+        before = doc[span.start - 1] if span.start > 0 else None
+        titled = (before is not None and before.pos_ in ("NOUN", "PROPN") and before.head.i in range(span.start, span.end)) \
+            or (span.root.dep_ == "appos" and span.root.head.pos_ == "NOUN")
+        comma = span.end < len(doc) and doc[span.end].text == ","
+        the = before is not None and before.lower_ == "the"
+        names.append(_Name(text[span.start_char : span.end_char], span.start, titled, len(span), comma, the))
     for name, following in zip(names, names[1:]):
         gap = following.position - (name.position + name.parts)
         if name.apposition and following.after_title and gap <= TITLE_WINDOW:
             name.apposition = False  # "Premier Li, Vice Premier He Lifeng, and …": a list, not an apposition
-    return names, tokens
+    return names, [t.text for t in doc]
 
 
 def _may_answer_person(question: str) -> bool:
@@ -141,8 +132,8 @@ def _may_answer_person(question: str) -> bool:
 
 def _names_ranked(previous: Turn) -> list[str]:
     question = core_question(previous.query)
-    asked_words = {_norm(t) for t in WORD.findall(question)}
-    asked, _ = _names(question)
+    asked, asked_tokens = _names(question)
+    asked_words = {_norm(t) for t in asked_tokens}
     answer_text = "" if previous.abstained else re.split(r"\[\d+\]", previous.answer)[0]
     answered, tokens = _names(answer_text)
     wants_entity = bool(ENTITY_QUESTION.match(previous.question))
@@ -229,7 +220,7 @@ def standalone_query(question: str, history: list[Turn], read: Callable[[str], s
         return expanded  # whole again; the replaced phrase must not come back as context
     if PERSON_PRONOUNS.search(question) and (name := _best_name(question, previous, read)):
         question = _substitute(question, name)
-        if not is_follow_up(question):
+        if not is_follow_up(question.replace(name, "")):  # "He Lifeng" is no pronoun
             return question
     asked = [core_question(t.query) for t in reversed(history[-CONTEXT_TURNS:])]
     # "it" named in the context, not in the question: articles say "the virus", and a name in the

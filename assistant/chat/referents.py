@@ -31,7 +31,7 @@ def _parse(text: str) -> Doc:
     return parse(plain_letters(text))
 
 
-def _proper_runs(doc: Doc) -> list[Span]:
+def proper_runs(doc: Doc) -> list[Span]:
     """Runs of proper nouns ("Zafi.D", "Independent Spirit Awards"), a capitalised "The" kept."""
     runs: list[Span] = []
     start = None
@@ -64,7 +64,7 @@ def _topic(question: str) -> str | None:
     """The thing a question is about: its proper name outside the wh-phrase, the subject first,
     a name the parser calls a person last ("it" rarely stands for one)."""
     doc = _parse(question)
-    runs = [r for r in _proper_runs(doc) if not _in_wh_phrase(r) and r.root.dep_ != "amod"
+    runs = [r for r in proper_runs(doc) if not _in_wh_phrase(r) and r.root.dep_ != "amod"
             and not any(e.label_ == "NORP" for e in r.ents)]  # "Ugandan authorities": not a thing
     if not runs:
         return None
@@ -83,7 +83,7 @@ def _named_beside(head: str, text: str) -> str | None:
     """The proper name the answer gives right after (or in apposition to) the asked noun:
     "banned *the play* The Vagina Monologues"."""
     doc = _parse(text)
-    for run in _proper_runs(doc):
+    for run in proper_runs(doc):
         before = [t for t in doc[max(0, run.start - 2) : run.start] if t.pos_ != "DET"]
         if (before and before[-1].lemma_.lower() == head) or run.root.head.lemma_.lower() == head \
                 and run.root.dep_ == "appos":
