@@ -116,3 +116,9 @@ def test_the_previous_articles_are_scored_up_by_the_boost():
     scored = [NS(score=0.6, sentence=NS(file="b.txt")), NS(score=0.5, sentence=NS(file="a.txt"))]
     ranked = prefer_files(scored, ("a.txt",), 0.5)
     assert [e.sentence.file for e in ranked] == ["a.txt", "b.txt"] and ranked[0].score == 0.75
+
+
+def test_a_fragment_with_nothing_to_put_in_or_its_own_question_word_is_not_rewritten():
+    history = [answered("How old was Lord Callaghan when he died?", "aged 92 [1]. ... [1]")]
+    assert not standalone_query("And he?", history).startswith("How old was he")
+    assert standalone_query("And why?", history).startswith("And why? (context: How old was Lord Callaghan")

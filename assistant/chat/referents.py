@@ -1,10 +1,12 @@
 """What a follow-up's "it"/"its" and its ellipsis stand for, read from spaCy's parse.
 
-"Which play was banned?" … "Who wrote it?": "it" is the play the answer named, so the
-follow-up becomes "Who wrote The Vagina Monologues?". "How many awards did Sideways
-win?" … "Who was its director?": "its" is the thing the question named. "At what price did
-Brent crude close?" … "And US light crude?": the fragment takes the place of the phrase
-it parallels, so retrieval and the answer reader see a whole question.
+"Which play was banned?" … "Who wrote it?": "it" is the play the answer named ("The Vagina
+Monologues"). "How many awards did Sideways win?" … "Who was its director?": "its" is the
+thing the question named. The name goes into the query's context, not in place of the
+pronoun: articles go on to say "the play", and a name in the question itself is one every
+answering sentence is expected to repeat. "At what price did Brent crude close?" … "And US
+light crude?": the fragment takes the place of the phrase it parallels, so retrieval and
+the answer reader see a whole question.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ if TYPE_CHECKING:
 
     from assistant.chat.followup import Turn
 
-THING_PRONOUNS = {"it": False, "its": True}  # pronoun -> possessive
 OPENERS = ("what about", "how about", "and", "but", "also", "so")
 WH_TAGS = {"WDT", "WP", "WP$", "WRB"}
 MARKER = re.compile(r"\s*\[\d+\]\.?")
@@ -117,18 +118,6 @@ def thing_referent(turn: Turn) -> str | None:
     return _topic(question)
 
 
-def replace_thing_pronoun(question: str, referent: str) -> str | None:
-    """The question with its first referring "it"/"its" replaced, or None if it has none."""
-    doc = _parse(question)
-    for t in doc:
-        possessive = THING_PRONOUNS.get(t.lower_)
-        if possessive is None or t.dep_ == "expl" or t.tag_ not in ("PRP", "PRP$"):
-            continue
-        name = f"{referent}'s" if possessive else referent
-        return question[: t.idx] + name + question[t.idx + len(t.text) :]
-    return None
-
-
 def _fragment(question: str) -> str | None:
     """The phrase of an elliptical follow-up ("And US light crude?" -> "US light crude"), if it
     has no verb and no question word of its own."""
@@ -139,8 +128,8 @@ def _fragment(question: str) -> str | None:
         return None
     rest = text[len(opener) :].strip(" ,")
     doc = _parse(rest)
-    if not len(doc) or any(t.tag_ in WH_TAGS for t in doc):
-        return None
+    if not any(t.pos_ not in ("PRON", "DET", "PUNCT") for t in doc) or any(t.tag_ in WH_TAGS for t in doc):
+        return None  # "And he?" names nothing to put in; "And why?" asks its own question
     head = doc[0] if doc[0].pos_ == "ADP" else None
     if head is None and any(t.pos_ in ("VERB", "AUX") and t.dep_ == "ROOT" for t in doc):
         return None
@@ -176,8 +165,7 @@ def expand_ellipsis(question: str, previous: Turn) -> str | None:
         return None
     before = core_question(previous.query)
     doc = _parse(before)
-    fragment = _parse(rest) if rest[0].islower() or _parse(rest)[0].pos_ == "ADP" else \
-        _parse(f"What about {rest}?")[2:-1]  # a bare name is typed better inside a sentence
+    fragment = _parse(f"What about {rest}?")[2:-1]  # a bare name is typed better inside a sentence
     span = _replaceable(doc, fragment)
     if span is None:
         return None
