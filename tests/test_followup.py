@@ -122,3 +122,10 @@ def test_a_fragment_with_nothing_to_put_in_or_its_own_question_word_is_not_rewri
     history = [answered("How old was Lord Callaghan when he died?", "aged 92 [1]. ... [1]")]
     assert not standalone_query("And he?", history).startswith("How old was he")
     assert standalone_query("And why?", history).startswith("And why? (context: How old was Lord Callaghan")
+
+
+def test_a_pronoun_after_a_name_of_the_question_own_is_no_follow_up():
+    history = [answered("Which Scottish club has signed a kit deal with Umbro?", "Rangers [1]. ... [1]")]
+    question = "How much is Chelsea paying Umbro for ending their deal early?"
+    assert not is_follow_up(question) and standalone_query(question, history) == question
+    assert is_follow_up("How much are they paying Chelsea?")  # "they" comes before any name: the conversation's

@@ -24,6 +24,7 @@ from assistant.retrieve.stopwords import STOPWORDS
 PERSON_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 OTHER_REFERENCES = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|then|the same)\b", re.I)
 THING_PRONOUNS = re.compile(r"\b(it|its)\b", re.I)
+BINDABLE = {"it", "its", "they", "them", "their"}
 ELLIPSIS_START = re.compile(r"^\s*(and|also|what about|how about|but|so)\b", re.I)
 ENTITY_QUESTION = re.compile(r"^\s*(who|whom|which|what is the name)\b", re.I)
 WORD = re.compile(r"[^\W\d_][\w\u2019'.-]*")
@@ -193,9 +194,19 @@ def names_nothing(question: str) -> bool:
     return not any(w[0].isupper() or any(c.isdigit() for c in w) for w in words)
 
 
+def _refers_outside(question: str) -> bool:
+    """A reference the question cannot resolve itself. "it/its/they/them/their" after a name of its
+    own points back to that name ("How much is Chelsea paying Umbro for ending *their* deal?");
+    "this/that/there/then" and a pronoun before any name point at the conversation."""
+    for m in OTHER_REFERENCES.finditer(question):
+        if m.group(0).lower() not in BINDABLE or not any(w[0].isupper() for w in question[: m.start()].split()[1:]):
+            return True
+    return False
+
+
 def is_follow_up(question: str) -> bool:
     content = [w for w in WORD.findall(question) if w.lower().rstrip(".") not in STOPWORDS]
-    return bool(PERSON_PRONOUNS.search(question) or OTHER_REFERENCES.search(question)
+    return bool(PERSON_PRONOUNS.search(question) or _refers_outside(question)
                 or ELLIPSIS_START.match(question) or len(content) < MIN_CONTENT_WORDS)
 
 
