@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from assistant.chat.referents import OPENERS
 from assistant.models import CONTEXT_MARK, core_question
 from assistant.retrieve.stopwords import STOPWORDS
 
@@ -25,7 +26,7 @@ PERSON_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 OTHER_REFERENCES = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|then|the same)\b", re.I)
 THING_PRONOUNS = re.compile(r"\b(it|its)\b", re.I)
 BINDABLE = {"it", "its", "they", "them", "their"}
-ELLIPSIS_START = re.compile(r"^\s*(and|also|what about|how about|but|so)\b", re.I)
+ELLIPSIS_START = re.compile(rf"^\s*({'|'.join(OPENERS)})\b", re.I)
 ENTITY_QUESTION = re.compile(r"^\s*(who|whom|which|what is the name)\b", re.I)
 WORD = re.compile(r"[^\W\d_][\w\u2019'.-]*")
 # entity types a proper noun run is never a person under; the small model's other labels on a name in a
