@@ -129,3 +129,8 @@ def test_a_pronoun_after_a_name_of_the_question_own_is_no_follow_up():
     question = "How much is Chelsea paying Umbro for ending their deal early?"
     assert not is_follow_up(question) and standalone_query(question, history) == question
     assert is_follow_up("How much are they paying Chelsea?")  # "they" comes before any name: the conversation's
+
+
+def test_a_pronoun_inside_an_elliptical_fragment_is_resolved_too():
+    history = [answered("How old was Lord Callaghan when he died?", "aged 92 [1]. Lord Callaghan has died. [1]")]
+    assert standalone_query("And his wife?", history) == "How old was Lord Callaghan's wife when he died?"

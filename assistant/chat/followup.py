@@ -229,7 +229,11 @@ def standalone_query(question: str, history: list[Turn], read: Callable[[str], s
 
     previous = history[-1]
     if expanded := expand_ellipsis(question, previous):
-        return expanded  # whole again; the replaced phrase must not come back as context
+        # whole again; the replaced phrase must not come back as context. "And his wife?" brings a
+        # pronoun of its own: "How old was Lord Callaghan's wife when he died?"
+        if PERSON_PRONOUNS.search(question) and (name := _best_name(question, previous, read)):
+            expanded = _substitute(expanded, name)
+        return expanded
     if PERSON_PRONOUNS.search(question) and (name := _best_name(question, previous, read)):
         question = _substitute(question, name)
         if not is_follow_up(question.replace(name, "")):  # "He Lifeng" is no pronoun
