@@ -134,3 +134,12 @@ def test_a_pronoun_after_a_name_of_the_question_own_is_no_follow_up():
 def test_a_pronoun_inside_an_elliptical_fragment_is_resolved_too():
     history = [answered("How old was Lord Callaghan when he died?", "aged 92 [1]. Lord Callaghan has died. [1]")]
     assert standalone_query("And his wife?", history) == "How old was Lord Callaghan's wife when he died?"
+
+
+def test_the_noun_an_earlier_question_asked_for_is_that_answer():
+    history = [answered("Which company bought the brewer?", "Pernod Ricard [1]. Pernod Ricard bought it. [1]",
+                        short="Pernod Ricard")]
+    assert standalone_query("Where is the company based?", history) == \
+        "Where is the company based? (context: Pernod Ricard)"
+    assert "Pernod Ricard" in standalone_query("What did the company pay for it?", history)
+    assert standalone_query("Where is the brewer based?", history) == "Where is the brewer based?"

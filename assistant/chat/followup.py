@@ -223,9 +223,14 @@ def _thing_referent(history: list[Turn]) -> str | None:
 def standalone_query(question: str, history: list[Turn], read: Callable[[str], str] | None = None) -> str:
     """`question` as a query that stands alone; `read` gives a cited article's text (for whether
     the person is a he or a she)."""
-    if not history or not is_follow_up(question):
+    from assistant.chat.referents import described_referent, expand_ellipsis
+
+    if not history:
         return question
-    from assistant.chat.referents import expand_ellipsis
+    if not is_follow_up(question):
+        # "Where is the company based?" names nothing: only what "the company" was, no earlier words
+        described = described_referent(question, history[-CONTEXT_TURNS:]) if names_nothing(question) else None
+        return f"{question}{CONTEXT_MARK}{described})" if described else question
 
     previous = history[-1]
     if expanded := expand_ellipsis(question, previous):
@@ -242,6 +247,7 @@ def standalone_query(question: str, history: list[Turn], read: Callable[[str], s
     # "it" named in the context, not in the question: articles say "the virus", and a name in the
     # question is one every answering sentence would be expected to repeat
     thing = _thing_referent(history) if THING_PRONOUNS.search(question) else None
+    thing = thing or described_referent(question, history[-CONTEXT_TURNS:])
     if thing and not any(thing in a for a in asked):
         asked.insert(0, thing)
     return f"{question}{CONTEXT_MARK}{'; '.join(asked)})"

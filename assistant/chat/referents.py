@@ -170,3 +170,18 @@ def expand_ellipsis(question: str, previous: Turn) -> str | None:
     if span is None:
         return None
     return before[: span.start_char] + rest + before[span.end_char :]
+
+
+def described_referent(question: str, history: list[Turn]) -> str | None:
+    """What "the ambassador" stands for: the answer to an earlier "Which US ambassador…?" — the
+    definite noun is the one that question asked for."""
+    from assistant.retrieve.question import parse_question
+
+    nouns = {t.lemma_.lower() for t in _parse(question)
+             if t.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ == "the" for c in t.children)}
+    for turn in reversed(history):
+        asked = core_question(turn.query)
+        head = parse_question(asked).first.head or _word_after_which(asked)
+        if head in nouns and turn.short_answer and not turn.abstained:
+            return turn.short_answer
+    return None
