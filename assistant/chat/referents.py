@@ -166,7 +166,7 @@ def expand_ellipsis(question: str, previous: Turn) -> str | None:
     before = core_question(previous.query)
     doc = _parse(before)
     fragment = _parse(f"What about {rest}?")[2:-1]  # a bare name is typed better inside a sentence
-    span = _replaceable(doc, fragment)
+    span = _replaceable(doc, fragment) if len(fragment) else None
     if span is None:
         return None
     return before[: span.start_char] + rest + before[span.end_char :]
