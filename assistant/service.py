@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from functools import cached_property
 
 from assistant.answer.extractive import Composition, SentenceTable, compose
-from assistant.chat.followup import Turn, standalone_query
+from assistant.chat.followup import Turn, cited_before, standalone_query
 from assistant.chat.session import Conversation
 from assistant.index import snapshot
 from assistant.index.snapshot import DocumentStore, Snapshot
@@ -160,10 +160,12 @@ class Assistant:
         return SentenceTable(self.snap.sentences, self.snap.sentence_vectors, self.documents)
 
     # ---- the call --------------------------------------------------------------------
-    def evidence(self, query: str, mode: str = "hybrid", read_spans: bool | None = None):
+    def evidence(self, query: str, mode: str = "hybrid", read_spans: bool | None = None,
+                 prefer: tuple[str, ...] = ()):
         """Retrieved chunks and scored evidence sentences for a standalone query. `read_spans`:
         rerank by answer-type spans always (True), never (False), or unless the refusal model
-        already refuses on cheaper evidence (None, what `ask` does)."""
+        already refuses on cheaper evidence (None, what `ask` does). `prefer`: the files the
+        conversation's previous answer cited (candidates, and boosted)."""
         timings: dict[str, float] = {}
         t = time.perf_counter()
         vector, probe = self._embed(query)
@@ -173,7 +175,9 @@ class Assistant:
         timings["retrieve"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         rows = self.candidate_rows(hits)
-        scored = self._score(query, vector, probe, rows, read_spans)
+        rows = list(dict.fromkeys(rows + [r for f in prefer if f in self.documents
+                                          for r in self.documents.sentence_range(f)]))
+        scored = self._score(query, vector, probe, rows, read_spans, prefer)
         timings["evidence"] = (time.perf_counter() - t) * 1000
         return hits, scored, timings
 
@@ -248,12 +252,17 @@ class Assistant:
         """The refusal model's verdict on scored evidence: probability, decision and features."""
         return self.confidence_model.judge(self._features(query, scored))
 
-    def _score(self, query: str, vector, probe, rows: list[int], read_spans: bool | None = None):
+    def _score(self, query: str, vector, probe, rows: list[int], read_spans: bool | None = None,
+               prefer: tuple[str, ...] = ()):
         from assistant.answer.span import LINKED_SPAN_BOOST
         from assistant.retrieve.evidence import score_sentences
 
         scored = score_sentences(query, vector, rows, self.snap.sentences, self.snap.sentence_vectors,
                                  self.term_stats, self.meta, probe)
+        if prefer and self.settings.followup_article_boost:
+            from assistant.chat.followup import prefer_files
+
+            scored = prefer_files(scored, prefer, self.settings.followup_article_boost)
         if not scored or read_spans is False:
             return scored
         # a question refused whatever spans spaCy finds need not load it
@@ -299,16 +308,20 @@ class Assistant:
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
         history = conversation.turns if conversation else []
-        query = standalone_query(question, history)
-        _, scored, timings = self.evidence(query, retrieval)
+        query = standalone_query(question, history, self._article_text)
+        _, scored, timings = self.evidence(query, retrieval, prefer=cited_before(question, history))
         t = time.perf_counter()
         answer = self.answer_from_evidence(question, query, scored, engine, max_sources, history, on_sentence)
         timings["answer"] = (time.perf_counter() - t) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings_ms = {k: round(v, 2) for k, v in timings.items()}
         if conversation is not None:
-            conversation.add(Turn(question, query, answer.answer, answer.abstained))
+            conversation.add(Turn(question, query, answer.answer, answer.abstained, answer.short_answer,
+                                  list(dict.fromkeys(c.file for c in answer.citations))))
         return answer
+
+    def _article_text(self, file: str) -> str:
+        return self.documents[file].text if file in self.documents else ""
 
     def describe_documents(self) -> list[dict]:
         """Every document's row (reads the whole table: for listings, not for questions)."""

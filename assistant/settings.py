@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     whole_article_hits: int = Field(default=3, ge=0)
     annotation_cache_sentences: int = Field(default=20000, ge=0)
 
+    # Conversations: a follow-up mostly stays in the article(s) the previous answer cited, so
+    # their sentences are candidates and their scores are multiplied by 1 + this (0 = off).
+    followup_article_boost: float = Field(default=0.5, ge=0)
+
     # Optional LLM engine (any OpenAI-compatible server)
     llm_url: str | None = None
     llm_model: str = "local"

@@ -1,6 +1,6 @@
 """Follow-up questions become standalone queries without a language model."""
 
-from assistant.chat.followup import Turn, is_follow_up, standalone_query
+from assistant.chat.followup import Turn, cited_before, is_follow_up, prefer_files, standalone_query
 
 
 def turn(question, answer, query=None, abstained=False):
@@ -49,3 +49,97 @@ def test_a_name_in_a_list_is_not_described_by_the_next_item():
                     "Raimondo met with Premier Li, Vice Premier Hé Lìfēng, and the tourism minister. [1]")
     assert standalone_query("What did he say he was ready to make?", [previous]).startswith(
         "What did Hé Lìfēng say")
+
+
+def answered(question, answer, short=None, files=("a.txt",), query=None):
+    return Turn(question=question, query=query or question, answer=answer, abstained=False, short_answer=short,
+                files=list(files))
+
+
+def test_an_elliptical_noun_phrase_takes_the_place_of_the_phrase_it_parallels():
+    history = [answered("At what price did Brent crude close after two days of falls?", "$40.15 [1]. ... [1]")]
+    assert standalone_query("And US light crude?", history) == \
+        "At what price did US light crude close after two days of falls?"
+
+
+def test_an_elliptical_place_replaces_the_place_of_the_previous_question():
+    history = [answered("How many people voted in Scotland?", "About 2m [1]. ... [1]")]
+    assert standalone_query("What about Wales?", history) == "How many people voted in Wales?"
+
+
+def test_an_elliptical_prepositional_phrase_replaces_the_one_with_the_same_preposition():
+    history = [answered("How much did he get for it?", "£195,000 [1]. ... [1]",
+                        query="How much did William Hague get for it? (context: Which paper paid William Hague?)")]
+    assert standalone_query("And for presenting the quiz show?", history) == \
+        "How much did William Hague get for presenting the quiz show?"
+
+
+def test_it_is_the_work_the_previous_answer_named_when_a_work_was_asked_for():
+    history = [answered("Which play have the authorities banned?",
+                        "The authorities have banned the play The Vagina Monologues, due to open this weekend. [1]")]
+    query = standalone_query("Who wrote it?", history)
+    assert query.startswith("Who wrote it?") and "The Vagina Monologues" in query
+
+
+def test_it_is_the_short_answer_to_a_which_question():
+    history = [answered("Which film was the actor making when he got hurt?",
+                        "Tears of the Sun [1]. The actor was hurt making Tears of the Sun. [1]", short="Tears of the Sun")]
+    assert "Tears of the Sun" in standalone_query("Who directed it?", history)
+
+
+def test_its_is_the_thing_the_previous_question_was_about_when_it_asked_for_a_number():
+    history = [answered("How many awards did Sideways win?", "six [1]. Sideways won all six. [1]", short="six")]
+    query = standalone_query("Who was its director?", history)
+    assert "Sideways" in query and "six" not in query.split("(context:")[1]
+
+
+def test_a_question_naming_nothing_keeps_to_the_cited_articles_but_gets_no_context_words():
+    history = [answered("How many people tried out the brainwave cap?", "Four [1]. ... [1]", files=("tech/1.txt",))]
+    question = "Where did the team publish the results?"
+    assert standalone_query(question, history) == question
+    assert cited_before(question, history) == ("tech/1.txt",)
+    assert cited_before("Where did the Tate show ArtGarden?", history) == ()  # it names its own topic
+
+
+def test_she_is_not_a_man_the_article_calls_mr():
+    history = [answered("Who met Anna Lee?", "Tom Baker [1]. Tom Baker met Anna Lee, the minister. [1]",
+                        short="Tom Baker")]
+    articles = {"a.txt": "Tom Baker met Anna Lee. Mr Baker said the talks went well. Ms Lee said she agreed."}
+    assert standalone_query("What did she say?", history, articles.get).startswith("What did Anna Lee say?")
+    assert standalone_query("What did he say?", history, articles.get).startswith("What did Tom Baker say?")
+    assert standalone_query("What did she say?", history, {"a.txt": "Mr Lee spoke."}.get) != "What did Anna Lee say?"
+
+
+def test_the_previous_articles_are_scored_up_by_the_boost():
+    from types import SimpleNamespace as NS
+
+    scored = [NS(score=0.6, sentence=NS(file="b.txt")), NS(score=0.5, sentence=NS(file="a.txt"))]
+    ranked = prefer_files(scored, ("a.txt",), 0.5)
+    assert [e.sentence.file for e in ranked] == ["a.txt", "b.txt"] and ranked[0].score == 0.75
+
+
+def test_a_fragment_with_nothing_to_put_in_or_its_own_question_word_is_not_rewritten():
+    history = [answered("How old was Lord Callaghan when he died?", "aged 92 [1]. ... [1]")]
+    assert not standalone_query("And he?", history).startswith("How old was he")
+    assert standalone_query("And why?", history).startswith("And why? (context: How old was Lord Callaghan")
+
+
+def test_a_pronoun_after_a_name_of_the_question_own_is_no_follow_up():
+    history = [answered("Which Scottish club has signed a kit deal with Umbro?", "Rangers [1]. ... [1]")]
+    question = "How much is Chelsea paying Umbro for ending their deal early?"
+    assert not is_follow_up(question) and standalone_query(question, history) == question
+    assert is_follow_up("How much are they paying Chelsea?")  # "they" comes before any name: the conversation's
+
+
+def test_a_pronoun_inside_an_elliptical_fragment_is_resolved_too():
+    history = [answered("How old was Lord Callaghan when he died?", "aged 92 [1]. Lord Callaghan has died. [1]")]
+    assert standalone_query("And his wife?", history) == "How old was Lord Callaghan's wife when he died?"
+
+
+def test_the_noun_an_earlier_question_asked_for_is_that_answer():
+    history = [answered("Which company bought the brewer?", "Pernod Ricard [1]. Pernod Ricard bought it. [1]",
+                        short="Pernod Ricard")]
+    assert standalone_query("Where is the company based?", history) == \
+        "Where is the company based? (context: Pernod Ricard)"
+    assert "Pernod Ricard" in standalone_query("What did the company pay for it?", history)
+    assert standalone_query("Where is the brewer based?", history) == "Where is the brewer based?"

@@ -1,36 +1,41 @@
 """Turn a follow-up question into a standalone query, without a language model.
 
 Personal pronouns are replaced by the person the conversation is about. Candidate
-names come from the previous question and answer; a name scores for standing after a
-title ("Minister Wang Wentao"), for having several parts, and, when the previous
-question asked *for* someone ("Who is…", "Which minister…"), for standing next to the
-words the question used. Other references ("that", "it", "there", "And why?") carry
-the previous question along so retrieval keeps the topic.
+names are the people spaCy finds in the previous question and answer; a name scores for
+standing after a title ("Minister Wang Wentao"), for having several parts, and, when the
+previous question asked *for* someone ("Who is…", "Which minister…"), for standing next
+to the words the question used; a name the cited articles give the other gender is
+skipped (`gender.py`). An elliptical fragment ("And US light crude?") is rewritten into
+the previous question, "it" is named in the context (`referents.py`), and other
+references ("that", "there", "And why?") carry the previous questions along so
+retrieval keeps the topic. A follow-up also prefers the articles the previous answer
+cited (`cited_before`, `prefer_files`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+from assistant.chat.referents import OPENERS
 from assistant.models import CONTEXT_MARK, core_question
 from assistant.retrieve.stopwords import STOPWORDS
-from assistant.retrieve.titles import INSTITUTIONS, TITLES
 
 PERSON_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 OTHER_REFERENCES = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|then|the same)\b", re.I)
-ELLIPSIS_START = re.compile(r"^\s*(and|also|what about|how about|but|so)\b", re.I)
+THING_PRONOUNS = re.compile(r"\b(it|its)\b", re.I)
+BINDABLE = {"it", "its", "they", "them", "their"}
+ELLIPSIS_START = re.compile(rf"^\s*({'|'.join(OPENERS)})\b", re.I)
 ENTITY_QUESTION = re.compile(r"^\s*(who|whom|which|what is the name)\b", re.I)
 WORD = re.compile(r"[^\W\d_][\w\u2019'.-]*")
-NOT_NAME_PARTS = {"the", "a", "an", "in", "on", "at", "but", "and", "of", "who", "what", "when", "where", "why",
-                  "how", "which", "did", "does", "is", "was", "were", "are", "monday", "tuesday", "wednesday",
-                  "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may",
-                  "june", "july", "august", "september", "october", "november", "december", "today",
-                  "yesterday", "tomorrow", "earlier", "later", "meanwhile", "however", "she", "he", "they", "it",
-                  "we", "i", "u.s.", "us"} | TITLES | INSTITUTIONS
+# entity types a proper noun run is never a person under; the small model's other labels on a name in a
+# question are too often wrong ("Mido" PRODUCT, "Lord Callaghan" NORP) to rule it out
+NOT_PEOPLE = {"GPE", "LOC", "FAC", "DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY"}
 OBJECT_FOLLOWERS = {"to", "and", "or", "in", "on", "at", "about", "for", "with", "that", "from", "by", "during",
                     "after", "before", "when", "while", "if", "as", "into", "over"}
 CONTEXT_TURNS = 2
+ARTICLES_READ = 2  # cited articles read for a person's pronoun
 MIN_CONTENT_WORDS = 2  # "With what aim?" names nothing: it continues the conversation
 TITLE_WINDOW = 3
 NEIGHBOUR_WINDOW = 3
@@ -42,6 +47,28 @@ class Turn:
     query: str
     answer: str
     abstained: bool
+    short_answer: str | None = None  # what the answer led with ("Tears of the Sun"): "it" may be that
+    files: list[str] = field(default_factory=list)  # the articles it cited, best first
+
+
+def cited_before(question: str, history: list[Turn]) -> tuple[str, ...]:
+    """The articles the last answered turn cited, if `question` follows up on it: where it most
+    likely stays. A question that stands alone is not pulled back to them."""
+    if not (is_follow_up(question) or names_nothing(question)):
+        return ()
+    for turn in reversed(history[-CONTEXT_TURNS:]):
+        if not turn.abstained and turn.files:
+            return tuple(turn.files)
+    return ()
+
+
+def prefer_files(scored: list, files: tuple[str, ...], boost: float) -> list:
+    """Evidence with the sentences of `files` scored up by `boost` (a share), best first again."""
+    wanted = set(files)
+    for ev in scored:
+        if ev.sentence.file in wanted:
+            ev.score *= 1.0 + boost
+    return sorted(scored, key=lambda e: -e.score)
 
 
 @dataclass
@@ -58,48 +85,39 @@ def _norm(word: str) -> str:
     return word.lower().replace("\u2019", "'").rstrip(".,")
 
 
-def _after_title(tokens: list[str], start: int) -> bool:
-    """A title right before the name, or joined to it by title words ("Secretary of State X")."""
-    for tok in reversed(tokens[max(0, start - TITLE_WINDOW) : start]):
-        word = _norm(tok)
-        if word in TITLES:
-            return True
-        if word != "of" and word not in INSTITUTIONS:
-            return False
-    return False
-
-
 def _names(text: str) -> tuple[list[_Name], list[str]]:
-    """Capitalised word runs that can be people's names, and the text's tokens."""
-    matches = list(WORD.finditer(text))
-    tokens = [m.group(0) for m in matches]
-    names: list[_Name] = []
-    run: list[str] = []
+    """People's names in a text as spaCy reads it (PERSON entities, and proper-noun runs no other
+    entity type claims), with the facts the ranking uses; and the text's tokens."""
+    from assistant.chat.referents import proper_runs
+    from assistant.retrieve.nlp import parse, plain_letters
 
-    def close(end: int) -> None:
-        if run:
-            start = end - len(run)
-            comma = text[matches[end - 1].end() : matches[end - 1].end() + 1] == ","
-            the = start > 0 and tokens[start - 1].lower() == "the"
-            names.append(_Name(" ".join(run), start, _after_title(tokens, start), len(run), comma, the))
-            run.clear()
-
-    for i, m in enumerate(matches):
-        tok = m.group(0)
-        bare = re.sub(r"[\u2019']s$", "", tok).rstrip(".")
-        if tok[0].isupper() and _norm(bare) not in NOT_NAME_PARTS:
-            run.append(bare)
-            ends_here = bare != tok or text[m.end() : m.end() + 1] in (",", ";", ":", ")")
-            if ends_here:
-                close(i + 1)
-        else:
-            close(i)
-    close(len(matches))
+    if not text.strip():
+        return [], []
+    doc = parse(plain_letters(text))
+    other = {t.i for e in doc.ents if e.label_ in NOT_PEOPLE for t in e}
+    spans = [e for e in doc.ents if e.label_ == "PERSON"]
+    taken = {t.i for e in spans for t in e}
+    for run in proper_runs(doc):
+        inside = [t for t in run if t.pos_ == "PROPN"]
+        if inside and not any(t.i in other or t.i in taken for t in inside):
+            spans.append(run[1:] if run[0].lower_ == "the" else run)
+    names = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if len(span) and span[-1].tag_ == "POS":
+            span = span[:-1]  # "Nancy Pelosi's"
+        if not len(span) or not any(c.isalpha() for c in span.text):
+            continue
+        before = doc[span.start - 1] if span.start > 0 else None
+        titled = (before is not None and before.pos_ in ("NOUN", "PROPN") and before.head.i in range(span.start, span.end)) \
+            or (span.root.dep_ == "appos" and span.root.head.pos_ == "NOUN")
+        comma = span.end < len(doc) and doc[span.end].text == ","
+        the = before is not None and before.lower_ == "the"
+        names.append(_Name(text[span.start_char : span.end_char], span.start, titled, len(span), comma, the))
     for name, following in zip(names, names[1:]):
         gap = following.position - (name.position + name.parts)
         if name.apposition and following.after_title and gap <= TITLE_WINDOW:
             name.apposition = False  # "Premier Li, Vice Premier He Lifeng, and …": a list, not an apposition
-    return names, tokens
+    return names, [t.text for t in doc]
 
 
 def _may_answer_person(question: str) -> bool:
@@ -114,10 +132,10 @@ def _may_answer_person(question: str) -> bool:
     return PERSON in labels
 
 
-def _best_name(previous: Turn) -> str | None:
+def _names_ranked(previous: Turn) -> list[str]:
     question = core_question(previous.query)
-    asked_words = {_norm(t) for t in WORD.findall(question)}
-    asked, _ = _names(question)
+    asked, asked_tokens = _names(question)
+    asked_words = {_norm(t) for t in asked_tokens}
     answer_text = "" if previous.abstained else re.split(r"\[\d+\]", previous.answer)[0]
     answered, tokens = _names(answer_text)
     wants_entity = bool(ENTITY_QUESTION.match(previous.question))
@@ -139,7 +157,21 @@ def _best_name(previous: Turn) -> str | None:
                     window += tokens[end : end + NEIGHBOUR_WINDOW]
                 score += 1.5 * sum(_norm(t) in asked_words for t in window)
             scored.append((score, -n.position if source == "answered" else 0, n.text))
-    return max(scored)[2] if scored else None
+    return list(dict.fromkeys(text for *_, text in sorted(scored, reverse=True)))
+
+
+def _best_name(question: str, previous: Turn, read: Callable[[str], str] | None) -> str | None:
+    """The likeliest name for the question's first personal pronoun whose gender the cited
+    articles do not contradict ("she" is not a man the article calls "he")."""
+    from assistant.chat.gender import gender_of, pronoun_gender
+
+    names = _names_ranked(previous)
+    pronoun = PERSON_PRONOUNS.search(question)
+    wanted = pronoun_gender(pronoun.group(0)) if pronoun else None
+    if not names or wanted is None:
+        return names[0] if names else None
+    texts = [previous.answer] + [read(f) or "" for f in previous.files[:ARTICLES_READ] if read is not None]
+    return next((n for n in names if gender_of(n, texts) in (None, wanted)), None)
 
 
 def _substitute(question: str, name: str) -> str:
@@ -154,19 +186,68 @@ def _substitute(question: str, name: str) -> str:
     return PERSON_PRONOUNS.sub(repl, question, count=1)
 
 
+def names_nothing(question: str) -> bool:
+    """No name or figure after the first word: "Where did the team publish the results?" leans on
+    the conversation for which team; "How much is Chelsea paying Umbro?" does not. Such a question
+    keeps to the previous answer's articles but gets no context words: the earlier questions'
+    words would outweigh its own ("the last one held": not "agree to hold")."""
+    words = question.split()[1:]
+    return not any(w[0].isupper() or any(c.isdigit() for c in w) for w in words)
+
+
+def _refers_outside(question: str) -> bool:
+    """A reference the question cannot resolve itself. "it/its/they/them/their" after a name of its
+    own points back to that name ("How much is Chelsea paying Umbro for ending *their* deal?");
+    "this/that/there/then" and a pronoun before any name point at the conversation."""
+    for m in OTHER_REFERENCES.finditer(question):
+        if m.group(0).lower() not in BINDABLE or not any(w[0].isupper() for w in question[: m.start()].split()[1:]):
+            return True
+    return False
+
+
 def is_follow_up(question: str) -> bool:
     content = [w for w in WORD.findall(question) if w.lower().rstrip(".") not in STOPWORDS]
-    return bool(PERSON_PRONOUNS.search(question) or OTHER_REFERENCES.search(question)
+    return bool(PERSON_PRONOUNS.search(question) or _refers_outside(question)
                 or ELLIPSIS_START.match(question) or len(content) < MIN_CONTENT_WORDS)
 
 
-def standalone_query(question: str, history: list[Turn]) -> str:
-    if not history or not is_follow_up(question):
+def _thing_referent(history: list[Turn]) -> str | None:
+    from assistant.chat.referents import thing_referent
+
+    for turn in reversed(history[-CONTEXT_TURNS:]):
+        if referent := thing_referent(turn):
+            return referent
+    return None
+
+
+def standalone_query(question: str, history: list[Turn], read: Callable[[str], str] | None = None) -> str:
+    """`question` as a query that stands alone; `read` gives a cited article's text (for whether
+    the person is a he or a she)."""
+    from assistant.chat.referents import described_referent, expand_ellipsis
+
+    if not history:
         return question
+    if not is_follow_up(question):
+        # "Where is the company based?" names nothing: only what "the company" was, no earlier words
+        described = described_referent(question, history[-CONTEXT_TURNS:]) if names_nothing(question) else None
+        return f"{question}{CONTEXT_MARK}{described})" if described else question
+
     previous = history[-1]
-    if PERSON_PRONOUNS.search(question) and (name := _best_name(previous)):
+    if expanded := expand_ellipsis(question, previous):
+        # whole again; the replaced phrase must not come back as context. "And his wife?" brings a
+        # pronoun of its own: "How old was Lord Callaghan's wife when he died?"
+        if PERSON_PRONOUNS.search(question) and (name := _best_name(question, previous, read)):
+            expanded = _substitute(expanded, name)
+        return expanded
+    if PERSON_PRONOUNS.search(question) and (name := _best_name(question, previous, read)):
         question = _substitute(question, name)
-        if not is_follow_up(question):
+        if not is_follow_up(question.replace(name, "")):  # "He Lifeng" is no pronoun
             return question
-    context = "; ".join(core_question(t.query) for t in reversed(history[-CONTEXT_TURNS:]))
-    return f"{question}{CONTEXT_MARK}{context})"
+    asked = [core_question(t.query) for t in reversed(history[-CONTEXT_TURNS:])]
+    # "it" named in the context, not in the question: articles say "the virus", and a name in the
+    # question is one every answering sentence would be expected to repeat
+    thing = _thing_referent(history) if THING_PRONOUNS.search(question) else None
+    thing = thing or described_referent(question, history[-CONTEXT_TURNS:])
+    if thing and not any(thing in a for a in asked):
+        asked.insert(0, thing)
+    return f"{question}{CONTEXT_MARK}{'; '.join(asked)})"

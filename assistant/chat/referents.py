@@ -1,0 +1,187 @@
+"""What a follow-up's "it"/"its" and its ellipsis stand for, read from spaCy's parse.
+
+"Which play was banned?" … "Who wrote it?": "it" is the play the answer named ("The Vagina
+Monologues"). "How many awards did Sideways win?" … "Who was its director?": "its" is the
+thing the question named. The name goes into the query's context, not in place of the
+pronoun: articles go on to say "the play", and a name in the question itself is one every
+answering sentence is expected to repeat. "At what price did Brent crude close?" … "And US
+light crude?": the fragment takes the place of the phrase it parallels, so retrieval and
+the answer reader see a whole question.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from assistant.models import core_question
+from assistant.retrieve.nlp import parse, plain_letters
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+    from assistant.chat.followup import Turn
+
+OPENERS = ("what about", "how about", "and", "but", "also", "so")
+WH_TAGS = {"WDT", "WP", "WP$", "WRB"}
+MARKER = re.compile(r"\s*\[\d+\]\.?")
+ANSWER_CHARS = 400  # the answer's first sentence or two: where what it named is
+
+
+def _parse(text: str) -> Doc:
+    return parse(plain_letters(text))
+
+
+def proper_runs(doc: Doc) -> list[Span]:
+    """Runs of proper nouns ("Zafi.D", "Independent Spirit Awards"), a capitalised "The" kept."""
+    runs: list[Span] = []
+    start = None
+    for t in doc:
+        joined = start is not None and t.i > 0 and not doc[t.i - 1].whitespace_ and t.is_punct \
+            and t.i + 1 < len(doc) and doc[t.i + 1].pos_ == "PROPN"  # "Zafi.D"
+        if t.pos_ == "PROPN" or joined:
+            if start is None:
+                start = t.i - 1 if t.i > 0 and doc[t.i - 1].text == "The" else t.i
+            continue
+        if start is not None:
+            runs.append(doc[start : t.i])
+            start = None
+    if start is not None:
+        runs.append(doc[start:])
+    return runs
+
+
+def _in_wh_phrase(span: Span) -> bool:
+    """Part of what the question asked for ("How many *Independent Spirit Awards*"), not its topic."""
+    chunk = next((c for c in span.doc.noun_chunks if c.start <= span.root.i < c.end), span)
+    return any(t.tag_ in WH_TAGS for t in chunk) or any(c.tag_ in WH_TAGS for c in span.root.children)
+
+
+def _person(span: Span) -> bool:
+    return any(e.label_ == "PERSON" for e in span.ents)
+
+
+def _topic(question: str) -> str | None:
+    """The thing a question is about: its proper name outside the wh-phrase, the subject first,
+    a name the parser calls a person last ("it" rarely stands for one)."""
+    doc = _parse(question)
+    runs = [r for r in proper_runs(doc) if not _in_wh_phrase(r) and r.root.dep_ != "amod"
+            and not any(e.label_ == "NORP" for e in r.ents)]  # "Ugandan authorities": not a thing
+    if not runs:
+        return None
+    runs.sort(key=lambda r: (_person(r), r.root.dep_ not in ("nsubj", "nsubjpass"), r.start))
+    return question[runs[0].start_char : runs[0].end_char]
+
+
+def _answer_body(turn: Turn) -> str:
+    text = MARKER.sub(" ", turn.answer)
+    if turn.short_answer and text.startswith(turn.short_answer):
+        text = text[len(turn.short_answer) :]
+    return text.strip(" .")[:ANSWER_CHARS]
+
+
+def _named_beside(head: str, text: str) -> str | None:
+    """The proper name the answer gives right after (or in apposition to) the asked noun:
+    "banned *the play* The Vagina Monologues"."""
+    doc = _parse(text)
+    for run in proper_runs(doc):
+        before = [t for t in doc[max(0, run.start - 2) : run.start] if t.pos_ != "DET"]
+        if (before and before[-1].lemma_.lower() == head) or run.root.head.lemma_.lower() == head \
+                and run.root.dep_ == "appos":
+            return text[run.start_char : run.end_char]
+    return None
+
+
+def _word_after_which(question: str) -> str | None:
+    """ "Which play have…": the small model may tag the asked noun a verb; after "which" it is the noun."""
+    doc = _parse(question)
+    at = next((t.i for t in doc if t.lower_ == "which"), None)
+    nxt = [t for t in doc[at + 1 : at + 3] if t.pos_ != "ADJ"] if at is not None else []
+    return nxt[0].lemma_.lower() if nxt and nxt[0].is_alpha and nxt[0].pos_ != "AUX" else None
+
+
+def thing_referent(turn: Turn) -> str | None:
+    """What "it" stands for after `turn`: the named thing its answer gave when it asked for a
+    thing ("Which film…"), else the thing its question was about."""
+    from assistant.retrieve.question import PERSON, parse_question
+
+    question = core_question(turn.query)
+    ask = parse_question(question).first
+    head = ask.head or _word_after_which(question)
+    asked_thing = ask.wh in ("which", "what") and head is not None and PERSON not in ask.labels
+    if asked_thing and not turn.abstained:
+        short = turn.short_answer
+        if short and any(c.isupper() for c in short) and not any(c.isdigit() for c in short):
+            return short
+        if named := _named_beside(head, _answer_body(turn)):
+            return named
+    return _topic(question)
+
+
+def _fragment(question: str) -> str | None:
+    """The phrase of an elliptical follow-up ("And US light crude?" -> "US light crude"), if it
+    has no verb and no question word of its own."""
+    text = question.strip().rstrip("?!. ")
+    lower = text.lower()
+    opener = next((o for o in OPENERS if lower.startswith(o + " ")), None)
+    if opener is None:
+        return None
+    rest = text[len(opener) :].strip(" ,")
+    doc = _parse(rest)
+    if not any(t.pos_ not in ("PRON", "DET", "PUNCT") for t in doc) or any(t.tag_ in WH_TAGS for t in doc):
+        return None  # "And he?" names nothing to put in; "And why?" asks its own question
+    head = doc[0] if doc[0].pos_ == "ADP" else None
+    if head is None and any(t.pos_ in ("VERB", "AUX") and t.dep_ == "ROOT" for t in doc):
+        return None
+    return rest
+
+
+def _replaceable(doc: Doc, fragment: Doc) -> Span | None:
+    """The phrase of the previous question that the fragment parallels: the prepositional phrase
+    with the same preposition, else a name of the same entity type, else the subject."""
+    first = fragment[0]
+    if first.pos_ == "ADP":
+        for t in doc:
+            if t.lower_ == first.lower_ and t.dep_ in ("prep", "dative", "agent"):
+                sub = list(t.subtree)
+                return doc[sub[0].i : sub[-1].i + 1]
+        return None
+    labels = {e.label_ for e in fragment.ents}
+    for e in doc.ents:
+        if e.label_ in labels and e.label_ not in ("DATE", "CARDINAL"):
+            return e
+    for chunk in doc.noun_chunks:
+        if chunk.root.dep_ in ("nsubj", "nsubjpass") and not any(t.tag_ in WH_TAGS or t.pos_ == "PRON"
+                                                                  for t in chunk):
+            return chunk
+    return None
+
+
+def expand_ellipsis(question: str, previous: Turn) -> str | None:
+    """The previous question with the follow-up's fragment in place of the phrase it parallels
+    ("At what price did US light crude close…?"), or None when the follow-up is no fragment."""
+    rest = _fragment(question)
+    if rest is None:
+        return None
+    before = core_question(previous.query)
+    doc = _parse(before)
+    fragment = _parse(f"What about {rest}?")[2:-1]  # a bare name is typed better inside a sentence
+    span = _replaceable(doc, fragment) if len(fragment) else None
+    if span is None:
+        return None
+    return before[: span.start_char] + rest + before[span.end_char :]
+
+
+def described_referent(question: str, history: list[Turn]) -> str | None:
+    """What "the ambassador" stands for: the answer to an earlier "Which US ambassador…?" — the
+    definite noun is the one that question asked for."""
+    from assistant.retrieve.question import parse_question
+
+    nouns = {t.lemma_.lower() for t in _parse(question)
+             if t.pos_ == "NOUN" and any(c.dep_ == "det" and c.lower_ == "the" for c in t.children)}
+    for turn in reversed(history):
+        asked = core_question(turn.query)
+        head = parse_question(asked).first.head or _word_after_which(asked)
+        if head in nouns and turn.short_answer and not turn.abstained:
+            return turn.short_answer
+    return None
