@@ -38,10 +38,6 @@ from eval import metrics as M
 MAX_FALSE_REFUSAL = 0.05  # the cutoff's bound on false refusals, on each training corpus (the target)
 L2 = 3.0  # penalty on standardised coefficients (chosen on the cross-corpus fits, never on held-out sets)
 BINS = 10
-# The model's inputs. All ten features fitted worse across corpora than these six (eval/README.md,
-# "Refusal model"): the levels of cosine and term coverage differ between a 5-article and a
-# 2,000-article folder, and a fit on one corpus leans on them in a way the other does not share.
-INPUTS = ("top_score", "span_linked", "span_missing", "unmet", "below_null", "relation_coverage")
 DEV = {"seeds": "eval/gold.jsonl", "bbc": "eval/bbc_gold.jsonl"}
 HELDOUT = ("eval/heldout.jsonl", "eval/heldout2.jsonl", "eval/heldout3.jsonl", "eval/heldout4.jsonl")
 
@@ -291,10 +287,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reuse", action="store_true", help="fit on the features of the last run instead of asking again")
     p.add_argument("--png", type=Path, default=REPO / "eval/reports/calibration.png")
     p.add_argument("--max-false-refusal", type=float, default=MAX_FALSE_REFUSAL)
-    p.add_argument("--all-features", action="store_true", help=f"fit on every feature, not only {', '.join(INPUTS)}")
+    p.add_argument("--inputs", help="comma-separated features to fit on (default: all; the sign check may drop some)")
     args = p.parse_args(argv)
 
-    names = list(Features.__dataclass_fields__) if args.all_features else list(INPUTS)
+    names = args.inputs.split(",") if args.inputs else list(Features.__dataclass_fields__)
+    unknown = set(names) - set(Features.__dataclass_fields__)
+    if unknown:
+        print(f"error: unknown features: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
     if args.reuse:
         rows = [json.loads(line) for line in args.features.read_text(encoding="utf-8").splitlines() if line]
     else:

@@ -56,6 +56,7 @@ UNKNOWN_HINGE = 0.5  # share of the question's IDF mass the corpus may lack befo
 SPAN_MISSING = {"answer-type", "answer-unverified"}
 SPAN_LINKED = {"answer-span", "answer-linked"}
 UNMET = {"speaker", "predicate", "names", "time"}
+RELATION_SENTENCES = 3  # the best few sentences, as many as an answer quotes: does any state the relation?
 RELATION_UNREAD = 1.0  # the relation before spaCy reads it: the most it could be (the gate stays optimistic)
 
 
@@ -146,7 +147,8 @@ def features(query: str, scored: list[Evidence], stats: TermStats, sentences: Se
                     second_ratio=min(1.0, second), span_linked=float(bool(marks & SPAN_LINKED)),
                     span_missing=float(bool(marks & SPAN_MISSING)), unmet=float(bool(marks & UNMET)),
                     unknown_share=unknown, below_null=below_null(best_raw, profile),
-                    relation_coverage=relation(query, top.sentence.text) if relation else RELATION_UNREAD)
+                    relation_coverage=max(relation(query, e.sentence.text) for e in scored[:RELATION_SENTENCES])
+                    if relation else RELATION_UNREAD)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from assistant.answer.span import same_word
 from assistant.models import core_question
 from assistant.retrieve.terms import TermStats, content_terms
 
@@ -38,6 +39,7 @@ MAX_ARCS = 4  # a span this many arcs or more from every asked word is not linke
 CLAUSE_DEPS = {"advcl", "ccomp", "relcl", "acl", "conj", "parataxis", "csubj"}  # clauses hung off a clause
 VERB_POS = {"VERB", "AUX"}
 OPEN_COMPLEMENT = {"xcomp", "aux", "auxpass"}  # verbs that belong to their head's clause
+UNJUDGED = 0.5  # a question without content words: the relation cannot be read
 CACHE = 512  # (question, sentence) pairs remembered: a conversation re-reads the same best sentence
 
 
@@ -65,7 +67,8 @@ def _distances(doc: Doc, sources: Iterable[int], limit: int) -> dict[int, int]:
 def _clause_of(token: Token) -> Token:
     """The verb heading the clause a token stands in (the sentence's root if none); "tried to buy X"
     is one clause, headed by "tried"."""
-    while (token.pos_ not in VERB_POS or token.dep_ in OPEN_COMPLEMENT) and token.head is not token:
+    # (spaCy makes a new Token object per access: tokens are compared by index)
+    while (token.pos_ not in VERB_POS or token.dep_ in OPEN_COMPLEMENT) and token.head.i != token.i:
         token = token.head
     return token
 
@@ -87,9 +90,9 @@ def clause_tokens(verb: Token) -> set[int]:
     return out
 
 
-def _coverage(weights: dict[str, float], stems: set[str]) -> float:
+def _coverage(weights: dict[str, float], found: set[str]) -> float:
     total = sum(weights.values())
-    return sum(w for s, w in weights.items() if s in stems) / total if total else 0.0
+    return sum(w for s, w in weights.items() if s in found) / total if total else 0.0
 
 
 def asked_weights(ask: Ask, stats: TermStats) -> dict[str, float]:
@@ -101,15 +104,21 @@ def asked_weights(ask: Ask, stats: TermStats) -> dict[str, float]:
     return {s: max(stats.idf(s), 0.0) for s in stems}
 
 
-def _link(doc: Doc, span_tokens: list[int], asked_stems: set[str], stems: list[str | None]) -> float:
+def _matches(stems: list[str | None], asked: set[str]) -> list[str | None]:
+    """The asked stem each token stands for, if any: the same word, or another form of it
+    ("complaint" for "complain", "agreement" for "agree")."""
+    return [next((a for a in asked if s == a or same_word(s, a)), None) if s else None for s in stems]
+
+
+def _link(doc: Doc, span_tokens: list[int], hits: list[str | None]) -> float:
     """1 when the span is one arc from an asked word, falling to 0 at MAX_ARCS."""
     reach = _distances(doc, span_tokens, MAX_ARCS)
-    arcs = [d for i, d in reach.items() if i not in span_tokens and stems[i] in asked_stems]
+    arcs = [d for i, d in reach.items() if i not in span_tokens and hits[i]]
     return max(0.0, 1.0 - (min(arcs) - 1) / (MAX_ARCS - 1)) if arcs else 0.0
 
 
-def _span_value(doc: Doc, start: int, end: int, weights: dict[str, float], head: set[str],
-                stems: list[str | None], reason: bool) -> float:
+def _span_value(doc: Doc, start: int, end: int, weights: dict[str, float], hits: list[str | None],
+                reason: bool) -> float:
     span = doc.char_span(start, end, alignment_mode="expand")
     if span is None or not len(span):
         return 0.0
@@ -117,31 +126,35 @@ def _span_value(doc: Doc, start: int, end: int, weights: dict[str, float], head:
     root = span.root
     # a reason clause answers for the clause it hangs off ("postponed after the balloon …"): the
     # parser attached it there, so it is linked by construction
-    verb = _clause_of(root.head if reason and root.head is not root else root)
+    verb = _clause_of(root.head if reason and root.head.i != root.i else root)
     clause = clause_tokens(verb) | set(tokens)
-    coverage = _coverage(weights, {stems[i] for i in clause if stems[i]})
-    link = 1.0 if reason else _link(doc, tokens, set(weights) | head, stems)
+    coverage = _coverage(weights, {hits[i] for i in clause if hits[i]})
+    link = 1.0 if reason else _link(doc, tokens, hits)
     return (link + coverage) / 2
 
 
-def _best_clause(doc: Doc, weights: dict[str, float], stems: list[str | None]) -> float:
-    verbs = [t for t in doc if t.pos_ in VERB_POS] or [t for t in doc if t.head is t]
-    return max((_coverage(weights, {stems[i] for i in clause_tokens(v) if stems[i]}) for v in verbs), default=0.0)
+def _best_clause(doc: Doc, weights: dict[str, float], hits: list[str | None]) -> float:
+    verbs = [t for t in doc if t.pos_ in VERB_POS] or [t for t in doc if t.head.i == t.i]
+    return max((_coverage(weights, {hits[i] for i in clause_tokens(v) if hits[i]}) for v in verbs), default=0.0)
 
 
-def ask_value(ask: Ask, doc: Doc, annotation, query: str, stats: TermStats) -> float:
-    """How well the parsed sentence states what one ask asks for (see the module's docstring)."""
+def ask_value(ask: Ask, doc: Doc, annotation, query: str, stats: TermStats) -> float | None:
+    """How well the parsed sentence states what one ask asks for (see the module's docstring);
+    None when it asks nothing the corpus knows, so the sentence cannot be judged."""
     from assistant.answer.span import spans_for
 
-    weights = asked_weights(ask, stats)
+    weights = {s: w for s, w in asked_weights(ask, stats).items() if w > 0}
+    if not weights:
+        return None
     stems = [_stem(t) for t in doc]
     if not (ask.labels or ask.reason):
-        return _best_clause(doc, weights, stems)
+        return _best_clause(doc, weights, _matches(stems, set(weights)))
     spans = spans_for(ask, annotation, query)
     if not spans:  # a reason the parser did not attach, or a loosely typed ask: read as untyped
-        return 0.0 if ask.strict else _best_clause(doc, weights, stems)
+        return 0.0 if ask.strict else _best_clause(doc, weights, _matches(stems, set(weights)))
     head = set(content_terms(ask.head)) if ask.head else set()
-    return max(_span_value(doc, s.start, s.end, weights, head, stems, ask.reason) for s in spans)
+    hits = _matches(stems, set(weights) | head)
+    return max(_span_value(doc, s.start, s.end, weights, hits, ask.reason) for s in spans)
 
 
 @lru_cache(maxsize=CACHE)
@@ -152,8 +165,8 @@ def _cached(query: str, sentence: str, stats: TermStats) -> float:
     asks = parse_question(core_question(query)).asks
     doc = pipeline()(plain_letters(sentence))  # same offsets as the sentence: spans map onto tokens
     annotation = annotation_of(doc, sentence)
-    values = [ask_value(a, doc, annotation, query, stats) for a in asks]
-    return sum(values) / len(values) if values else 0.0
+    values = [v for a in asks if (v := ask_value(a, doc, annotation, query, stats)) is not None]
+    return sum(values) / len(values) if values else UNJUDGED
 
 
 def relation_coverage(query: str, sentence: str, stats: TermStats) -> float:
