@@ -4,7 +4,7 @@ Most traps on a large corpus are not off topic: "How much did X end up bidding f
 sentence about exactly that bid with an amount in it (Y's market value), so score, term
 coverage and the answer type all look like an answer. What differs is the syntax: the amount
 is not attached to the asked verb, and the clause that holds it says nothing of bidding. So,
-read from spaCy's dependency parse of the best sentence:
+read from spaCy's dependency parse of a candidate sentence:
 
 - link: how many dependency arcs separate the answer-type span (`span.spans_for`) from the
   nearest word of what is asked (its verb, its nouns, the asked-about noun);
@@ -18,7 +18,6 @@ value is in [0, 1]; a strict ask whose sentence holds no span of the asked type 
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from collections.abc import Iterable
 from functools import lru_cache
@@ -32,8 +31,6 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
 
     from assistant.retrieve.question import Ask
-
-log = logging.getLogger(__name__)
 
 MAX_ARCS = 4  # a span this many arcs or more from every asked word is not linked to it
 CLAUSE_DEPS = {"advcl", "ccomp", "relcl", "acl", "conj", "parataxis", "csubj"}  # clauses hung off a clause
