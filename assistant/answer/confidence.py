@@ -15,7 +15,7 @@ says relative to the question and to this corpus, not raw score levels alone:
 - how far the best raw match falls short of clearly beating what unrelated probe questions
   reach on this very index (`probes.py`: computed once at ingest, a few numbers in the
   generation);
-- whether the best sentence states the asked relation (`relation.py`): its answer-type span's
+- whether one of the best 3 sentences states the asked relation (`relation.py`): its answer-type span's
   dependency link to what is asked, and what is asked covered in the span's clause. Most traps
   on a large corpus have a sentence on exactly the asked topic with an entity of the asked type
   (a bid sentence with an amount): only the syntax says the amount is not the bid.
@@ -74,7 +74,7 @@ class Features:
     unmet: float  # a presupposition of the question is not stated near it
     unknown_share: float  # IDF-weighted share of the question's terms the corpus lacks, past UNKNOWN_HINGE
     below_null: float  # how far the best raw match is from clearly beating unrelated questions' (hinge)
-    relation_coverage: float  # the best sentence states the asked relation (`relation.py`), in [0, 1]
+    relation_coverage: float  # one of the best 3 sentences states the asked relation (`relation.py`), in [0, 1]
 
     def vector(self, names: Sequence[str]) -> list[float]:
         values = asdict(self)
