@@ -10,7 +10,7 @@ import logging
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
-from functools import cached_property
+from functools import cached_property, partial
 
 from assistant.answer.extractive import Composition, SentenceTable, compose
 from assistant.chat.followup import Turn, cited_before, standalone_query
@@ -243,14 +243,27 @@ class Assistant:
                                    self.encoder.encode)
         return found
 
-    def _features(self, query: str, scored):
+    def _features(self, query: str, scored, relation: bool = False):
+        """The refusal model's features; `relation` reads the asked relation too (loads spaCy)."""
         from assistant.answer.confidence import features
 
-        return features(query, scored, self.term_stats, self.snap.sentences, self.meta, self.null_profile)
+        reader = None
+        if relation and self.settings.span_reader:
+            from assistant.answer.relation import relation_coverage
 
-    def assess(self, query: str, scored):
-        """The refusal model's verdict on scored evidence: probability, decision and features."""
-        return self.confidence_model.judge(self._features(query, scored))
+            reader = partial(relation_coverage, stats=self.term_stats)
+        return features(query, scored, self.term_stats, self.snap.sentences, self.meta, self.null_profile, reader)
+
+    def assess(self, query: str, scored, full: bool = False):
+        """The refusal model's verdict on scored evidence: probability, decision and features.
+        The relation feature is read only if the cheaper ones leave the question answerable,
+        unless `full` (the calibration reads every feature of every case)."""
+        from assistant.answer.span import LINKED_SPAN_BOOST
+
+        if full:
+            return self.confidence_model.judge(self._features(query, scored, relation=True))
+        return self.confidence_model.decide(self._features(query, scored),
+                                            lambda: self._features(query, scored, relation=True), LINKED_SPAN_BOOST)
 
     def _score(self, query: str, vector, probe, rows: list[int], read_spans: bool | None = None,
                prefer: tuple[str, ...] = ()):

@@ -58,7 +58,7 @@ def case_features(assistant, items: list[M.GoldItem], corpus: str, gold: str) ->
             hits, scored, _ = assistant.evidence(answer.query, read_spans=True)
             files = list(dict.fromkeys(h.chunk.file for h in hits))
             passed = M.score_case(case, answer, files, assistant.documents, 0.0, "forced")["passed"]
-            verdict = assistant.assess(answer.query, scored)
+            verdict = assistant.assess(answer.query, scored, full=True)  # every feature, even the gated one
             rows.append({"corpus": corpus, "gold": gold, "key": case.key, "answerable": case.answerable,
                          "correct": bool(case.answerable and passed), "query": answer.query,
                          "features": asdict(verdict.features)})
@@ -287,9 +287,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reuse", action="store_true", help="fit on the features of the last run instead of asking again")
     p.add_argument("--png", type=Path, default=REPO / "eval/reports/calibration.png")
     p.add_argument("--max-false-refusal", type=float, default=MAX_FALSE_REFUSAL)
+    p.add_argument("--inputs", help="comma-separated features to fit on (default: all; the sign check may drop some)")
     args = p.parse_args(argv)
 
-    names = list(Features.__dataclass_fields__)
+    names = args.inputs.split(",") if args.inputs else list(Features.__dataclass_fields__)
+    unknown = set(names) - set(Features.__dataclass_fields__)
+    if unknown:
+        print(f"error: unknown features: {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
     if args.reuse:
         rows = [json.loads(line) for line in args.features.read_text(encoding="utf-8").splitlines() if line]
     else:

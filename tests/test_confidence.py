@@ -17,8 +17,8 @@ def test_the_shipped_model_loads_and_reads_only_known_features():
 
 def test_better_evidence_makes_an_answer_more_likely():
     model = load_model()
-    weak = Features(0.15, 0.25, 0.2, 0.2, 0.9, 0.0, 1.0, 0.0, 0.3, 1.5)
-    strong = Features(0.7, 0.7, 0.8, 0.8, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0)
+    weak = Features(0.15, 0.25, 0.2, 0.2, 0.9, 0.0, 1.0, 0.0, 0.3, 1.5, 0.0)
+    strong = Features(0.7, 0.7, 0.8, 0.8, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0, 0.9)
     assert model.probability(weak) < model.cutoff <= model.probability(strong)
     assert not model.judge(weak).answer and model.judge(strong).answer
 
@@ -31,8 +31,8 @@ def test_the_same_match_counts_for_more_on_a_corpus_where_unrelated_questions_sc
 
 def test_a_question_could_answer_only_if_span_reading_can_lift_it_over_the_cutoff():
     model = Model(("top_score", "span_linked"), (0.0, 0.0), (1.0, 1.0), (10.0, 1.0), -5.0, 0.5)
-    hopeless = Features(0.3, 0, 0, 0, 0, 0.0, 0.0, 0, 0, 0)
-    close = Features(0.42, 0, 0, 0, 0, 0.0, 0.0, 0, 0, 0)
+    hopeless = Features(0.3, 0, 0, 0, 0, 0.0, 0.0, 0, 0, 0, 1.0)
+    close = Features(0.42, 0, 0, 0, 0, 0.0, 0.0, 0, 0, 0, 1.0)
     assert not model.could_answer(hopeless, 1.1)
     assert model.could_answer(close, 1.1) and not model.judge(close).answer
 

@@ -189,7 +189,7 @@ def _rows(corpus: str, answerable: list[float], unanswerable: list[float]) -> li
     from assistant.answer.confidence import Features
 
     def row(score: float, label: bool) -> dict:
-        f = Features(score, 0.5, 0.5, 0.5, 0.8, 0.0, 0.0, 0.0, 0.0, 0.0)
+        f = Features(score, 0.5, 0.5, 0.5, 0.8, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5)
         return {"corpus": corpus, "gold": corpus, "key": str(score), "answerable": label, "correct": label,
                 "features": asdict(f)}
 

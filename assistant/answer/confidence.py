@@ -14,12 +14,19 @@ says relative to the question and to this corpus, not raw score levels alone:
   question whose content words the corpus barely covers is off topic);
 - how far the best raw match falls short of clearly beating what unrelated probe questions
   reach on this very index (`probes.py`: computed once at ingest, a few numbers in the
-  generation).
+  generation);
+- whether one of the best 3 sentences states the asked relation (`relation.py`): its answer-type span's
+  dependency link to what is asked, and what is asked covered in the span's clause. Most traps
+  on a large corpus have a sentence on exactly the asked topic with an entity of the asked type
+  (a bid sentence with an amount): only the syntax says the amount is not the bid.
 
 The last two are hinges, zero for a question in the corpus's vocabulary that matches well
 above the null: they can only argue for refusing, so a fit cannot use them to tell traps
 from answers on one corpus in a way that inverts on the next. Each feature with a known
 direction (`DIRECTION`) is dropped from the fit if its coefficient comes out the wrong way.
+
+The relation needs spaCy, so it is read only for a question the cheaper features leave
+answerable (`Model.decide`): a plainly off-topic question never loads it.
 
 The coefficients are fitted by `python -m eval.calibrate --fit` and shipped as
 `confidence_model.json` next to this module; nothing is fitted at run time.
@@ -30,7 +37,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +56,8 @@ UNKNOWN_HINGE = 0.5  # share of the question's IDF mass the corpus may lack befo
 SPAN_MISSING = {"answer-type", "answer-unverified"}
 SPAN_LINKED = {"answer-span", "answer-linked"}
 UNMET = {"speaker", "predicate", "names", "time"}
+RELATION_SENTENCES = 3  # the best few sentences, as many as an answer quotes: does any state the relation?
+RELATION_UNREAD = 1.0  # the relation before spaCy reads it: the most it could be (the gate stays optimistic)
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,7 @@ class Features:
     unmet: float  # a presupposition of the question is not stated near it
     unknown_share: float  # IDF-weighted share of the question's terms the corpus lacks, past UNKNOWN_HINGE
     below_null: float  # how far the best raw match is from clearly beating unrelated questions' (hinge)
+    relation_coverage: float  # one of the best 3 sentences states the asked relation (`relation.py`), in [0, 1]
 
     def vector(self, names: Sequence[str]) -> list[float]:
         values = asdict(self)
@@ -73,13 +83,13 @@ class Features:
     def favourable(self, boost: float) -> list[Features]:
         """The feature sets span reading could still produce: the gate before loading spaCy."""
         lifted = min(1.0, self.top_score * boost)
-        return [Features(**{**asdict(self), "top_score": lifted, "span_linked": linked, "span_missing": 0.0})
-                for linked in (0.0, 1.0)]
+        return [Features(**{**asdict(self), "top_score": lifted, "span_linked": linked, "span_missing": 0.0,
+                             "relation_coverage": RELATION_UNREAD}) for linked in (0.0, 1.0)]
 
 
 # +1: more means more likely right to answer; -1: less; absent: either way
 DIRECTION = {"top_score": 1, "top_dense": 1, "near_coverage": 1, "span_linked": 1, "span_missing": -1, "unmet": -1,
-             "unknown_share": -1, "below_null": -1}
+             "unknown_share": -1, "below_null": -1, "relation_coverage": 1}
 
 
 @dataclass(frozen=True)
@@ -120,12 +130,14 @@ def below_null(value: float, profile: dict | None) -> float:
 
 
 def features(query: str, scored: list[Evidence], stats: TermStats, sentences: Sequence[Sentence],
-             meta: dict[str, DocumentMeta], profile: dict | None) -> Features:
-    """The model's features for a question's scored evidence (best first)."""
+             meta: dict[str, DocumentMeta], profile: dict | None,
+             relation: Callable[[str, str], float] | None = None) -> Features:
+    """The model's features for a question's scored evidence (best first). `relation(query,
+    sentence)` reads the relation (spaCy); without it, it counts as `RELATION_UNREAD`."""
     terms = content_terms(core_question(query))
     unknown = max(0.0, (1.0 - known_share(terms, stats)) - UNKNOWN_HINGE)
     if not scored:
-        return Features(0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, unknown, below_null(0.0, profile))
+        return Features(0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, unknown, below_null(0.0, profile), 0.0)
     top = scored[0]
     marks = set(top.marked_down)
     second = scored[1].score / top.score if len(scored) > 1 and top.score > 0 else 0.0
@@ -134,7 +146,9 @@ def features(query: str, scored: list[Evidence], stats: TermStats, sentences: Se
     return Features(top_score=top.score, top_dense=top.dense, top_lexical=top.lexical, near_coverage=near,
                     second_ratio=min(1.0, second), span_linked=float(bool(marks & SPAN_LINKED)),
                     span_missing=float(bool(marks & SPAN_MISSING)), unmet=float(bool(marks & UNMET)),
-                    unknown_share=unknown, below_null=below_null(best_raw, profile))
+                    unknown_share=unknown, below_null=below_null(best_raw, profile),
+                    relation_coverage=max(relation(query, e.sentence.text) for e in scored[:RELATION_SENTENCES])
+                    if relation else RELATION_UNREAD)
 
 
 @dataclass(frozen=True)
@@ -160,6 +174,13 @@ class Model:
     def could_answer(self, f: Features, boost: float) -> bool:
         """Could reading answer-type spans still lift the question over the cutoff?"""
         return any(self.probability(g) >= self.cutoff for g in f.favourable(boost))
+
+    def decide(self, cheap: Features, full: Callable[[], Features], boost: float) -> Confidence:
+        """The verdict, reading the relation (`full`, which loads spaCy) only if the cheap features
+        leave the question answerable; a model that does not use it never reads it."""
+        if "relation_coverage" not in self.names or not self.could_answer(cheap, boost):
+            return self.judge(cheap)
+        return self.judge(full())
 
     @classmethod
     def from_json(cls, data: dict) -> Model:
