@@ -101,3 +101,14 @@ def test_the_fast_lexicon_reader_agrees_with_lemminflect():
     sample = random.Random(7).sample(words, 2000) + ["meeting", "met", "agreed", "talks", "shot", "discussion"]
     assert [w for w in sample if readings(w) != dict(getAllLemmas(w))] == []
     assert readings("Met") == {"VERB": ("meet",)}
+
+
+def test_the_one_name_an_articles_lead_gives_need_not_be_repeated_later():
+    p = analyse("What nickname did Ray Mallon earn for his zero tolerance style?")
+    later = "The former police chief was dubbed Robocop for his zero tolerance style."
+    lead = "Middlesbrough mayor Ray Mallon has been drafted in to boost the Yes campaign."
+    assert unmet(p, Neighbourhood(later, later)) == ["names"]
+    assert unmet(p, Neighbourhood(later, later, document_lead=lead)) == []
+    # a trap naming two people still needs both near the sentence, whoever the article is about
+    trap = analyse("What did Ray Mallon and Neil Herron agree about transport?")
+    assert "names" in unmet(trap, Neighbourhood(later, later, document_lead=lead))

@@ -19,7 +19,9 @@ claims it presupposes, and a sentence is evidence only if its neighbourhood stat
 - names: a rare or several-word name in the question (a person, an organisation, a
   landmark; not "Washington" or "Chinese"; titles dropped) must be named near the
   sentence. The articles do name Blinken, but a sentence about Qin Gang's talks with
-  Burns says nothing about him;
+  Burns says nothing about him. A question with one such name is also met by an article
+  whose headline or first sentence names it: news names its subject once, then writes
+  "he" or "the firm";
 - time: a question fixed to a month needs that month near the sentence or in the article's
   date; one fixed to a year is not answered by a sentence dated to another year.
 
@@ -119,6 +121,7 @@ class Neighbourhood:
     document_date: str | None = None
     document_title: str = ""  # names a sentence needn't repeat
     document_outlet: str = ""  # "according to CNN" in a CNN article needs no "CNN said"
+    document_lead: str = ""  # the headline and first sentence: who the article is about
 
     @property
     def text(self) -> str:
@@ -278,8 +281,9 @@ def unmet(p: Presuppositions, near: Neighbourhood, paraphrased: bool = False) ->
     if p.predicate and not reports_event(p.predicate.lemma, near.quoted or near.sentence) \
             and not (paraphrased and p.predicate.lemma not in EXCHANGE_VERBS):
         missing.append("predicate")
-    if p.names and not names_all(p.names, fold(f"{near.text} {near.document_title} {near.document_outlet}")):
-        missing.append("names")
+    if p.names and not names_all(p.names, fold(f"{near.text} {near.document_title} {near.document_outlet}")) \
+            and not (len(p.names) == 1 and names_all(p.names, fold(near.document_lead))):
+        missing.append("names")  # one name the article's lead gives is its subject: "he", "the firm" later
     if conflicting_time(p, near):
         missing.append("time")
     return missing
