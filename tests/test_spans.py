@@ -33,6 +33,12 @@ def test_the_question_decides_the_type_of_its_answer(question, label):
     assert label in ask.labels and ask.strict
 
 
+def test_a_head_noun_that_merely_ends_like_a_title_is_not_a_person():
+    device = parse_question("Which device came second in the list?").first
+    assert "PERSON" not in device.labels and "PRODUCT" in device.labels  # "de-vice" is no vice-president
+    assert "PERSON" in parse_question("Which spokespeople criticised the plan?").first.labels
+
+
 @pytest.mark.parametrize("question", ["What did the minister say about the plan?", "Did the talks go well?"])
 def test_questions_without_a_typed_answer_ask_for_none(question):
     assert not parse_question(question).typed

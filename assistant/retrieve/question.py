@@ -51,9 +51,10 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
     frozenset({"CARDINAL", "QUANTITY"}): frozenset({"number", "total"}),
     RANKS: frozenset({"rank", "position", "edition"}),
     EVENTS: frozenset("event summit conference tournament competition championship".split()),
-    WORKS: frozenset("film movie album song book show game programme".split()),
+    WORKS: frozenset("film movie album song book show game programme device gadget product console".split()),
 }
 PERSON_NOUNS = next(nouns for labels, nouns in HEAD_CLASSES.items() if labels == {PERSON})
+MIN_COMPOUND_HEAD = 4  # "spokes|people", "chair|woman": a compound's first part is a word, not "de|vice"
 NAME_NOUNS = {"name", "kind", "type", "sort"}  # "the name of the minister": the answer type is the minister's
 WH_TYPES: dict[str, frozenset[str]] = {
     "who": frozenset({PERSON, ORG, NORP}), "whom": frozenset({PERSON, ORG, NORP}),
@@ -171,7 +172,8 @@ def _labels(wh: str | None, head) -> tuple[frozenset[str], bool]:
         return WH_TYPES[wh] | (frozenset({"DATE"}) if lemma in TIME_UNITS else frozenset()), True
     if lemma is not None and wh in ("which", "what", "whose", "name", "list", "who", "whom"):
         for labels, nouns in HEAD_CLASSES.items():
-            if lemma in nouns or any(lemma.endswith(n) for n in nouns if len(n) >= 4):  # "spokespeople"
+            if lemma in nouns or any(lemma.endswith(n) and len(lemma) - len(n) >= MIN_COMPOUND_HEAD
+                                     for n in nouns if len(n) >= 4):  # "spokespeople", not "de-vice"
                 return labels, labels not in LOOSE_CLASSES
     if wh in WH_TYPES:
         return WH_TYPES[wh], True
