@@ -157,3 +157,11 @@ def test_untagged_names_listed_with_a_tagged_one_join_it():
     spans = _span_texts("Which companies did the regulator fine?",
                         "The regulator fined the chipmakers Intel and Micron on Monday.")
     assert {"Intel", "Micron"} <= set(spans)
+
+
+def test_an_amount_belongs_to_the_subject_of_its_verb():
+    question = "How much did Time Warner's quarterly profits rise?"
+    quarterly = ("Quarterly profits at US media giant TimeWarner jumped 76% to $1.13bn (£600m) for the three "
+                 "months to December, from $639m year-earlier.")
+    span = spans_for(parse_question(question).first, annotate(quarterly), question)[0]
+    assert span.text == "76% to $1.13bn" and span.asked  # the profits jumped 76%, far before the figure

@@ -36,6 +36,7 @@ QUANTIFIERS = {"a", "an", "few", "several", "many", "half", "couple"}
 # Parser labels (ClearNLP scheme, as spaCy's English models use)
 NOUN_POS = {"NOUN", "PROPN"}
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
+SUBJECTS = {"nsubj", "nsubjpass"}
 
 
 @dataclass(frozen=True)
@@ -107,12 +108,20 @@ def _window_lemmas(doc: Doc, start: int, end: int, width: int) -> set[str]:
 
 
 def _head_chain(span: Span, depth: int = 3) -> set[str]:
-    lemmas, token = set(), span.root
+    """Lemmas of the words the span hangs from, and of the subject of the first verb among them:
+    in "Quarterly profits ... jumped 76%", 76% belongs to the profits, however far before it."""
+    lemmas, token, subject_read = set(), span.root, False
     for _ in range(depth):
         if token.head is token:
             break
         token = token.head
         lemmas.add(token.lemma_.lower())
+        if token.pos_ in ("VERB", "AUX") and not subject_read:
+            subject_read = True
+            for child in token.children:
+                if child.dep_ in SUBJECTS and child.pos_ in NOUN_POS and not span.start <= child.i < span.end:
+                    lemmas |= {t.lemma_.lower() for t in (child, *child.children)
+                               if t is child or t.dep_ in ("amod", "compound")}  # "quarterly profits"
     return lemmas
 
 
