@@ -112,3 +112,10 @@ def test_the_one_name_an_articles_lead_gives_need_not_be_repeated_later():
     # a trap naming two people still needs both near the sentence, whoever the article is about
     trap = analyse("What did Ray Mallon and Neil Herron agree about transport?")
     assert "names" in unmet(trap, Neighbourhood(later, later, document_lead=lead))
+
+
+def test_a_first_name_shared_with_someone_else_does_not_name_the_asked_person():
+    p = analyse("Who replaced Alan Milburn as election chief?")
+    assert "names" in unmet(p, near("Sir Nicholas was replaced by the flamboyant Alan Clark."))
+    assert "names" not in unmet(p, near("Mr Milburn was replaced as election chief by Douglas Alexander."))
+    assert "names" not in unmet(analyse("What did Qin Gang call the top priority?"), near("Qin said it was Taiwan."))

@@ -19,7 +19,8 @@ import numpy as np
 
 from assistant.models import DocumentMeta, Sentence, core_question
 from assistant.retrieve.predicates import asked_predicate
-from assistant.retrieve.presuppositions import Neighbourhood, Presuppositions, analyse, question_names, unmet
+from assistant.retrieve.presuppositions import (Neighbourhood, Presuppositions, analyse, names_all, question_names,
+                                                unmet)
 from assistant.retrieve.terms import TermStats, content_terms, fold, is_stopword
 
 DENSE_WEIGHT = 0.5
@@ -78,35 +79,50 @@ def unknown_names(question: str, stats: TermStats) -> list[str]:
     return unknown
 
 
-def lexical_support(query_terms: list[str], text: str, stats: TermStats, given: frozenset[str] = frozenset()) -> float:
-    """IDF-weighted share of the question's terms in the text; `given`: terms the article's lead
-    states, credited at `ARTICLE_NAME_CREDIT` where the text itself lacks them."""
+@dataclass(frozen=True)
+class AskedName:
+    parts: tuple[str, ...]  # as `specific_names` gives them ("~" marks an everyday word)
+    stems: frozenset[str]
+
+
+def lexical_support(query_terms: list[str], text: str, stats: TermStats, given: tuple[AskedName, ...] = ()) -> float:
+    """IDF-weighted share of the question's terms in the text. `given`: names the article's lead
+    states, credited at `ARTICLE_NAME_CREDIT` unless the text names someone else with a part of
+    them ("Wang Yi" is not Wang Wentao; "Davenport" is Lindsay Davenport)."""
     if not query_terms:
         return 0.0
     present = set(content_terms(text))
+    credited = {t for name in given if not name.stems & present or names_all((name.parts,), text) for t in name.stems}
     total = sum(stats.idf(t) for t in set(query_terms))
-    found = sum(stats.idf(t) * (1.0 if t in present else ARTICLE_NAME_CREDIT if t in given else 0.0)
+    found = sum(stats.idf(t) * (1.0 if t in present else ARTICLE_NAME_CREDIT if t in credited else 0.0)
                 for t in set(query_terms))
     return found / total if total else 0.0
 
 
-def name_terms(question: str, presupposed: Presuppositions) -> frozenset[str]:
-    """Stems of the specific names (`specific_names`: "Ray Mallon", not "Chinese") the question
-    gives before its verb: what it asks about ("What nickname did Ray Mallon earn?"), which an
-    article about them calls "he" or "the firm"; not what it is asked about ("Which company
-    bid for Allied Domecq?": a sentence about the bid must say who bid for whom)."""
+def name_terms(question: str, presupposed: Presuppositions) -> tuple[AskedName, ...]:
+    """The specific names (`specific_names`: "Ray Mallon", not "Chinese") that the question gives
+    before its verb: what it asks about ("What nickname did Ray Mallon earn?"), which an article
+    about them calls "he" or "the firm"; not what it is asked about ("Which company bid for
+    Allied Domecq?": a sentence about the bid must say who bid for whom)."""
     predicate = asked_predicate(question)
     cut = question.find(predicate.word) if predicate else -1
     before = question[:cut] if cut > 0 else question
-    parts = {part.lstrip("~") for names in presupposed.names for part in names}
-    return frozenset(content_terms(" ".join(p for p in parts if re.search(rf"\b{re.escape(p)}\b", before))))
+    out = []
+    for parts in presupposed.names:
+        if all(part.startswith("~") for part in parts):
+            continue  # everyday words only ("South America"): a place named in passing, not a subject
+        words = [part.lstrip("~") for part in parts]
+        stems = frozenset(content_terms(" ".join(words)))
+        if stems and any(re.search(rf"\b{re.escape(w)}\b", before) for w in words):
+            out.append(AskedName(parts, stems))
+    return tuple(out)
 
 
-def inherits_subject(antecedent: str, names: frozenset[str]) -> bool:
+def inherits_subject(antecedent: str, names: tuple[AskedName, ...]) -> bool:
     """Does a sentence opening with "He"/"His" speak of the asked person? Its antecedent names
     them, or names nobody ("His declared income…" after "Robin Cook was paid…" is Cook's)."""
     units = question_names(antecedent)
-    return not units or any(set(content_terms(" ".join(parts))) & names for parts in units)
+    return not units or any(set(content_terms(" ".join(parts))) & name.stems for parts in units for name in names)
 
 
 def first_row_of_article(sentences: list[Sentence], row: int) -> int:
@@ -202,13 +218,14 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
     for row, s in zip(rows, candidates):
         earliest[s.file] = min(row, earliest.get(s.file, row))
     leads = {file: article_lead(sentences, row, meta or {}) if names else "" for file, row in earliest.items()}
-    given = {file: names & set(content_terms(lead)) if names else frozenset() for file, lead in leads.items()}
+    given = {file: tuple(n for n in names if names_all((n.parts,), fold(lead))) if names else ()
+             for file, lead in leads.items()}  # per file: the asked names its lead states
     out: list[Evidence] = []
     for row, s, cos, says_verb in zip(rows, candidates, dense, paraphrased):
         first = antecedent_row(sentences, row)
         credit = given[s.file]
         if credit and first is not None and not inherits_subject(sentences[first].text, names):
-            credit = frozenset()
+            credit = ()
         lex = lexical_support(terms, s.text, stats, credit)
         if first is not None:
             # "The last such event took place in 2019." means little without the sentence before it

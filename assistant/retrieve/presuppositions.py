@@ -97,6 +97,7 @@ ACCORDING_TO = re.compile(r"\baccording to ((?:[A-Z][\w.\u2019'-]*)(?:\s+[A-Z][\
 MONTH = re.compile(r"\b(" + "|".join(calendar.month_name[1:]) + r")\b")
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w.]*(?:['\u2019]s)?(?:[\s-]+[A-Z][\w.]*)*)")
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "lord", "lady", "dame"}  # "Mr Milburn" names Alan Milburn
 RARE_NAME_ZIPF = 4.0  # below this a name is specific (Blinken 1.7, Vienna 4.0); above, it is everyday (Washington 5.1)
 MIN_SHARED_PREFIX = 5  # "agree"/"agreement", "discuss"/"discussion", but not "state"/"statue"
 
@@ -248,14 +249,31 @@ def reports_event(lemma: str, text: str) -> bool:
 
 
 def names_all(names: tuple[tuple[str, ...], ...], text: str) -> bool:
-    """Is every name (any of its parts, as written; see `specific_names`) in the text?"""
-    return all(any(_mentions(part, text) for part in parts) for parts in names)
+    """Is every name (any of its parts, as written; see `specific_names`) in the text? A part of a
+    several-word name counts only where it is not the start of another name: "Alan Clark" does
+    not name Alan Milburn, "Wang Yi" not Wang Wentao ("Mr Milburn", "Qin said" do name them)."""
+    return all(any(_mentions(part, text, parts if len(parts) > 1 else ()) for part in parts) for parts in names)
 
 
-def _mentions(part: str, text: str) -> bool:
+def _mentions(part: str, text: str, name: tuple[str, ...] = ()) -> bool:
+    word = re.escape(part.lstrip("~"))
     if part.startswith("~"):  # an everyday word: not where a capital only marks a sentence's start
-        return bool(re.search(rf"(?<![.!?\u201c\u201d\"]\s)(?<!^)(?<![\u201c\"])\b{re.escape(part[1:])}\b", text))
-    return bool(re.search(rf"\b{re.escape(part)}\b", text))
+        pattern = rf"(?<![.!?\u201c\u201d\"]\s)(?<!^)(?<![\u201c\"])\b{word}\b"
+    else:
+        pattern = rf"\b{word}\b"
+    if not name:
+        return bool(re.search(pattern, text))
+    own = tuple(p.lstrip("~").lower() for p in name)
+
+    def foreign(word: str | None) -> bool:  # a capitalised word of another name ("Grand Slams" is still own)
+        bare = (word or "").lower().rstrip(".")
+        return bool(bare) and not bare.startswith(own) and bare not in HONORIFICS \
+            and bare not in TITLES | INSTITUTIONS and f"{bare}." not in TITLES
+
+    for m in re.finditer(r"(?:(?<=[\w,;:]\s)([A-Z][\w\u2019'-]*)\s+)?" + pattern + r"(?:\s+([A-Z][\w\u2019'-]*))?", text):
+        if not foreign(m.group(1)) and not foreign(m.group(2)):
+            return True  # not "Alan Clark" for Alan Milburn, nor "Latin America" for South America
+    return False
 
 
 def conflicting_time(p: Presuppositions, near: Neighbourhood) -> bool:
