@@ -119,3 +119,14 @@ def test_a_first_name_shared_with_someone_else_does_not_name_the_asked_person():
     assert "names" in unmet(p, near("Sir Nicholas was replaced by the flamboyant Alan Clark."))
     assert "names" not in unmet(p, near("Mr Milburn was replaced as election chief by Douglas Alexander."))
     assert "names" not in unmet(analyse("What did Qin Gang call the top priority?"), near("Qin said it was Taiwan."))
+
+
+def test_later_names_may_come_from_the_articles_lead_but_the_first_must_be_near():
+    lead = "Acme Corp has been fined for bribing a Ruritanian official, prosecutors in Zenda said."
+    asked = analyse("How much did Jon Smolders earn at Acme Corp?")
+    later = "Jon Smolders was paid $2m last year."
+    assert unmet(asked, Neighbourhood(later, later, document_lead=lead)) == []
+    trap = analyse("What was the name of the Ruritanian official that Acme Corp bribed?")
+    quote = "\u201cFirms cannot bribe their way to favours,\u201d said Ann Wright, a US attorney."
+    assert "names" in unmet(trap, Neighbourhood(quote, quote, before=("Acme Corp admitted the payment.",),
+                                                document_lead=lead))

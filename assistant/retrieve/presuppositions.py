@@ -248,6 +248,18 @@ def reports_event(lemma: str, text: str) -> bool:
     return False
 
 
+def _names_in_article(names: tuple[tuple[str, ...], ...], near: Neighbourhood) -> bool:
+    """Are the names stated by the article's headline or lead, the question's first one (its
+    subject, mostly) also by the sentence's own neighbourhood? A lone name needs only the lead:
+    news names its subject once, then writes "he" or "the firm"; a trap pairing real names
+    ("the Indonesian official that Monsanto bribed") still needs its first one nearby."""
+    around = fold(f"{near.text} {near.document_title}")
+    lead = fold(near.document_lead)
+    if not all(names_all((name,), f"{around} {lead}") for name in names):
+        return False
+    return len(names) == 1 or names_all(names[:1], around)
+
+
 def names_all(names: tuple[tuple[str, ...], ...], text: str) -> bool:
     """Is every name (any of its parts, as written; see `specific_names`) in the text? A part of a
     several-word name counts only where it is not the start of another name: "Alan Clark" does
@@ -300,7 +312,7 @@ def unmet(p: Presuppositions, near: Neighbourhood, paraphrased: bool = False) ->
             and not (paraphrased and p.predicate.lemma not in EXCHANGE_VERBS):
         missing.append("predicate")
     if p.names and not names_all(p.names, fold(f"{near.text} {near.document_title} {near.document_outlet}")) \
-            and not (len(p.names) == 1 and names_all(p.names, fold(near.document_lead))):
+            and not _names_in_article(p.names, near):
         missing.append("names")  # one name the article's lead gives is its subject: "he", "the firm" later
     if conflicting_time(p, near):
         missing.append("time")
