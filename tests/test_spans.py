@@ -165,3 +165,10 @@ def test_an_amount_belongs_to_the_subject_of_its_verb():
                  "months to December, from $639m year-earlier.")
     span = spans_for(parse_question(question).first, annotate(quarterly), question)[0]
     assert span.text == "76% to $1.13bn" and span.asked  # the profits jumped 76%, far before the figure
+
+
+def test_a_mistyped_name_answers_only_when_it_hangs_from_the_asked_noun():
+    question = "Which cast members won prizes at the awards?"
+    voters = "The awards are voted for by the 9,000 members of the Independent Feature Project/Los Angeles."
+    assert not [s for s in spans_for(parse_question(question).first, annotate(voters), question)
+                if "Independent" in s.text]  # the members belong to it: it is not a member

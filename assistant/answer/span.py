@@ -119,11 +119,13 @@ def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
 
 def _retyped(e: Entity, ask: Ask) -> bool:
     """A name the small model typed wrongly ("his club AS Roma" as a person, "died in Auschwitz"
-    as an organisation) answers when the sentence's syntax gives it the asked type: it stands
-    by the asked noun, or it is the object of "in"/"at" and the question is a bare "where"."""
+    as an organisation) answers when the sentence's syntax gives it the asked type: it hangs from
+    the asked noun itself (not "members of the Independent Feature Project", nor a place a few
+    words from "official"), or it is the object of "in"/"at" and the question is a bare "where"."""
     if e.label not in NAME_LABELS or not ask.labels & NAME_LABELS:
         return False
-    if ask.head is not None and touches(e.near, {ask.head}) and e.role not in MODIFIER_ROLES:
+    if ask.head is not None and e.heads and touches(frozenset(e.heads[:1]), {ask.head}) \
+            and e.role not in MODIFIER_ROLES:
         return True
     return ask.head is None and bool(ask.labels & PLACE_LABELS) and e.role == "pobj" and bool(e.near & LOCATIVE)
 

@@ -50,6 +50,7 @@ class Entity:
     lemmas: frozenset[str] = frozenset()  # its own words' lemmas ("three-hour" -> three, -, hour)
     proper: bool = False  # its root is a proper noun
     counts: bool = False  # holds a number or quantifier ("three", "a few"): "three hours", not "this week"
+    heads: tuple[str, ...] = ()  # lemmas of the words it hangs from, nearest first ("of", "member" in "members of X")
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,12 @@ def _widen(doc: Doc, span: Span) -> tuple[int, int]:
 def _entity(doc: Doc, span: Span, label: str, window: int, role: str) -> Entity:
     near = _window_lemmas(doc, span.start, span.end, window) | _head_chain(span)
     counts = any(t.like_num or t.lower_ in QUANTIFIERS for t in span)
+    heads, token = [], span.root
+    while token.head is not token and len(heads) < 2:
+        token = token.head
+        heads.append(token.lemma_.lower())
     return Entity(span.text, label, span.start_char, span.end_char, frozenset(near), role,
-                  frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN", counts)
+                  frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN", counts, tuple(heads))
 
 
 def _conjuncts(doc: Doc, ent: Span, tagged: set[int]) -> list[Span]:
