@@ -130,3 +130,12 @@ def test_later_names_may_come_from_the_articles_lead_but_the_first_must_be_near(
     quote = "\u201cFirms cannot bribe their way to favours,\u201d said Ann Wright, a US attorney."
     assert "names" in unmet(trap, Neighbourhood(quote, quote, before=("Acme Corp admitted the payment.",),
                                                 document_lead=lead))
+
+
+def test_the_lead_stands_in_for_a_name_only_in_sentences_about_the_articles_subject():
+    lead = "Commerce Secretary Jo Raimer met Premier Li in Beijing on Monday."
+    asked = analyse("How did Raimer respond when Premier Li urged Washington to act?")
+    about_someone_else = "Beijing cut off talks with Washington last year in response to a visit to Taipei."
+    assert "names" in unmet(asked, Neighbourhood(about_someone_else, about_someone_else, document_lead=lead))
+    about_her = "She responded that Washington would not compromise on national security."
+    assert "names" not in unmet(asked, Neighbourhood(about_her, about_her, document_lead=lead))

@@ -89,6 +89,7 @@ SPEECH_VERBS = {"said", "says", "told", "tells", "stated", "announced", "claimed
 SPEAKER_WINDOW = 3
 SKIPPED_CAPITALS = {"a", "an", "the", "in", "on", "at", "but", "and", "as", "after", "before", "while", "during", "if"}
 SUBJECT_PRONOUNS = {"he", "she", "they"}
+POSSESSIVE_PRONOUNS = {"his", "her", "its", "their", "it"}
 SPEECH_QUESTION = re.compile(r"^\s*(?:[Ww]hat|[Ww]hy|[Ww]hen|[Hh]ow|[Ww]here) did ((?:[A-Z][\w.\u2019'-]*\s+){1,4})"
                              r"(?:personally\s+)?(?:" + "|".join(sorted(SPEECH_LEMMAS)) + r")\b")
 # "…, according to Raimondo?" credits the answer to a person ("according to the White House": an
@@ -255,9 +256,24 @@ def _names_in_article(names: tuple[tuple[str, ...], ...], near: Neighbourhood) -
     ("the Indonesian official that Monsanto bribed") still needs its first one nearby."""
     around = fold(f"{near.text} {near.document_title}")
     lead = fold(near.document_lead)
-    if not all(names_all((name,), f"{around} {lead}") for name in names):
+    if not _about_asked(near.sentence, names) or not all(names_all((name,), f"{around} {lead}") for name in names):
         return False
     return len(names) == 1 or names_all(names[:1], around)
+
+
+def _about_asked(sentence: str, names: tuple[tuple[str, ...], ...]) -> bool:
+    """Does the sentence open on the article's subject: a pronoun ("He", "Its"), a description
+    ("The former police chief", "The Pumas"), or an asked name? One opening on another name ("Beijing cut off
+    talks…") or on a quote ("“I'm ready…,” he said") speaks for someone the lead need not be."""
+    words = sentence.split()
+    if not words:
+        return False
+    first = fold(words[0]).strip(",.;:").lower()
+    if first in SUBJECT_PRONOUNS | POSSESSIVE_PRONOUNS:
+        return True
+    if first in ("the", "this"):
+        return True  # "The former police chief", "The Pumas": a description of who acts
+    return any(first.startswith(part.lstrip("~").lower()) for name in names for part in name)
 
 
 def names_all(names: tuple[tuple[str, ...], ...], text: str) -> bool:
