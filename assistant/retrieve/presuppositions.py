@@ -284,6 +284,8 @@ def names_all(names: tuple[tuple[str, ...], ...], text: str) -> bool:
 
 
 def _mentions(part: str, text: str, name: tuple[str, ...] = ()) -> bool:
+    if part.lstrip("~") not in text:
+        return False  # most sentences: no regex needed
     word = re.escape(part.lstrip("~"))
     if part.startswith("~"):  # an everyday word: not where a capital only marks a sentence's start
         pattern = rf"(?<![.!?\u201c\u201d\"]\s)(?<!^)(?<![\u201c\"])\b{word}\b"
