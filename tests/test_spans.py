@@ -27,6 +27,7 @@ def annotate(text):
     ("What is the name of the club's manager?", "PERSON"),
     ("In what year did the museum open?", "DATE"),
     ("Where does the team rank in the league?", "ORDINAL"),
+    ("What is the longest prison term the boss could get?", "DATE"),  # a period: "up to 85 years"
 ])
 def test_the_question_decides_the_type_of_its_answer(question, label):
     ask = parse_question(question).first
@@ -173,3 +174,12 @@ def test_a_mistyped_name_answers_only_when_it_hangs_from_the_asked_noun():
             "National Security Adviser Jake Sullivan.")
     found = [s.text for s in spans_for(parse_question(question).first, annotate(text), question)]
     assert "Vienna" not in found and "Wang Yi" in found  # a place a few words from "official" is no official
+
+
+def test_a_period_asked_by_its_noun_is_answered_by_a_duration():
+    question = "What is the heaviest ban the sprinters face under the rules?"
+    ask = parse_question(question).first
+    assert ask.duration and ask.head == "ban"
+    text = "They face a one-year ban from the sport, the federation said on Monday."
+    assert [s.text for s in spans_for(ask, annotate(text), question)] == ["one-year"]
+    assert parse_question("What was the premier hinting at?").first.head is None  # the premier is no answer
