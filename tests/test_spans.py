@@ -183,3 +183,10 @@ def test_a_period_asked_by_its_noun_is_answered_by_a_duration():
     text = "They face a one-year ban from the sport, the federation said on Monday."
     assert [s.text for s in spans_for(ask, annotate(text), question)] == ["one-year"]
     assert parse_question("What was the premier hinting at?").first.head is None  # the premier is no answer
+
+
+def test_every_item_of_a_coordinated_list_stands_where_its_first_item_stands():
+    question = "Which actors from the comedy won acting awards?"
+    text = "It also won acting awards for stars Paul Giamatti, Thomas Haden Church and Virginia Madsen."
+    spans = spans_for(parse_question(question).first, annotate(text), question)
+    assert [s.text for s in spans if s.linked] == ["Paul Giamatti", "Thomas Haden Church", "Virginia Madsen"]

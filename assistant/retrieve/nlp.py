@@ -138,6 +138,11 @@ def _widen(doc: Doc, span: Span) -> tuple[int, int]:
 
 def _entity(doc: Doc, span: Span, label: str, window: int, role: str) -> Entity:
     near = _window_lemmas(doc, span.start, span.end, window) | _head_chain(span)
+    first = span.root
+    while first.dep_ == "conj" and first.head is not first:
+        first = first.head  # a later item of a list stands where its first item stands:
+    if first is not span.root:  # "won awards for stars Paul Giamatti, Thomas Haden Church and Virginia Madsen"
+        near |= _window_lemmas(doc, first.i, first.i + 1, window) | _head_chain(doc[first.i : first.i + 1])
     counts = any(t.like_num or t.lower_ in QUANTIFIERS for t in span)
     heads, token = [], span.root
     while token.head is not token and len(heads) < 2:
