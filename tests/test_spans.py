@@ -190,3 +190,11 @@ def test_every_item_of_a_coordinated_list_stands_where_its_first_item_stands():
     text = "It also won acting awards for stars Paul Giamatti, Thomas Haden Church and Virginia Madsen."
     spans = spans_for(parse_question(question).first, annotate(text), question)
     assert [s.text for s in spans if s.linked] == ["Paul Giamatti", "Thomas Haden Church", "Virginia Madsen"]
+
+
+def test_which_year_is_answered_by_a_year_not_by_any_figure():
+    question = "In which year did the former minister become party leader?"
+    died = "The former minister has died on the eve of his 93rd birthday."
+    assert spans_for(parse_question(question).first, annotate(died), question) == []
+    led = "He became party leader in 1976 after the resignation of his rival."
+    assert [s.text for s in spans_for(parse_question(question).first, annotate(led), question)] == ["1976"]

@@ -31,6 +31,7 @@ WORD = re.compile(r"\w+")
 POSSESSIVE = re.compile(r"[\u2019']s\b")
 NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|"
                      r"thousand|million|billion|half|first|second|third|fourth|fifth)\b", re.I)
+YEAR_FIGURE = re.compile(r"\b\d{4}s?\b|['\u2019]\d{2}s?\b")  # "1976", "1980s", "'76"
 CAPITALISED = re.compile(r"\b[A-Z][\w\u2019'.-]*")
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 NAME_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"}  # the small model confuses these with each other
@@ -164,6 +165,8 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             # not a place, a party or a building
         if ask.exact and not any(c.isdigit() for c in e.text):
             continue  # "what date", "which year": a calendar date or year, not "next year"
+        if ask.head == "year" and not YEAR_FIGURE.search(e.text):
+            continue  # "which year": "1976", "the 1980s", not "his 93rd birthday"
         relation = (ask.terms - ask.named) | ({ask.head} if ask.head else set())
         on_relation = touches(e.near, relation)
         found.append(ShortSpan(e.text, e.label, e.start, e.end, on_relation or touches(e.near, set(ask.named)),
