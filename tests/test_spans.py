@@ -198,3 +198,21 @@ def test_which_year_is_answered_by_a_year_not_by_any_figure():
     assert spans_for(parse_question(question).first, annotate(died), question) == []
     led = "He became party leader in 1976 after the resignation of his rival."
     assert [s.text for s in spans_for(parse_question(question).first, annotate(led), question)] == ["1976"]
+
+
+def test_an_amount_of_something_else_does_not_answer_how_much_the_asked_thing_is_worth():
+    finder = SpanFinder("How much is Umbro's new kit deal with Rangers worth?", CACHE, candidates=4)
+    profit = _evidence("UK sportswear firm Umbro has posted a 222% rise in annual profit.", 0.6, 0)
+    deal = _evidence("Umbro's new kit deal with Rangers is worth £8m a year.", 0.5, 1)
+    ranked = finder.rerank([profit, deal])
+    assert ranked[0].row == 1 and "answer-type" in ranked[1].marked_down
+    # a follow-up or a question in generic words says too little to tell: the figure stays an answer
+    vague = SpanFinder("How much of the money goes to the SEC?", CACHE, candidates=4)
+    paid = _evidence("It is also paying $500,000 to the SEC to settle the charge.", 0.6, 0)
+    assert "answer-type" not in vague.rerank([paid])[0].marked_down
+
+
+def test_a_figure_after_a_currency_sign_is_money():
+    question = "How much would the ten gadgets cost?"
+    text = "Owning all 10 gadgets will set the gadget lover back £7,455."
+    assert "£7,455" in [s.text for s in spans_for(parse_question(question).first, annotate(text), question)]

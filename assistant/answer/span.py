@@ -34,6 +34,9 @@ NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|
 YEAR_FIGURE = re.compile(r"\b\d{4}s?\b|['\u2019]\d{2}s?\b")  # "1976", "1980s", "'76"
 CAPITALISED = re.compile(r"\b[A-Z][\w\u2019'.-]*")
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
+MEASURES = {"MONEY", "PERCENT", "QUANTITY"}  # "how much": an amount of something named in the question
+# Light verbs and generic nouns: "How much of the money goes to X?" names no particular deal or fee
+GENERIC = {"go", "get", "make", "take", "come", "give", "have", "do", "be", "end", "money", "amount", "sum"}
 NAME_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"}  # the small model confuses these with each other
 LOCATIVE = {"in", "at"}
 PEOPLE = {"people", "person"}  # the counted noun that any kind of person answers
@@ -245,6 +248,11 @@ def _verdict(ask: Ask, ann: Annotation, question: str) -> int | None:
     if not ask.strict:
         return 0
     spans = spans_for(ask, ann, question)
+    if spans and ask.labels <= MEASURES and core_question(question) == question and ask.terms - ask.named - GENERIC \
+            and not any(s.asked for s in spans):
+        return None  # an amount beside the firm's name but not the asked worth ("222% rise in profit" for
+        # "how much is the kit deal worth?") answers something else; follow-ups ("how much did he get?")
+        # say too little to tell
     return (2 if spans[0].asked else int(spans[0].linked)) if spans else None
 
 

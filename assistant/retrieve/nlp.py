@@ -169,8 +169,11 @@ def entities(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
     out = []
     tagged = {t.i for ent in doc.ents for t in ent}
     for ent in doc.ents:
-        start, end = _widen(doc, ent) if ent.label_ == "MONEY" else (ent.start, ent.end)
-        out.append(_entity(doc, doc[start:end], ent.label_, window, ent.root.dep_))
+        label = ent.label_
+        if label == "CARDINAL" and ent.start > 0 and doc[ent.start - 1].tag_ == CURRENCY_TAG:
+            label = "MONEY"  # "£7,455" tagged as the number alone
+        start, end = _widen(doc, ent) if label == "MONEY" else (ent.start, ent.end)
+        out.append(_entity(doc, doc[start:end], label, window, ent.root.dep_))
         out += [_entity(doc, c, ent.label_, window, "conj") for c in _conjuncts(doc, ent, tagged)]
     return tuple(sorted(out, key=lambda e: e.start))
 
