@@ -19,9 +19,10 @@ claims it presupposes, and a sentence is evidence only if its neighbourhood stat
 - names: a rare or several-word name in the question (a person, an organisation, a
   landmark; not "Washington" or "Chinese"; titles dropped) must be named near the
   sentence. The articles do name Blinken, but a sentence about Qin Gang's talks with
-  Burns says nothing about him. A question with one such name is also met by an article
-  whose headline or first sentence names it: news names its subject once, then writes
-  "he" or "the firm";
+  Burns says nothing about him. A part of a name counts only where it does not start
+  another name ("Alan Clark" does not name Alan Milburn). The article's headline or first
+  sentence may state the names for a sentence that opens on its subject ("He", "The
+  firm"): news names its subject once; with several names the first must still be near;
 - time: a question fixed to a month needs that month near the sentence or in the article's
   date; one fixed to a year is not answered by a sentence dated to another year.
 
