@@ -40,3 +40,39 @@ def test_sentences_that_lean_on_the_one_before():
     assert leans_on_previous("The last such event took place in 2019.")
     assert leans_on_previous("It was the first visit in years.")
     assert not leans_on_previous("Raimondo met Li Qiang on Tuesday.")
+
+
+def test_a_name_the_articles_lead_gives_counts_for_its_later_sentences():
+    from assistant.retrieve.evidence import lexical_support, name_terms
+    from assistant.retrieve.presuppositions import analyse
+    from assistant.retrieve.terms import TermStats, content_terms
+
+    texts = ["Middlesbrough mayor Ray Mallon has been drafted in to boost the campaign.",
+             "The former police chief, dubbed Robocop for his zero tolerance style, clashed with Neil Herron.",
+             "Other police chiefs favour a zero tolerance style too.", "Voters go to the polls on Thursday.",
+             "Ray Burns, dubbed Robocop for his zero tolerance style, clashed with Neil Herron."]
+    stats = TermStats.from_texts(texts)
+    question = "What nickname did Ray Mallon earn for his zero tolerance style?"
+    terms = content_terms(question)
+    given = name_terms(question, analyse(question))
+    assert [n.stems for n in given] == [{"ray", "mallon"}]
+    in_article = lexical_support(terms, texts[1], stats, given)
+    elsewhere = lexical_support(terms, texts[2], stats)
+    assert in_article > elsewhere  # same words, but only one is in the article about Mallon
+    assert in_article < lexical_support(terms, texts[1] + " Ray Mallon", stats)  # naming him is still better
+    # a sentence naming another Ray speaks of him, not of the article's Ray Mallon
+    assert lexical_support(terms, texts[4], stats, given) == lexical_support(terms, texts[4], stats)
+    # …while one calling him by his surname is about him
+    assert lexical_support(terms, "Mallon was dubbed Robocop.", stats, given) > \
+        lexical_support(terms, "Mallon was dubbed Robocop.", stats)
+
+
+def test_only_the_names_a_question_asks_about_are_left_to_the_article():
+    from assistant.retrieve.evidence import name_terms
+    from assistant.retrieve.presuppositions import analyse
+
+    asked_about = "What nickname did Ray Mallon earn for his zero tolerance approach?"
+    assert [n.stems for n in name_terms(asked_about, analyse(asked_about))] == [{"ray", "mallon"}]
+    # the answer is who bid for Allied Domecq: a sentence must still name the target to say so
+    asked_for = "Which French company is said to be weighing a bid for Allied Domecq?"
+    assert name_terms(asked_for, analyse(asked_for)) == ()

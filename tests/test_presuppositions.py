@@ -101,3 +101,41 @@ def test_the_fast_lexicon_reader_agrees_with_lemminflect():
     sample = random.Random(7).sample(words, 2000) + ["meeting", "met", "agreed", "talks", "shot", "discussion"]
     assert [w for w in sample if readings(w) != dict(getAllLemmas(w))] == []
     assert readings("Met") == {"VERB": ("meet",)}
+
+
+def test_the_one_name_an_articles_lead_gives_need_not_be_repeated_later():
+    p = analyse("What nickname did Ray Mallon earn for his zero tolerance style?")
+    later = "The former police chief was dubbed Robocop for his zero tolerance style."
+    lead = "Middlesbrough mayor Ray Mallon has been drafted in to boost the Yes campaign."
+    assert unmet(p, Neighbourhood(later, later)) == ["names"]
+    assert unmet(p, Neighbourhood(later, later, document_lead=lead)) == []
+    # a trap naming two people still needs both near the sentence, whoever the article is about
+    trap = analyse("What did Ray Mallon and Neil Herron agree about transport?")
+    assert "names" in unmet(trap, Neighbourhood(later, later, document_lead=lead))
+
+
+def test_a_first_name_shared_with_someone_else_does_not_name_the_asked_person():
+    p = analyse("Who replaced Alan Milburn as election chief?")
+    assert "names" in unmet(p, near("Sir Nicholas was replaced by the flamboyant Alan Clark."))
+    assert "names" not in unmet(p, near("Mr Milburn was replaced as election chief by Douglas Alexander."))
+    assert "names" not in unmet(analyse("What did Qin Gang call the top priority?"), near("Qin said it was Taiwan."))
+
+
+def test_later_names_may_come_from_the_articles_lead_but_the_first_must_be_near():
+    lead = "Acme Corp has been fined for bribing a Ruritanian official, prosecutors in Zenda said."
+    asked = analyse("How much did Jon Smolders earn at Acme Corp?")
+    later = "Jon Smolders was paid $2m last year."
+    assert unmet(asked, Neighbourhood(later, later, document_lead=lead)) == []
+    trap = analyse("What was the name of the Ruritanian official that Acme Corp bribed?")
+    quote = "\u201cFirms cannot bribe their way to favours,\u201d said Ann Wright, a US attorney."
+    assert "names" in unmet(trap, Neighbourhood(quote, quote, before=("Acme Corp admitted the payment.",),
+                                                document_lead=lead))
+
+
+def test_the_lead_stands_in_for_a_name_only_in_sentences_about_the_articles_subject():
+    lead = "Commerce Secretary Jo Raimer met Premier Li in Beijing on Monday."
+    asked = analyse("How did Raimer respond when Premier Li urged Washington to act?")
+    about_someone_else = "Beijing cut off talks with Washington last year in response to a visit to Taipei."
+    assert "names" in unmet(asked, Neighbourhood(about_someone_else, about_someone_else, document_lead=lead))
+    about_her = "She responded that Washington would not compromise on national security."
+    assert "names" not in unmet(asked, Neighbourhood(about_her, about_her, document_lead=lead))

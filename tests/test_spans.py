@@ -27,10 +27,17 @@ def annotate(text):
     ("What is the name of the club's manager?", "PERSON"),
     ("In what year did the museum open?", "DATE"),
     ("Where does the team rank in the league?", "ORDINAL"),
+    ("What is the longest prison term the boss could get?", "DATE"),  # a period: "up to 85 years"
 ])
 def test_the_question_decides_the_type_of_its_answer(question, label):
     ask = parse_question(question).first
     assert label in ask.labels and ask.strict
+
+
+def test_a_head_noun_that_merely_ends_like_a_title_is_not_a_person():
+    device = parse_question("Which device came second in the list?").first
+    assert "PERSON" not in device.labels and "PRODUCT" in device.labels  # "de-vice" is no vice-president
+    assert "PERSON" in parse_question("Which spokespeople criticised the plan?").first.labels
 
 
 @pytest.mark.parametrize("question", ["What did the minister say about the plan?", "Did the talks go well?"])
@@ -151,3 +158,61 @@ def test_untagged_names_listed_with_a_tagged_one_join_it():
     spans = _span_texts("Which companies did the regulator fine?",
                         "The regulator fined the chipmakers Intel and Micron on Monday.")
     assert {"Intel", "Micron"} <= set(spans)
+
+
+def test_an_amount_belongs_to_the_subject_of_its_verb():
+    question = "How much did Time Warner's quarterly profits rise?"
+    quarterly = ("Quarterly profits at US media giant TimeWarner jumped 76% to $1.13bn (£600m) for the three "
+                 "months to December, from $639m year-earlier.")
+    span = spans_for(parse_question(question).first, annotate(quarterly), question)[0]
+    assert span.text == "76% to $1.13bn" and span.asked  # the profits jumped 76%, far before the figure
+
+
+def test_a_mistyped_name_answers_only_when_it_hangs_from_the_asked_noun():
+    question = "Which two officials did the minister meet?"
+    text = ("The announcement follows an earlier meeting in Vienna between top Chinese official Wang Yi and "
+            "National Security Adviser Jake Sullivan.")
+    found = [s.text for s in spans_for(parse_question(question).first, annotate(text), question)]
+    assert "Vienna" not in found and "Wang Yi" in found  # a place a few words from "official" is no official
+
+
+def test_a_period_asked_by_its_noun_is_answered_by_a_duration():
+    question = "What is the heaviest ban the sprinters face under the rules?"
+    ask = parse_question(question).first
+    assert ask.duration and ask.head == "ban"
+    text = "They face a one-year ban from the sport, the federation said on Monday."
+    assert [s.text for s in spans_for(ask, annotate(text), question)] == ["one-year"]
+    assert parse_question("What was the premier hinting at?").first.head is None  # the premier is no answer
+
+
+def test_every_item_of_a_coordinated_list_stands_where_its_first_item_stands():
+    question = "Which actors from the comedy won acting awards?"
+    text = "It also won acting awards for stars Paul Giamatti, Thomas Haden Church and Virginia Madsen."
+    spans = spans_for(parse_question(question).first, annotate(text), question)
+    assert [s.text for s in spans if s.linked] == ["Paul Giamatti", "Thomas Haden Church", "Virginia Madsen"]
+
+
+def test_which_year_is_answered_by_a_year_not_by_any_figure():
+    question = "In which year did the former minister become party leader?"
+    died = "The former minister has died on the eve of his 93rd birthday."
+    assert spans_for(parse_question(question).first, annotate(died), question) == []
+    led = "He became party leader in 1976 after the resignation of his rival."
+    assert [s.text for s in spans_for(parse_question(question).first, annotate(led), question)] == ["1976"]
+
+
+def test_an_amount_of_something_else_does_not_answer_how_much_the_asked_thing_is_worth():
+    finder = SpanFinder("How much is Umbro's new kit deal with Rangers worth?", CACHE, candidates=4)
+    profit = _evidence("UK sportswear firm Umbro has posted a 222% rise in annual profit.", 0.6, 0)
+    deal = _evidence("Umbro's new kit deal with Rangers is worth £8m a year.", 0.5, 1)
+    ranked = finder.rerank([profit, deal])
+    assert ranked[0].row == 1 and "answer-type" in ranked[1].marked_down
+    # a follow-up or a question in generic words says too little to tell: the figure stays an answer
+    vague = SpanFinder("How much of the money goes to the SEC?", CACHE, candidates=4)
+    paid = _evidence("It is also paying $500,000 to the SEC to settle the charge.", 0.6, 0)
+    assert "answer-type" not in vague.rerank([paid])[0].marked_down
+
+
+def test_a_figure_after_a_currency_sign_is_money():
+    question = "How much would the ten gadgets cost?"
+    text = "Owning all 10 gadgets will set the gadget lover back £7,455."
+    assert "£7,455" in [s.text for s in spans_for(parse_question(question).first, annotate(text), question)]

@@ -31,8 +31,12 @@ WORD = re.compile(r"\w+")
 POSSESSIVE = re.compile(r"[\u2019']s\b")
 NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|"
                      r"thousand|million|billion|half|first|second|third|fourth|fifth)\b", re.I)
+YEAR_FIGURE = re.compile(r"\b\d{4}s?\b|['\u2019]\d{2}s?\b")  # "1976", "1980s", "'76"
 CAPITALISED = re.compile(r"\b[A-Z][\w\u2019'.-]*")
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
+MEASURES = {"MONEY", "PERCENT", "QUANTITY"}  # "how much": an amount of something named in the question
+# Light verbs and generic nouns: "How much of the money goes to X?" names no particular deal or fee
+GENERIC = {"go", "get", "make", "take", "come", "give", "have", "do", "be", "end", "money", "amount", "sum"}
 NAME_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"}  # the small model confuses these with each other
 LOCATIVE = {"in", "at"}
 PEOPLE = {"people", "person"}  # the counted noun that any kind of person answers
@@ -119,11 +123,13 @@ def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
 
 def _retyped(e: Entity, ask: Ask) -> bool:
     """A name the small model typed wrongly ("his club AS Roma" as a person, "died in Auschwitz"
-    as an organisation) answers when the sentence's syntax gives it the asked type: it stands
-    by the asked noun, or it is the object of "in"/"at" and the question is a bare "where"."""
+    as an organisation) answers when the sentence's syntax gives it the asked type: it hangs from
+    the asked noun itself (not "members of the Independent Feature Project", nor a place a few
+    words from "official"), or it is the object of "in"/"at" and the question is a bare "where"."""
     if e.label not in NAME_LABELS or not ask.labels & NAME_LABELS:
         return False
-    if ask.head is not None and touches(e.near, {ask.head}) and e.role not in MODIFIER_ROLES:
+    if ask.head is not None and e.heads and touches(frozenset(e.heads[:1]), {ask.head}) \
+            and e.role not in MODIFIER_ROLES:
         return True
     return ask.head is None and bool(ask.labels & PLACE_LABELS) and e.role == "pobj" and bool(e.near & LOCATIVE)
 
@@ -162,6 +168,8 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             # not a place, a party or a building
         if ask.exact and not any(c.isdigit() for c in e.text):
             continue  # "what date", "which year": a calendar date or year, not "next year"
+        if ask.head == "year" and not YEAR_FIGURE.search(e.text):
+            continue  # "which year": "1976", "the 1980s", not "his 93rd birthday"
         relation = (ask.terms - ask.named) | ({ask.head} if ask.head else set())
         on_relation = touches(e.near, relation)
         found.append(ShortSpan(e.text, e.label, e.start, e.end, on_relation or touches(e.near, set(ask.named)),
@@ -240,6 +248,11 @@ def _verdict(ask: Ask, ann: Annotation, question: str) -> int | None:
     if not ask.strict:
         return 0
     spans = spans_for(ask, ann, question)
+    if spans and ask.labels <= MEASURES and core_question(question) == question and ask.terms - ask.named - GENERIC \
+            and not any(s.asked for s in spans):
+        return None  # an amount beside the firm's name but not the asked worth ("222% rise in profit" for
+        # "how much is the kit deal worth?") answers something else; follow-ups ("how much did he get?")
+        # say too little to tell
     return (2 if spans[0].asked else int(spans[0].linked)) if spans else None
 
 

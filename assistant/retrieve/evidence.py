@@ -18,7 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.models import DocumentMeta, Sentence, core_question
-from assistant.retrieve.presuppositions import Neighbourhood, Presuppositions, analyse, unmet
+from assistant.retrieve.predicates import asked_predicate
+from assistant.retrieve.presuppositions import (Neighbourhood, Presuppositions, analyse, names_all, question_names,
+                                                unmet)
 from assistant.retrieve.terms import TermStats, content_terms, fold, is_stopword
 
 DENSE_WEIGHT = 0.5
@@ -38,6 +40,9 @@ PRONOUN_ATTRIBUTED_QUOTE = re.compile(r"[\u201d\"],?\s+(?:he|she|they)\s+(?:said
 CONTEXT_DISCOUNT = 0.9
 UNKNOWN_NAME_PENALTY = 0.55  # the question names something the articles never mention
 COMMON_WORD_ZIPF = 4.5  # capitalised but everyday words ("America") don't count as names
+# A name the article's headline or first sentence gives counts, at this weight, for its later
+# sentences too: news names its subject once, then writes "he", "the firm", "Mr X"
+ARTICLE_NAME_CREDIT = 0.8
 
 
 @dataclass
@@ -74,12 +79,84 @@ def unknown_names(question: str, stats: TermStats) -> list[str]:
     return unknown
 
 
-def lexical_support(query_terms: list[str], text: str, stats: TermStats) -> float:
+@dataclass(frozen=True)
+class AskedName:
+    parts: tuple[str, ...]  # as `specific_names` gives them ("~" marks an everyday word)
+    stems: frozenset[str]
+
+
+def lexical_support(query_terms: list[str], text: str, stats: TermStats, given: tuple[AskedName, ...] = ()) -> float:
+    """IDF-weighted share of the question's terms in the text. `given`: names the article's lead
+    states, credited at `ARTICLE_NAME_CREDIT` unless the text names someone else with a part of
+    them ("Wang Yi" is not Wang Wentao; "Davenport" is Lindsay Davenport)."""
     if not query_terms:
         return 0.0
     present = set(content_terms(text))
+    credited = {t for name in given if not name.stems & present or names_all((name.parts,), text) for t in name.stems}
     total = sum(stats.idf(t) for t in set(query_terms))
-    return sum(stats.idf(t) for t in set(query_terms) if t in present) / total if total else 0.0
+    found = sum(stats.idf(t) * (1.0 if t in present else ARTICLE_NAME_CREDIT if t in credited else 0.0)
+                for t in set(query_terms))
+    return found / total if total else 0.0
+
+
+def name_terms(question: str, presupposed: Presuppositions) -> tuple[AskedName, ...]:
+    """The specific names (`specific_names`: "Ray Mallon", not "Chinese") that the question gives
+    before its verb: what it asks about ("What nickname did Ray Mallon earn?"), which an article
+    about them calls "he" or "the firm"; not what it is asked about ("Which company bid for
+    Allied Domecq?": a sentence about the bid must say who bid for whom)."""
+    predicate = asked_predicate(question)
+    cut = question.find(predicate.word) if predicate else -1
+    before = question[:cut] if cut > 0 else question
+    out = []
+    for parts in presupposed.names:
+        if all(part.startswith("~") for part in parts):
+            continue  # everyday words only ("South America"): a place named in passing, not a subject
+        words = [part.lstrip("~") for part in parts]
+        stems = frozenset(content_terms(" ".join(words)))
+        if stems and any(re.search(rf"\b{re.escape(w)}\b", before) for w in words):
+            out.append(AskedName(parts, stems))
+    return tuple(out)
+
+
+def inherits_subject(antecedent: str, names: tuple[AskedName, ...]) -> bool:
+    """Does a sentence opening with "He"/"His" speak of the asked person? Its antecedent names
+    them, or names nobody ("His declared income…" after "Robin Cook was paid…" is Cook's)."""
+    units = question_names(antecedent)
+    return not units or any(set(content_terms(" ".join(parts))) & name.stems for parts in units for name in names)
+
+
+def first_row_of_article(sentences: list[Sentence], row: int) -> int:
+    """The article's first sentence row (articles are contiguous rows): galloping back, then
+    bisecting, so a long article costs a few row reads, not one per sentence."""
+    file = sentences[row].file
+    inside, step = row, 1
+    while inside - step >= 0 and sentences[inside - step].file == file:
+        inside -= step
+        step *= 2
+    outside = inside - step  # a row of another article, or -1
+    while inside - outside > 1:
+        mid = (inside + max(outside, -1)) // 2
+        if mid >= 0 and sentences[mid].file == file:
+            inside = mid
+        else:
+            outside = mid
+    return inside
+
+
+def article_lead(sentences: list[Sentence], row: int, meta: dict[str, DocumentMeta]) -> str:
+    """The article's headline and first body sentence: where news names what the article is about."""
+    file = sentences[row].file
+    first = first_row_of_article(sentences, row)
+    body = ""
+    for r in range(first, min(first + 3, len(sentences))):  # past the headline, if it was split as a sentence
+        s = sentences[r]
+        if s.file != file:
+            break
+        if not s.heading:
+            body = s.text
+            break
+    about = meta.get(file) or DocumentMeta()
+    return f"{about.title or ''} {body}"
 
 
 def previous_in_paragraph(sentences: list[Sentence], row: int) -> Sentence | None:
@@ -107,8 +184,9 @@ def antecedent_row(sentences: list[Sentence], row: int) -> int | None:
 
 
 def neighbourhood(sentences: list[Sentence], row: int, meta: dict[str, DocumentMeta],
-                  first: int | None = None) -> Neighbourhood:
-    """The sentence in its article; `first`: its antecedent row (`antecedent_row`), if it has one."""
+                  first: int | None = None, lead: str = "") -> Neighbourhood:
+    """The sentence in its article; `first`: its antecedent row (`antecedent_row`), if it has one;
+    `lead`: the article's headline and first sentence (`article_lead`)."""
     s = sentences[row]
     in_article = [r for r in range(row - NEIGHBOURS_BEFORE, row + NEIGHBOURS_AFTER + 1)
                   if 0 <= r < len(sentences) and r != row and sentences[r].file == s.file]
@@ -116,7 +194,7 @@ def neighbourhood(sentences: list[Sentence], row: int, meta: dict[str, DocumentM
     after = tuple(sentences[r].text for r in in_article if r > row)
     quoted = f"{sentences[first].text} {s.text}" if first is not None else s.text
     about = meta.get(s.file) or DocumentMeta()
-    return Neighbourhood(s.text, quoted, before, after, about.date, about.title or "", about.outlet or "")
+    return Neighbourhood(s.text, quoted, before, after, about.date, about.title or "", about.outlet or "", lead)
 
 
 def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], sentences: list[Sentence],
@@ -134,17 +212,28 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
     asked = core_question(question)
     presupposed: Presuppositions = analyse(asked, stats.zipf)
     question_factor = UNKNOWN_NAME_PENALTY if unknown_names(question, stats) else 1.0
+    names = name_terms(asked, presupposed)
+    candidates = [sentences[row] for row in rows]
+    earliest: dict[str, int] = {}  # per file, its first candidate row: the walk to its lead starts there
+    for row, s in zip(rows, candidates):
+        earliest[s.file] = min(row, earliest.get(s.file, row))
+    leads = {file: article_lead(sentences, row, meta or {}) if names else "" for file, row in earliest.items()}
+    given = {file: tuple(n for n in names if names_all((n.parts,), fold(lead))) if names else ()
+             for file, lead in leads.items()}  # per file: the asked names its lead states
     out: list[Evidence] = []
-    for row, cos, says_verb in zip(rows, dense, paraphrased):
-        s = sentences[row]
-        lex = lexical_support(terms, s.text, stats)
+    for row, s, cos, says_verb in zip(rows, candidates, dense, paraphrased):
         first = antecedent_row(sentences, row)
+        credit = given[s.file]
+        if credit and first is not None and not inherits_subject(sentences[first].text, names):
+            credit = ()
+        lex = lexical_support(terms, s.text, stats, credit)
         if first is not None:
             # "The last such event took place in 2019." means little without the sentence before it
-            lex = max(lex, CONTEXT_DISCOUNT * lexical_support(terms, sentences[first].text + " " + s.text, stats))
+            lex = max(lex, CONTEXT_DISCOUNT * lexical_support(terms, sentences[first].text + " " + s.text, stats,
+                                                              credit))
             cos = max(float(cos), CONTEXT_DISCOUNT * float(vectors[first] @ query_vector))
         score = question_factor * (DENSE_WEIGHT * float(cos) + LEXICAL_WEIGHT * lex)
-        missing = unmet(presupposed, neighbourhood(sentences, row, meta or {}, first), bool(says_verb))
+        missing = unmet(presupposed, neighbourhood(sentences, row, meta or {}, first, leads[s.file]), bool(says_verb))
         score *= UNMET_PRESUPPOSITION_PENALTY if missing else 1.0
         if s.heading or len(s.text.split()) < MIN_SENTENCE_WORDS \
                 or not s.text.rstrip("\"'\u201d\u2019)").endswith((".", "!", "?")):

@@ -36,6 +36,7 @@ QUANTIFIERS = {"a", "an", "few", "several", "many", "half", "couple"}
 # Parser labels (ClearNLP scheme, as spaCy's English models use)
 NOUN_POS = {"NOUN", "PROPN"}
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
+SUBJECTS = {"nsubj", "nsubjpass"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Entity:
     lemmas: frozenset[str] = frozenset()  # its own words' lemmas ("three-hour" -> three, -, hour)
     proper: bool = False  # its root is a proper noun
     counts: bool = False  # holds a number or quantifier ("three", "a few"): "three hours", not "this week"
+    heads: tuple[str, ...] = ()  # lemmas of the words it hangs from, nearest first ("of", "member" in "members of X")
 
 
 @dataclass(frozen=True)
@@ -107,12 +109,20 @@ def _window_lemmas(doc: Doc, start: int, end: int, width: int) -> set[str]:
 
 
 def _head_chain(span: Span, depth: int = 3) -> set[str]:
-    lemmas, token = set(), span.root
+    """Lemmas of the words the span hangs from, and of the subject of the first verb among them:
+    in "Quarterly profits ... jumped 76%", 76% belongs to the profits, however far before it."""
+    lemmas, token, subject_read = set(), span.root, False
     for _ in range(depth):
         if token.head is token:
             break
         token = token.head
         lemmas.add(token.lemma_.lower())
+        if token.pos_ in ("VERB", "AUX") and not subject_read:
+            subject_read = True
+            for child in token.children:
+                if child.dep_ in SUBJECTS and child.pos_ in NOUN_POS and not span.start <= child.i < span.end:
+                    lemmas |= {t.lemma_.lower() for t in (child, *child.children)
+                               if t is child or t.dep_ in ("amod", "compound")}  # "quarterly profits"
     return lemmas
 
 
@@ -128,9 +138,18 @@ def _widen(doc: Doc, span: Span) -> tuple[int, int]:
 
 def _entity(doc: Doc, span: Span, label: str, window: int, role: str) -> Entity:
     near = _window_lemmas(doc, span.start, span.end, window) | _head_chain(span)
+    first = span.root
+    while first.dep_ == "conj" and first.head is not first:
+        first = first.head  # a later item of a list stands where its first item stands:
+    if first is not span.root:  # "won awards for stars Paul Giamatti, Thomas Haden Church and Virginia Madsen"
+        near |= _window_lemmas(doc, first.i, first.i + 1, window) | _head_chain(doc[first.i : first.i + 1])
     counts = any(t.like_num or t.lower_ in QUANTIFIERS for t in span)
+    heads, token = [], span.root
+    while token.head is not token and len(heads) < 2:
+        token = token.head
+        heads.append(token.lemma_.lower())
     return Entity(span.text, label, span.start_char, span.end_char, frozenset(near), role,
-                  frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN", counts)
+                  frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN", counts, tuple(heads))
 
 
 def _conjuncts(doc: Doc, ent: Span, tagged: set[int]) -> list[Span]:
@@ -150,8 +169,11 @@ def entities(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
     out = []
     tagged = {t.i for ent in doc.ents for t in ent}
     for ent in doc.ents:
-        start, end = _widen(doc, ent) if ent.label_ == "MONEY" else (ent.start, ent.end)
-        out.append(_entity(doc, doc[start:end], ent.label_, window, ent.root.dep_))
+        label = ent.label_
+        if label == "CARDINAL" and ent.start > 0 and doc[ent.start - 1].tag_ == CURRENCY_TAG:
+            label = "MONEY"  # "£7,455" tagged as the number alone
+        start, end = _widen(doc, ent) if label == "MONEY" else (ent.start, ent.end)
+        out.append(_entity(doc, doc[start:end], label, window, ent.root.dep_))
         out += [_entity(doc, c, ent.label_, window, "conj") for c in _conjuncts(doc, ent, tagged)]
     return tuple(sorted(out, key=lambda e: e.start))
 

@@ -19,7 +19,10 @@ claims it presupposes, and a sentence is evidence only if its neighbourhood stat
 - names: a rare or several-word name in the question (a person, an organisation, a
   landmark; not "Washington" or "Chinese"; titles dropped) must be named near the
   sentence. The articles do name Blinken, but a sentence about Qin Gang's talks with
-  Burns says nothing about him;
+  Burns says nothing about him. A part of a name counts only where it does not start
+  another name ("Alan Clark" does not name Alan Milburn). The article's headline or first
+  sentence may state the names for a sentence that opens on its subject ("He", "The
+  firm"): news names its subject once; with several names the first must still be near;
 - time: a question fixed to a month needs that month near the sentence or in the article's
   date; one fixed to a year is not answered by a sentence dated to another year.
 
@@ -87,6 +90,7 @@ SPEECH_VERBS = {"said", "says", "told", "tells", "stated", "announced", "claimed
 SPEAKER_WINDOW = 3
 SKIPPED_CAPITALS = {"a", "an", "the", "in", "on", "at", "but", "and", "as", "after", "before", "while", "during", "if"}
 SUBJECT_PRONOUNS = {"he", "she", "they"}
+POSSESSIVE_PRONOUNS = {"his", "her", "its", "their", "it"}
 SPEECH_QUESTION = re.compile(r"^\s*(?:[Ww]hat|[Ww]hy|[Ww]hen|[Hh]ow|[Ww]here) did ((?:[A-Z][\w.\u2019'-]*\s+){1,4})"
                              r"(?:personally\s+)?(?:" + "|".join(sorted(SPEECH_LEMMAS)) + r")\b")
 # "…, according to Raimondo?" credits the answer to a person ("according to the White House": an
@@ -95,6 +99,7 @@ ACCORDING_TO = re.compile(r"\baccording to ((?:[A-Z][\w.\u2019'-]*)(?:\s+[A-Z][\
 MONTH = re.compile(r"\b(" + "|".join(calendar.month_name[1:]) + r")\b")
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w.]*(?:['\u2019]s)?(?:[\s-]+[A-Z][\w.]*)*)")
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "lord", "lady", "dame"}  # "Mr Milburn" names Alan Milburn
 RARE_NAME_ZIPF = 4.0  # below this a name is specific (Blinken 1.7, Vienna 4.0); above, it is everyday (Washington 5.1)
 MIN_SHARED_PREFIX = 5  # "agree"/"agreement", "discuss"/"discussion", but not "state"/"statue"
 
@@ -119,6 +124,7 @@ class Neighbourhood:
     document_date: str | None = None
     document_title: str = ""  # names a sentence needn't repeat
     document_outlet: str = ""  # "according to CNN" in a CNN article needs no "CNN said"
+    document_lead: str = ""  # the headline and first sentence: who the article is about
 
     @property
     def text(self) -> str:
@@ -244,15 +250,61 @@ def reports_event(lemma: str, text: str) -> bool:
     return False
 
 
+def _names_in_article(names: tuple[tuple[str, ...], ...], near: Neighbourhood) -> bool:
+    """Are the names stated by the article's headline or lead, the question's first one (its
+    subject, mostly) also by the sentence's own neighbourhood? A lone name needs only the lead:
+    news names its subject once, then writes "he" or "the firm"; a trap pairing real names
+    ("the Indonesian official that Monsanto bribed") still needs its first one nearby."""
+    around = fold(f"{near.text} {near.document_title}")
+    lead = fold(near.document_lead)
+    if not _about_asked(near.sentence, names) or not all(names_all((name,), f"{around} {lead}") for name in names):
+        return False
+    return len(names) == 1 or names_all(names[:1], around)
+
+
+def _about_asked(sentence: str, names: tuple[tuple[str, ...], ...]) -> bool:
+    """Does the sentence open on the article's subject: a pronoun ("He", "Its"), a description
+    ("The former police chief", "The Pumas"), or an asked name? One opening on another name ("Beijing cut off
+    talks…") or on a quote ("“I'm ready…,” he said") speaks for someone the lead need not be."""
+    words = sentence.split()
+    if not words:
+        return False
+    first = fold(words[0]).strip(",.;:").lower()
+    if first in SUBJECT_PRONOUNS | POSSESSIVE_PRONOUNS:
+        return True
+    if first in ("the", "this"):
+        return True  # "The former police chief", "The Pumas": a description of who acts
+    return any(first.startswith(part.lstrip("~").lower()) for name in names for part in name)
+
+
 def names_all(names: tuple[tuple[str, ...], ...], text: str) -> bool:
-    """Is every name (any of its parts, as written; see `specific_names`) in the text?"""
-    return all(any(_mentions(part, text) for part in parts) for parts in names)
+    """Is every name (any of its parts, as written; see `specific_names`) in the text? A part of a
+    several-word name counts only where it is not the start of another name: "Alan Clark" does
+    not name Alan Milburn, "Wang Yi" not Wang Wentao ("Mr Milburn", "Qin said" do name them)."""
+    return all(any(_mentions(part, text, parts if len(parts) > 1 else ()) for part in parts) for parts in names)
 
 
-def _mentions(part: str, text: str) -> bool:
+def _mentions(part: str, text: str, name: tuple[str, ...] = ()) -> bool:
+    if part.lstrip("~") not in text:
+        return False  # most sentences: no regex needed
+    word = re.escape(part.lstrip("~"))
     if part.startswith("~"):  # an everyday word: not where a capital only marks a sentence's start
-        return bool(re.search(rf"(?<![.!?\u201c\u201d\"]\s)(?<!^)(?<![\u201c\"])\b{re.escape(part[1:])}\b", text))
-    return bool(re.search(rf"\b{re.escape(part)}\b", text))
+        pattern = rf"(?<![.!?\u201c\u201d\"]\s)(?<!^)(?<![\u201c\"])\b{word}\b"
+    else:
+        pattern = rf"\b{word}\b"
+    if not name:
+        return bool(re.search(pattern, text))
+    own = tuple(p.lstrip("~").lower() for p in name)
+
+    def foreign(word: str | None) -> bool:  # a capitalised word of another name ("Grand Slams" is still own)
+        bare = (word or "").lower().rstrip(".")
+        return bool(bare) and not bare.startswith(own) and bare not in HONORIFICS \
+            and bare not in TITLES | INSTITUTIONS and f"{bare}." not in TITLES
+
+    for m in re.finditer(r"(?:(?<=[\w,;:]\s)([A-Z][\w\u2019'-]*)\s+)?" + pattern + r"(?:\s+([A-Z][\w\u2019'-]*))?", text):
+        if not foreign(m.group(1)) and not foreign(m.group(2)):
+            return True  # not "Alan Clark" for Alan Milburn, nor "Latin America" for South America
+    return False
 
 
 def conflicting_time(p: Presuppositions, near: Neighbourhood) -> bool:
@@ -278,8 +330,9 @@ def unmet(p: Presuppositions, near: Neighbourhood, paraphrased: bool = False) ->
     if p.predicate and not reports_event(p.predicate.lemma, near.quoted or near.sentence) \
             and not (paraphrased and p.predicate.lemma not in EXCHANGE_VERBS):
         missing.append("predicate")
-    if p.names and not names_all(p.names, fold(f"{near.text} {near.document_title} {near.document_outlet}")):
-        missing.append("names")
+    if p.names and not names_all(p.names, fold(f"{near.text} {near.document_title} {near.document_outlet}")) \
+            and not _names_in_article(p.names, near):
+        missing.append("names")  # one name the article's lead gives is its subject: "he", "the firm" later
     if conflicting_time(p, near):
         missing.append("time")
     return missing

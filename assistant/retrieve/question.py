@@ -44,16 +44,18 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
     PLACES: frozenset("city town capital country nation state province region place county continent "
                                "island location destination market".split()),
     frozenset({"DATE"}): frozenset("year date day month week season decade period".split()),
-    TIMES: frozenset({"time", "hour", "minute", "second"}),
+    TIMES: frozenset({"time", "hour", "minute", "second"}) | frozenset(
+        "term sentence ban suspension spell stint tenure".split()),  # periods: answered by "85 years"
     frozenset({"MONEY"}): frozenset("price cost amount sum fee salary fine value revenue profit loss sale "
                                     "budget bill".split()),
     frozenset({"PERCENT", "CARDINAL"}): frozenset("percentage rate share proportion".split()),
     frozenset({"CARDINAL", "QUANTITY"}): frozenset({"number", "total"}),
     RANKS: frozenset({"rank", "position", "edition"}),
     EVENTS: frozenset("event summit conference tournament competition championship".split()),
-    WORKS: frozenset("film movie album song book show game programme".split()),
+    WORKS: frozenset("film movie album song book show game programme device gadget product console".split()),
 }
 PERSON_NOUNS = next(nouns for labels, nouns in HEAD_CLASSES.items() if labels == {PERSON})
+MIN_COMPOUND_HEAD = 4  # "spokes|people", "chair|woman": a compound's first part is a word, not "de|vice"
 NAME_NOUNS = {"name", "kind", "type", "sort"}  # "the name of the minister": the answer type is the minister's
 WH_TYPES: dict[str, frozenset[str]] = {
     "who": frozenset({PERSON, ORG, NORP}), "whom": frozenset({PERSON, ORG, NORP}),
@@ -62,6 +64,7 @@ WH_TYPES: dict[str, frozenset[str]] = {
     "how many": frozenset({"CARDINAL", "QUANTITY", "MONEY"}),
     "how long": TIMES, "how old": frozenset({"DATE", "CARDINAL"}), "how far": frozenset({"QUANTITY"}),
 }
+DURATION_HEADS = frozenset("term sentence ban suspension spell stint tenure".split())  # "the longest prison term"
 TIME_UNITS = frozenset("second minute hour day week month year decade century".split())  # what a duration counts
 PRICE_VERBS = {"cost", "charge", "fetch"}  # "what does X cost": the object is a price
 POSITION_VERBS = {"rank", "stand", "finish"}  # "Where does X rank?": a position
@@ -130,12 +133,14 @@ def _noun_run(tokens: list) -> list:
 def _head(doc, wh_index: int):
     """The noun the wh-word asks about; "what is the name of X" -> X; "kind of exchanges" -> exchanges."""
     run = _noun_run(list(doc[wh_index + 1 :]))
-    copula = [t for t in doc if t.dep_ == "ROOT" and t.lemma_ == "be"]
-    if not run and copula and wh_index + 1 < len(doc) and doc[wh_index + 1].i == copula[0].i:
-        run = _noun_run(list(doc[wh_index + 2 :]))  # "What is the capital of…", "What is the name of…"
+    if not run and wh_index + 1 < len(doc) and doc[wh_index + 1].lemma_ == "be":
+        # "What is the capital of…", "What is the name of…": the noun phrase after the copula
+        chunk = next((c for c in doc.noun_chunks if c.start == wh_index + 2), None)
+        run = list(chunk) if chunk is not None else _noun_run(list(doc[wh_index + 2 :]))
         after = run[-1].i + 1 if run else len(doc)
-        if after < len(doc) and doc[after].pos_ not in ("ADP", "PUNCT"):
+        if after < len(doc) and doc[after].pos_ not in ("ADP", "PUNCT", "PROPN", "DET", "PRON", "NOUN"):
             run = []  # "What was the premier hinting at": the premier is the subject, not the answer
+            # (but "What is the longest prison term Ebbers could get": a clause about the noun)
     nouns = [t for t in run if t.pos_ == "NOUN"] or [t for t in run if t.pos_ == "PROPN"]
     head = nouns[-1] if nouns else None
     while head is not None and head.lemma_.lower() in NAME_NOUNS:
@@ -171,7 +176,8 @@ def _labels(wh: str | None, head) -> tuple[frozenset[str], bool]:
         return WH_TYPES[wh] | (frozenset({"DATE"}) if lemma in TIME_UNITS else frozenset()), True
     if lemma is not None and wh in ("which", "what", "whose", "name", "list", "who", "whom"):
         for labels, nouns in HEAD_CLASSES.items():
-            if lemma in nouns or any(lemma.endswith(n) for n in nouns if len(n) >= 4):  # "spokespeople"
+            if lemma in nouns or any(lemma.endswith(n) and len(lemma) - len(n) >= MIN_COMPOUND_HEAD
+                                     for n in nouns if len(n) >= 4):  # "spokespeople", not "de-vice"
                 return labels, labels not in LOOSE_CLASSES
     if wh in WH_TYPES:
         return WH_TYPES[wh], True
@@ -218,7 +224,8 @@ def _ask(doc, text: str) -> Ask:
     return Ask(text=text, wh=wh, head=lemma, labels=labels, strict=strict, count=count,
                several=(count or 0) > 1 or plural_head or plural_who,
                reason=wh == "why" or _asks_cause(doc, wh, at, head),
-               counted=lemma if wh == "how many" else None, exact=lemma in EXACT_HEADS, duration=wh == "how long",
+               counted=lemma if wh == "how many" else None, exact=lemma in EXACT_HEADS,
+               duration=wh == "how long" or lemma in DURATION_HEADS,
                named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
                terms=frozenset(t.lemma_.lower() for t in content))
 
