@@ -1,5 +1,7 @@
 """Follow-up questions become standalone queries without a language model."""
 
+import pytest
+
 from assistant.chat.followup import Turn, cited_before, is_follow_up, prefer_files, standalone_query
 
 
@@ -56,22 +58,19 @@ def answered(question, answer, short=None, files=("a.txt",), query=None):
                 files=list(files))
 
 
-def test_an_elliptical_noun_phrase_takes_the_place_of_the_phrase_it_parallels():
-    history = [answered("At what price did Brent crude close after two days of falls?", "$40.15 [1]. ... [1]")]
-    assert standalone_query("And US light crude?", history) == \
-        "At what price did US light crude close after two days of falls?"
-
-
-def test_an_elliptical_place_replaces_the_place_of_the_previous_question():
-    history = [answered("How many people voted in Scotland?", "About 2m [1]. ... [1]")]
-    assert standalone_query("What about Wales?", history) == "How many people voted in Wales?"
-
-
-def test_an_elliptical_prepositional_phrase_replaces_the_one_with_the_same_preposition():
-    history = [answered("How much did he get for it?", "£195,000 [1]. ... [1]",
-                        query="How much did William Hague get for it? (context: Which paper paid William Hague?)")]
-    assert standalone_query("And for presenting the quiz show?", history) == \
-        "How much did William Hague get for presenting the quiz show?"
+@pytest.mark.parametrize("previous, query, follow_up, expected", [
+    # a noun phrase takes the place of the phrase it parallels
+    ("At what price did Brent crude close after two days of falls?", None, "And US light crude?",
+     "At what price did US light crude close after two days of falls?"),
+    # a place replaces the place of the previous question
+    ("How many people voted in Scotland?", None, "What about Wales?", "How many people voted in Wales?"),
+    # a prepositional phrase replaces the one with the same preposition
+    ("How much did he get for it?", "How much did William Hague get for it? (context: Which paper paid William Hague?)",
+     "And for presenting the quiz show?", "How much did William Hague get for presenting the quiz show?"),
+])
+def test_an_elliptical_fragment_replaces_the_phrase_it_parallels(previous, query, follow_up, expected):
+    history = [answered(previous, "An answer [1]. ... [1]", query=query)]
+    assert standalone_query(follow_up, history) == expected
 
 
 def test_it_is_the_work_the_previous_answer_named_when_a_work_was_asked_for():
