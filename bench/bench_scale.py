@@ -156,7 +156,8 @@ def build_replica(base_home: Path, target: Path, sentences: int, seed: int = 0) 
     from assistant.index import generation, keyword
     from assistant.index import snapshot as snapshots
     from assistant.index.chunking import Layout, document_key, materialise
-    from assistant.index.ingest import chunk_vectors_of, term_df
+    from assistant.index.ingest import add_null_profile, chunk_vectors_of, term_df
+    from assistant.settings import Settings
     from assistant.index.store import VectorStore
 
     base = snapshots.load(base_home / "index")
@@ -200,22 +201,10 @@ def build_replica(base_home: Path, target: Path, sentences: int, seed: int = 0) 
     zipf = dict(base.documents.tables.query("SELECT word, zipf FROM word_zipf"))
     writer.finish(sentence_vectors, term_df(parts_all), zipf, lambda folder: keyword.build(texts, folder / "bm25"))
     writer.publish()
-    _add_null_profile(target, base_home / "models")
+    # what ingest stores with every generation: without it each serving process computes the
+    # refusal model's null profile over all sentence vectors (reading every one into memory)
+    add_null_profile(snapshots.load(target / "index"), Settings(home=target, model_dir=base_home / "models"))
     return made
-
-
-def _add_null_profile(home: Path, model_dir: Path) -> None:
-    """What ingest stores with every generation: without it each serving process computes the
-    refusal model's null profile over all sentence vectors (reading every one into memory)."""
-    from assistant.answer import probes
-    from assistant.index import snapshot as snapshots
-    from assistant.index.embedder import query_encoder
-    from assistant.retrieve.terms import TermStats
-
-    snap = snapshots.load(home / "index")
-    stats = TermStats(snap.sentence_count, snap.terms.df, snap.terms.zipf)
-    encoder = query_encoder(model_dir / "minilm-l6-v2.onnx")
-    probes.write(snap.folder, probes.compute(snap.sentences, snap.sentence_vectors, stats, encoder.encode))
 
 
 WARM_SCRIPT = """

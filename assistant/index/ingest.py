@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -35,11 +36,12 @@ from assistant.index.cache import DocumentCache, VectorCache
 from assistant.index.chunking import DocumentParts, Layout, document_key, layout_document, materialise
 from assistant.index.embedder import DIM, embed_texts, ensure_encoder, query_encoder
 from assistant.index.store import open_store
-from assistant.models import Chunk, Document, Sentence
+from assistant.models import Document
 from assistant.retrieve.terms import TermStats, capitalised_word_zipf, capitalised_words, content_terms
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PIPELINE_VERSION = "8"
 CORPUS_VERSION = "2"  # bump when cleaning (repair, boilerplate, metadata) changes its output
@@ -164,13 +166,15 @@ def _vectors(texts: list[str], cache: VectorCache, encoder_path: Path, progress:
     return np.vstack([found[k] for k in keys]).astype(np.float32)
 
 
-class _SentenceSequence(Sequence[Sentence]):
-    """All indexed sentences in row order, each built only when read (the null profile reads a
-    few hundred): a re-ingest never builds every document's Sentence objects."""
+class _LazyRows(Sequence[T]):
+    """One row order over every document's parts (sentences, or chunks), each object built only
+    when read: a re-ingest never builds every document's Sentence and Chunk objects (the null
+    profile reads a few hundred sentences, Chroma gets only the chunks new to it)."""
 
-    def __init__(self, parts: list[DocumentParts]) -> None:
-        self.parts = parts
-        self.starts = list(itertools.accumulate((len(p.sentence_rows) for p in parts), initial=0))
+    def __init__(self, parts: list[DocumentParts], count: Callable[[DocumentParts], int],
+                 item: Callable[[DocumentParts, int], T]) -> None:
+        self.parts, self.item = parts, item
+        self.starts = list(itertools.accumulate((count(p) for p in parts), initial=0))
 
     def __len__(self) -> int:
         return self.starts[-1]
@@ -183,17 +187,7 @@ class _SentenceSequence(Sequence[Sentence]):
         if not 0 <= row < len(self):
             raise IndexError(row)
         doc = bisect.bisect_right(self.starts, row) - 1
-        return self.parts[doc].sentences[row - self.starts[doc]]
-
-
-def _chunks_at(parts: list[DocumentParts], positions: list[int]) -> list[Chunk]:
-    """The Chunk objects at these positions of the index's chunk order (the ones new to Chroma)."""
-    starts = list(itertools.accumulate((len(p.chunk_rows) for p in parts), initial=0))
-    out = []
-    for position in positions:
-        doc = bisect.bisect_right(starts, position) - 1
-        out.append(parts[doc].chunk(position - starts[doc]))
-    return out
+        return self.item(self.parts[doc], row - self.starts[doc])
 
 
 def _sentence_vectors(indexed: list[Document], parts: dict[str, DocumentParts],
@@ -268,7 +262,7 @@ def term_df(parts: list[DocumentParts]) -> dict[str, int]:
     return dict(df)
 
 
-def _add_null_profile(snap: snapshots.Snapshot, settings: Settings) -> None:
+def add_null_profile(snap: snapshots.Snapshot, settings: Settings) -> None:
     """A generation built before the refusal model's null profile (`probes.py`) gets it here: ingest
     is the index's only writer, so a process answering questions never writes into a generation."""
     if probes.read(snap.folder) is not None:
@@ -308,7 +302,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     if same_config and previous_hashes == current_hashes and not journal:
         report.documents = list(previous.documents.all())  # as published, duplicate groups included
         report.chunk_counts = previous.documents.chunk_counts()
-        _add_null_profile(previous, settings)
+        add_null_profile(previous, settings)
         report.seconds = time.perf_counter() - started
         report.stage_seconds = stages.seconds
         return report  # nothing changed: the published generation stands
@@ -321,7 +315,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     parts = _layouts(indexed, doc_cache, settings, progress)
     stages.done("chunk")
     ordered = [parts[d.file] for d in indexed]
-    sentences = _SentenceSequence(ordered)
+    sentences = _LazyRows(ordered, lambda p: len(p.sentence_rows), lambda p, i: p.sentences[i])
     chunk_ids = [i for p in ordered for i in p.chunk_ids]
     vector_cache = VectorCache(cache_dir / "vectors.sqlite", settings.encoder_name, DIM)
     sentence_vectors = _sentence_vectors(
@@ -345,7 +339,8 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     # every id whose fate is open until the sweep: rows about to be added, rows about to go
     journal |= {chunk_ids[i] for i in fresh} | (before - kept)
     _write_journal(settings.index_dir, journal)
-    new_chunks = _chunks_at(ordered, fresh)
+    chunks = _LazyRows(ordered, lambda p: len(p.chunk_rows), DocumentParts.chunk)
+    new_chunks = [chunks[i] for i in fresh]
     store.upsert([c.id for c in new_chunks], chunk_vectors[fresh], [c.text for c in new_chunks],
                  [{"file": c.file, "start": c.start, "end": c.end, "line_start": c.line_start,
                    "line_end": c.line_end, "tokens": c.tokens} for c in new_chunks], progress)
