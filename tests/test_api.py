@@ -221,6 +221,8 @@ def test_chat_completion(openai_client, client):
     sources = resp.model_extra["sources"]
     assert sources and sources[0]["file"].endswith(".txt")
     assert_quotes_verbatim(client, sources)
+    # a client that shows only `content` still shows where the answer comes from
+    assert f"[1] {sources[0]['file']}, line" in choice.message.content
 
 
 def test_chat_completion_uses_earlier_messages_as_context(openai_client):

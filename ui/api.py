@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.chat.followup import Turn, standalone_query
 from assistant.chat.session import Conversation
+from assistant.chat.transcript import split_sources, with_sources
 from assistant.models import ABSTAIN_TEXT, Answer
 from assistant.service import InputError, StoreUnavailable, validate_question
 from ui.core import Backend, check_options
@@ -82,7 +83,8 @@ def _text(content: str | list[dict[str, Any]] | None) -> str:
 
 
 def conversation_from_messages(messages: list[ChatMessage]) -> tuple[Conversation, str]:
-    """Earlier user/assistant pairs become Turns (no re-asking); the last user message is the question."""
+    """Earlier user/assistant pairs become Turns (no re-asking); the last user message is the question.
+    An earlier answer's "Sources:" footer says which articles it cited (where a follow-up stays)."""
     dialogue = [(m.role, _text(m.content)) for m in messages if m.role in ("user", "assistant")]
     if not dialogue or dialogue[-1][0] != "user":
         raise InputError("the last message must be a user message")
@@ -95,7 +97,8 @@ def conversation_from_messages(messages: list[ChatMessage]) -> tuple[Conversatio
         elif pending is not None:
             if pending.strip():
                 query = standalone_query(" ".join(pending.split()), conversation.turns)
-                conversation.add(Turn(pending, query, text, text.strip().startswith(ABSTAIN_TEXT)))
+                said, files = split_sources(text)
+                conversation.add(Turn(pending, query, said, said.strip().startswith(ABSTAIN_TEXT), files=files))
             pending = None
     return conversation, question
 
@@ -192,9 +195,9 @@ def build_router(backend: Backend) -> APIRouter:
         model = req.model or MODEL_ID
         if not req.stream:
             return {"id": cid, "object": "chat.completion", "created": created, "model": model,
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer},
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": with_sources(answer)},
                                  "finish_reason": "stop", "logprobs": None}],
-                    "usage": _usage(question, answer.answer), "sources": _sources(answer), **_extra(answer)}
+                    "usage": _usage(question, with_sources(answer)), "sources": _sources(answer), **_extra(answer)}
 
         def chunk(delta: dict, finish: str | None = None, **more) -> str:
             obj = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,
@@ -213,7 +216,10 @@ def build_router(backend: Backend) -> APIRouter:
                 rest = remainder(item, shown)
                 for piece in (_pieces(rest) if rest and not shown else [rest] if rest else []):
                     yield chunk({"content": piece})
-                yield chunk({}, "stop", sources=_sources(item), usage=_usage(question, item.answer), **_extra(item))
+                if footer := with_sources(item)[len(item.answer):]:
+                    yield chunk({"content": footer})
+                yield chunk({}, "stop", sources=_sources(item), usage=_usage(question, with_sources(item)),
+                            **_extra(item))
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream",
