@@ -119,11 +119,17 @@ class Assistant:
 
     @classmethod
     def open(cls, settings: Settings | None = None, progress: Callable[[str, int, int], None] | None = None) -> Assistant:
-        """Open the index, building it first if there is none."""
+        """Open the index, building it first if there is none, or bringing it up to date if it was
+        built for other settings (another encoder or chunk size: its vectors would not match)."""
+        from assistant.index.config import config_key
+
         settings = settings or get_settings()
-        if snapshot.current_folder(settings.index_dir) is None:
+        built_for = snapshot.published_config(settings.index_dir)
+        if built_for != config_key(settings):
             from assistant.index.ingest import ingest
 
+            if built_for is not None:
+                log.warning("the index in %s was built with other settings: rebuilding it", settings.index_dir)
             ingest(settings, progress=progress)
         return cls(settings)
 

@@ -148,3 +148,19 @@ def test_ingest_killed_while_embedding_resumes_with_only_the_missing_texts(tmp_p
     assert report["reused_vectors"] == 32  # the batch committed before the kill
     assert report["embedded_texts"] > 0  # and only the rest is embedded now
     assert Assistant(settings).ask("Why was Blinken's trip postponed?").citations
+
+
+def test_opening_an_index_built_for_other_settings_brings_it_up_to_date(tmp_path, corpus_copy):
+    """A user who changes the chunk size (or the encoder) and asks at once must not get answers from
+    chunks and vectors the current settings would not make."""
+    from assistant.index.config import config_key
+
+    built = make_settings(tmp_path, corpus_copy, None)
+    ingest(built)
+    before = snapshot.load(built.index_dir)
+    smaller = built.model_copy(update={"chunk_size": built.chunk_size // 2})
+    assistant = Assistant.open(smaller)
+    assert assistant.snap.config_key == config_key(smaller) != before.config_key
+    assert len(assistant.snap.chunks) > len(before.chunks)
+    answer = assistant.ask("Why was Blinken's trip postponed?")
+    assert not answer.abstained and "balloon" in answer.answer.lower()

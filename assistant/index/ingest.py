@@ -12,7 +12,6 @@ no longer names deleted.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import itertools
 import json
 import logging
@@ -34,6 +33,7 @@ from assistant.index import generation, keyword
 from assistant.index import snapshot as snapshots
 from assistant.index.cache import DocumentCache, VectorCache
 from assistant.index.chunking import DocumentParts, Layout, document_key, layout_document, materialise
+from assistant.index.config import CORPUS_VERSION, LAYOUT_VERSION, PIPELINE_VERSION, config_key
 from assistant.index.embedder import DIM, embed_texts, ensure_encoder, query_encoder
 from assistant.index.store import open_store
 from assistant.models import Document
@@ -43,11 +43,7 @@ from assistant.settings import Settings
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-PIPELINE_VERSION = "8"
-CORPUS_VERSION = "2"  # bump when cleaning (repair, boilerplate, metadata) changes its output
-EMBED_MODEL = "all-MiniLM-L6-v2"
 JOURNAL = "pending-chroma-ids.json"
-LAYOUT_VERSION = "3"  # bump when what a cached layout holds changes (terms, tokens, capitalised words)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -89,13 +85,6 @@ def _crash_point(name: str) -> None:
     process right here, as `kill -9` would, at the most dangerous moments of a run."""
     if os.environ.get("ASSISTANT_CRASH_AT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def config_key(settings: Settings) -> str:
-    """Anything that changes chunks or vectors; a change re-embeds everything."""
-    parts = [PIPELINE_VERSION, CORPUS_VERSION, EMBED_MODEL, settings.chunk_size, settings.chunk_overlap,
-             settings.chroma_url or "embedded", settings.collection, settings.quantized_encoder]
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
 class _Stages:

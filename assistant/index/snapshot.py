@@ -19,6 +19,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -311,6 +312,16 @@ def current_folder(index_dir: Path) -> Path | None:
         return None
     folder = index_dir / pointer.read_text(encoding="utf-8").strip()
     return folder if (folder / "index.sqlite").is_file() else None
+
+
+def published_config(index_dir: Path) -> str | None:
+    """The config key of the published generation, or None if there is none this code can read."""
+    folder = current_folder(index_dir)
+    if folder is None:
+        return None
+    with closing(sqlite3.connect(f"file:{folder / 'index.sqlite'}?mode=ro", uri=True)) as db:
+        info = dict(db.execute("SELECT key, value FROM info").fetchall())
+    return info.get("config_key") if int(info.get("format", 0)) == FORMAT else None
 
 
 def load(index_dir: Path) -> Snapshot | None:
