@@ -1,7 +1,8 @@
 """Benchmark `ask`: cold (a new process per question, index built) and warm (one process).
 
 Prints numbers; asserts nothing. Usage: python bench/bench_ask.py [--cold N] [--warm N]
-[--uncached] [--no-spans]. `--uncached` forgets spaCy's parses before every question, as on a
+[--uncached] [--no-spans] [--gold FILE]. `--gold` asks a gold set's questions (e.g. the BBC set,
+with ASSISTANT_HOME / ASSISTANT_CORPUS pointing at that corpus) instead of the five seeds questions. `--uncached` forgets spaCy's parses before every question, as on a
 large corpus where each question brings new candidate sentences; `--no-spans` switches the
 short-answer reader off (cold runs get ASSISTANT_SPAN_READER=0), to measure what it costs.
 """
@@ -30,6 +31,12 @@ QUESTIONS = [
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def gold_questions(path: Path) -> list[str]:
+    """A gold set's single questions and each conversation's first turn (they stand alone)."""
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [item["question"] if "question" in item else item["turns"][0]["question"] for item in items]
 
 
 def cold(n: int, spans: bool = True) -> list[float]:
@@ -69,7 +76,10 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=100)
     parser.add_argument("--uncached", action="store_true")
     parser.add_argument("--no-spans", action="store_true")
+    parser.add_argument("--gold", type=Path, help="ask this gold set's questions (jsonl)")
     args = parser.parse_args()
+    if args.gold:
+        QUESTIONS[:] = gold_questions(args.gold)
     from assistant.service import Assistant
 
     Assistant.open()  # build the index first if needed, outside the timings
