@@ -146,7 +146,7 @@ def main(settings, gold: Path = Path("eval/gold.jsonl"), engine: str = "extracti
     gold_bytes = gold_path.read_bytes()
     meta = {"gold": str(gold), "gold_sha256": hashlib.sha256(gold_bytes).hexdigest(), "n_items": len(items),
             "n_cases": sum(len(i.cases) for i in items), "engine": engine, "systems": names,
-            "settings": {k: getattr(assistant.settings, k) for k in SETTINGS_SHOWN if hasattr(assistant.settings, k)},
+            "settings": assistant.settings.model_dump(mode="json", include=set(SETTINGS_SHOWN)),  # a Path as text
             "wall_s": round(time.perf_counter() - started, 1)}
     payload = {"metrics": metrics, "items": [_public(r) for r in records]}
 

@@ -333,3 +333,18 @@ def test_all_three_systems_side_by_side(settings, assistant, small_gold, tmp_pat
     li = [i for i in payload["items"] if i["system"] == "llamaindex"]
     assert all(i["query"] == i["question"] for i in li)  # the afternoon pipeline sends follow-ups as asked
     assert "| metric | ours | bm25 | llamaindex |" in (tmp_path / "report.md").read_text()
+
+
+def test_runner_writes_results_when_a_refusal_model_file_is_given(settings, small_gold, tmp_path):
+    """`ASSISTANT_CONFIDENCE_MODEL=path assistant eval --out …` (how a refit is compared) writes its report."""
+    from assistant.answer.confidence import MODEL_FILE
+    from assistant.service import Assistant
+    from eval.runner import main
+
+    chosen = Assistant(settings.model_copy(update={"confidence_model": Path(MODEL_FILE)}))
+    out = tmp_path / "out"
+    code = main(settings, gold=small_gold, engine="extractive", as_json=False, out=out, baseline=None,
+                update_baseline=False, systems=["ours"], assistant=chosen, progress=False)
+    assert code == 0
+    meta = json.loads((out / "results.json").read_text())["meta"]
+    assert meta["settings"]["confidence_model"] == str(MODEL_FILE)
