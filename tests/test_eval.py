@@ -208,6 +208,15 @@ def test_the_refusal_fit_separates_scores_and_its_cutoff_keeps_false_refusals_bo
     assert sum(b["n"] for b in bins) == len(rows) and all(0 <= b["observed"] <= 1 for b in bins)
 
 
+def test_the_cutoff_counts_refusing_an_answerable_question_as_a_false_refusal_even_if_its_answer_would_be_wrong():
+    rows = _rows("a", [0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.62, 0.68, 0.72], [0.1, 0.15, 0.2, 0.25])
+    wrong = _rows("a", [0.3, 0.33, 0.36, 0.39], [])
+    for r in wrong:
+        r["correct"] = False  # answerable, but the forced answer quotes the wrong sentence
+    model = fit(rows + wrong, ["top_score"], max_fr=0.1)
+    assert rates(model, rows + wrong)["false_refusal"] <= 0.1  # as the eval counts: 14 answerable, at most 1 refused
+
+
 # ---------------------------------------------------------------------------- end to end
 
 SMALL_GOLD = [

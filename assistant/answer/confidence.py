@@ -29,7 +29,10 @@ The relation needs spaCy, so it is read only for a question the cheaper features
 answerable (`Model.decide`): a plainly off-topic question never loads it.
 
 The coefficients are fitted by `python -m eval.calibrate --fit` and shipped as
-`confidence_model.json` next to this module; nothing is fitted at run time.
+`confidence_model.json` next to this module; nothing is fitted at run time. The shipped fit reads
+five of these features (`INPUTS` in `eval/calibrate.py`: the score, the two span features, unmet
+presuppositions and the null hinge): with the others, a fit on one corpus refuses fewer traps or
+more answerable questions on the other.
 """
 
 from __future__ import annotations
