@@ -175,3 +175,44 @@ def test_loader_skips_bad_files_without_stopping(tmp_path):
     reasons = {s.file: s.reason for s in corpus.skipped}
     assert reasons["empty.txt"] == "empty file" and reasons["binary.txt"] == "binary content"
     assert "image.png" in reasons
+
+
+ARTICLE = ("Ministers meet on fish quotas\n"
+           "EU fisheries ministers agreed on Tuesday to cut cod quotas by 15% after talks lasting 20 hours.\n"
+           "The deal was criticised by fishermen in Peterhead, who called it \u201cruinous\u201d.\n")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_unicode_saved_by_windows_tools_is_read_not_skipped_as_binary(tmp_path, encoding):
+    """Notepad's "Unicode" is UTF-16 with a byte-order mark; some exporters write it without one."""
+    (tmp_path / "wide.txt").write_bytes(ARTICLE.encode(encoding))
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02binary\x00" * 20)
+    corpus = load_corpus(tmp_path)
+    (doc,) = corpus.documents
+    assert doc.text == ARTICLE and doc.repairs == [f"decoded as {encoding}"]
+    assert doc.meta.title == "Ministers meet on fish quotas"
+    assert {s.file: s.reason for s in corpus.skipped} == {"binary.txt": "binary content"}
+
+
+def test_front_matter_gives_the_metadata_and_is_not_indexed_as_text(tmp_path):
+    raw = ("---\ntitle: \"Cod quotas cut by 15%\"\ndate: 2005-01-02\npublisher: Fishing News\ntags: [eu, fish]\n---\n"
+           "# Ministers meet on fish quotas\n\n" + ARTICLE.split("\n", 1)[1])
+    (tmp_path / "quotas.md").write_text(raw, "utf-8")
+    (doc,) = load_corpus(tmp_path).documents
+    assert (doc.meta.title, doc.meta.date, doc.meta.outlet) == ("Cod quotas cut by 15%", "2005-01-02", "Fishing News")
+    raw_lines, lines = raw.split("\n"), doc.text.split("\n")
+    assert len(lines) == len(raw_lines)  # blanked, not removed: line numbers still point into the raw file
+    assert not any(lines[:6]) and "tags" not in doc.text
+    assert lines[8] == raw_lines[8] and "cod quotas by 15%" in lines[8]
+
+
+@pytest.mark.parametrize("opening", ["---\ntitle: [unclosed\n---\n", "---\n", "---\nNo closing rule\n\n"])
+def test_an_article_opening_with_a_rule_or_broken_front_matter_keeps_every_line(tmp_path, opening):
+    (tmp_path / "a.txt").write_text(opening + ARTICLE, "utf-8")
+    (doc,) = load_corpus(tmp_path).documents
+    assert doc.text.split("\n") == (opening + ARTICLE).split("\n")
+    assert doc.meta.title != "---"  # a rule is no headline
+
+
+def test_a_markdown_heading_is_a_title_without_its_marks():
+    assert extract_metadata(["", "## Ministers meet on fish quotas", "Body."], []).title == "Ministers meet on fish quotas"

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from assistant.corpus.boilerplate import strip_boilerplate
 from assistant.corpus.duplicates import Fingerprint, OriginalCache, PairMemory, fingerprint, group_near_duplicates
+from assistant.corpus.frontmatter import split_front_matter
 from assistant.corpus.loader import CorpusRules, RawFile, Skipped, discover, read_article
 from assistant.corpus.metadata import extract_metadata
 from assistant.corpus.repair import repair_text
@@ -38,13 +39,14 @@ def clean_document(raw: RawFile) -> Document:
     """Raw file -> cleaned Document. Line structure is kept so line numbers match the raw file."""
     repairs = [] if raw.decoded_as == "utf-8" else [f"decoded as {raw.decoded_as}"]
     text, text_repairs = repair_text(raw.text)
-    cleaned = strip_boilerplate(text)
+    front, lines = split_front_matter(text.split("\n"))
+    cleaned = strip_boilerplate("\n".join(lines))
     repairs += text_repairs
     return Document(
         file=raw.file,
         text="\n".join(cleaned.lines),
         raw_sha256=raw.sha256,
-        meta=extract_metadata(cleaned.lines, cleaned.outlets),
+        meta=extract_metadata(cleaned.lines, cleaned.outlets, front),
         repairs=repairs,
         boilerplate_removed=cleaned.removed,
     )

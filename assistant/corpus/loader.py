@@ -12,6 +12,7 @@ link between discovery and reading is not followed either.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import fnmatch
 import hashlib
@@ -58,6 +59,33 @@ def _decode_western(data: bytes) -> tuple[str, str] | None:
         text = data.decode(codec, errors="replace")
         if all(unicodedata.category(c)[0] in "LNPSZ" and c != "\ufffd" for c in text if ord(c) > 127):
             return text, codec
+    return None
+
+
+# Byte-order marks of the wide Unicode encodings, UTF-32 first (its little-endian mark begins with UTF-16's)
+WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+             (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+WIDE_ZERO_SHARE = 0.9  # BOM-less UTF-16 of Latin text: nearly every other byte is zero, the rest none
+
+
+def _decode_wide(data: bytes) -> tuple[str, str] | None:
+    """UTF-16/32 text (what Windows tools save as "Unicode"): known by its byte-order mark or,
+    without one, by the zero byte every Latin character then carries on the same side. Its zero
+    bytes would otherwise make the file look binary."""
+    for bom, codec in WIDE_BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError:
+                return None
+    if len(data) < 4 or len(data) % 2:
+        return None
+    for codec, zeros, letters in (("utf-16-le", data[1::2], data[0::2]), ("utf-16-be", data[0::2], data[1::2])):
+        if zeros.count(0) >= WIDE_ZERO_SHARE * len(zeros) and letters.count(0) == 0:
+            try:
+                return data.decode(codec), codec
+            except UnicodeDecodeError:
+                return None
     return None
 
 
@@ -186,9 +214,10 @@ def read_article(path: Path, root: Path, rules: CorpusRules | None = None) -> Ra
         return Skipped(rel, data)
     if not data.strip():
         return Skipped(rel, "empty file")
-    if _looks_binary(data):
+    wide = _decode_wide(data)
+    if _looks_binary(data if wide is None else wide[0].encode("utf-8")):
         return Skipped(rel, "binary content")
-    decoded = _decode(data)
+    decoded = wide or _decode(data)
     if decoded is None:
         return Skipped(rel, "not decodable as text")
     text, encoding = decoded
