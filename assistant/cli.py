@@ -26,12 +26,12 @@ def fail(message: str, code: int = EXIT_USAGE) -> None:
 
 
 def _settings(corpus: Path | None = None):
-    from assistant.settings import Settings
+    from assistant.settings import Settings, describe_settings_error
 
     try:
         settings = Settings()
     except Exception as e:  # pydantic validation of ASSISTANT_* variables
-        fail(f"bad settings: {str(e).splitlines()[0]}")
+        fail(f"bad settings: {describe_settings_error(e)}")
     if corpus is not None:
         settings.corpus = corpus.resolve()
     return settings

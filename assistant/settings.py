@@ -123,6 +123,20 @@ class Settings(BaseSettings):
         return self.home / "sessions"
 
 
+def describe_settings_error(e: Exception) -> str:
+    """A settings validation error as one line naming the variable: "ASSISTANT_CHUNK_SIZE: Input
+    should be a valid integer (got 'abc')", not pydantic's "1 validation error for Settings"."""
+    from pydantic import ValidationError
+
+    if not isinstance(e, ValidationError) or not e.errors():
+        return str(e).splitlines()[0] if str(e) else type(e).__name__
+    first = e.errors()[0]
+    field = str(first["loc"][0]) if first.get("loc") else ""
+    name = f"{Settings.model_config['env_prefix']}{field.upper()}" if field else "settings"
+    more = f" (and {len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
+    return f"{name}: {first['msg']} (got {first.get('input')!r}){more}"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()

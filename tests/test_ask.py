@@ -125,3 +125,12 @@ def test_ingest_json_on_unchanged_index_does_no_work(cli_env):
 def test_missing_corpus_folder_is_a_clear_error(cli_env, tmp_path):
     result = run(["ingest", str(tmp_path / "nowhere")], cli_env)
     assert result.returncode == 2 and "corpus folder not found" in result.stderr
+
+
+@pytest.mark.parametrize(("variable", "value"), [("ASSISTANT_CHUNK_SIZE", "abc"), ("ASSISTANT_CHUNK_SIZE", "5"),
+                                                 ("ASSISTANT_ENGINE", "magic")])
+def test_a_bad_setting_is_named_in_one_line(cli_env, variable, value):
+    result = run(["ask", "hi there"], {**cli_env, variable: value})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: bad settings: {variable}: ") and repr(value) in line
