@@ -222,10 +222,15 @@ def serve(host: Optional[str] = typer.Option(None, "--host"), port: Optional[int
     """Start the browser chat, JSON API and OpenAI-compatible endpoint on one server."""
     settings = _settings()
     try:
-        from ui.server import run
+        from ui.server import listen_problem, run
     except ImportError as e:
         fail(f"the web front end is not installed ({e})")
-    run(settings, host or settings.host, port or settings.port)
+    host, port = host or settings.host, port or settings.port
+    if not 1 <= port <= 65535:
+        fail(f"--port {port} is not a TCP port (1-65535)")
+    if problem := listen_problem(host, port):
+        fail(problem, EXIT_FAILURE)
+    run(settings, host, port)
 
 
 @app.command("eval")

@@ -95,7 +95,7 @@ class Settings(BaseSettings):
 
     # Server
     host: str = "127.0.0.1"
-    port: int = 7860
+    port: int = Field(default=7860, ge=1, le=65535)
     auth_user: str | None = None
     auth_password: str | None = None
     # Concurrent extractive questions (unset = the number of cores) and LLM questions

@@ -134,3 +134,17 @@ def test_a_bad_setting_is_named_in_one_line(cli_env, variable, value):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"error: bad settings: {variable}: ") and repr(value) in line
+
+
+def test_serve_on_a_port_in_use_or_out_of_range_says_so_in_one_line(cli_env):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = run(["serve", "--port", str(taken.getsockname()[1])], cli_env, timeout=60)
+    assert busy.returncode == 1 and busy.stdout == ""  # no "on http://…" banner for a server that never ran
+    (line,) = busy.stderr.strip().splitlines()
+    assert line.startswith("error: cannot listen on 127.0.0.1:") and "in use" in line
+    wrong = run(["serve", "--port", "99999"], cli_env, timeout=60)
+    assert wrong.returncode == 2 and wrong.stderr.strip() == "error: --port 99999 is not a TCP port (1-65535)"

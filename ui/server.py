@@ -154,6 +154,25 @@ def create_app(settings: Settings, assistant: Assistant | None = None, warm: boo
     return app
 
 
+def listen_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port, checked before the index and models load
+    (seconds) and before the banner says it is up; None when it can."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        return f"cannot listen on {host}: {e.strerror}"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as e:
+            return f"cannot listen on {host}:{port}: {e.strerror}"
+    return None
+
+
 def run(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     import uvicorn
 
