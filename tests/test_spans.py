@@ -28,6 +28,7 @@ def annotate(text):
     ("In what year did the museum open?", "DATE"),
     ("Where does the team rank in the league?", "ORDINAL"),
     ("What is the longest prison term the boss could get?", "DATE"),  # a period: "up to 85 years"
+    ("What annualised growth rate did the economy manage?", "PERCENT"),  # a participle before the noun
 ])
 def test_the_question_decides_the_type_of_its_answer(question, label):
     ask = parse_question(question).first
@@ -216,3 +217,23 @@ def test_a_figure_after_a_currency_sign_is_money():
     question = "How much would the ten gadgets cost?"
     text = "Owning all 10 gadgets will set the gadget lover back £7,455."
     assert "£7,455" in [s.text for s in spans_for(parse_question(question).first, annotate(text), question)]
+
+
+def test_a_figure_qualified_by_another_name_of_the_asked_kind_answers_another_question():
+    question = "What growth rate did Japan's economy manage in the third quarter?"
+    ask = parse_question(question).first
+    us = ("The US economy grew at an annual rate of 3.7% in the third quarter, while jobs growth averaged "
+          "178,000 during the same period.")
+    assert spans_for(ask, annotate(us), question) == []  # both figures are the US's
+    japan = "Japan's economy grew by just 0.1% in the third quarter."
+    assert [s.text for s in spans_for(ask, annotate(japan), question)] == ["just 0.1%"]
+    # a name describing the asked noun itself is no owner: "US chipmakers Intel and Micron"
+    chips = "Which US chipmakers did the secretary raise concerns about?"
+    text = "She raised concerns about curbs placed by China on U.S. chipmakers Intel and Micron."
+    assert {"Intel", "Micron"} <= {s.text for s in spans_for(parse_question(chips).first, annotate(text), chips)}
+
+
+def test_a_rate_is_answered_by_the_percentage_not_by_a_count_beside_it():
+    question = "What is the country's jobless rate?"
+    text = "The jobless rate rose to 4.7%, still one of the lowest in the world."
+    assert [s.text for s in spans_for(parse_question(question).first, annotate(text), question)] == ["4.7%"]

@@ -28,6 +28,7 @@ MERGE_GAP_CHARS = 8  # "76% to $1.13bn": two amounts this close make one span
 SHARED_STEM = 0.8  # "complaint" / "complain", "director" / "direct": one word, other inflection
 MIN_STEM = 5
 WORD = re.compile(r"\w+")
+ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,}")
 POSSESSIVE = re.compile(r"[\u2019']s\b")
 NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|"
                      r"thousand|million|billion|half|first|second|third|fourth|fifth)\b", re.I)
@@ -100,6 +101,8 @@ def named_in_question(text: str, question_words: set[str], names: frozenset[str]
         return False
     if set(words) <= question_words or words[-1] in names:
         return True
+    if ABBREVIATION.fullmatch(text.strip()) and text.replace(".", "").strip().lower() in question_words:
+        return True  # "U.S." when the question says "US"
     if len(words) > 1 and words[0] in names and label != "PERSON":
         return True  # "Guantanamo Bay" when the question says "Guantanamo" (not "John Brown" for "John Smith")
     return len(words) == 1 and len(words[0]) >= DEMONYM_PREFIX \
@@ -134,6 +137,13 @@ def _retyped(e: Entity, ask: Ask) -> bool:
     return ask.head is None and bool(ask.labels & PLACE_LABELS) and e.role == "pobj" and bool(e.near & LOCATIVE)
 
 
+def _foreign(e: Entity, ask: Ask, asked: set[str]) -> bool:
+    """Does the span state the fact of another name of the kind the question names (a country's
+    figure for a question about another country), and of none the question names?"""
+    rivals = [(text, label) for text, label in e.owners if label in ask.kinds]
+    return bool(rivals) and not any(named_in_question(text, asked, ask.named, label) for text, label in e.owners)
+
+
 def _counts(e: Entity, counted: str) -> bool:
     """Does the number count the asked noun ("66 seats"), or any kind of people when people are
     counted ("8,000 residents" for "how many people", not for "how many viewers")?"""
@@ -166,6 +176,8 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
         if e.role in MODIFIER_ROLES and (e.label in PLACE_LABELS | {"NORP"} or "FAC" in ask.labels):
             continue  # "US Trade Representative", "the Chinese side", "Treasury Secretary": a modifier,
             # not a place, a party or a building
+        if _foreign(e, ask, asked):
+            continue  # "The US economy grew 3.7%" does not give Japan's growth
         if ask.exact and not any(c.isdigit() for c in e.text):
             continue  # "what date", "which year": a calendar date or year, not "next year"
         if ask.head == "year" and not YEAR_FIGURE.search(e.text):
@@ -174,6 +186,8 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
         on_relation = touches(e.near, relation)
         found.append(ShortSpan(e.text, e.label, e.start, e.end, on_relation or touches(e.near, set(ask.named)),
                                ask.head is not None and touches(e.near, {ask.head}), on_relation))
+    if "PERCENT" in ask.labels and any(s.label == "PERCENT" for s in found):
+        found = [s for s in found if s.label != "CARDINAL"]  # a rate is a percentage where one is given
     found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
     return sorted(found, key=lambda s: (not s.asked, not s.linked))
 

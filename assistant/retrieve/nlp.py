@@ -37,6 +37,12 @@ QUANTIFIERS = {"a", "an", "few", "several", "many", "half", "couple"}
 NOUN_POS = {"NOUN", "PROPN"}
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
 SUBJECTS = {"nsubj", "nsubjpass"}
+QUALIFIER_ROLES = {"poss", "compound", "amod", "nmod"}
+# Entity labels that name nothing ("annual", "3.7%"): never the owner of a fact
+UNNAMED = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
+# Clauses that share their head clause's topic ("…, while jobs growth averaged…", "helped push"); not
+# "ccomp": the reporter of a statement does not own its figures
+JOINED_CLAUSES = {"advcl", "conj", "xcomp"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,8 @@ class Entity:
     proper: bool = False  # its root is a proper noun
     counts: bool = False  # holds a number or quantifier ("three", "a few"): "three hours", not "this week"
     heads: tuple[str, ...] = ()  # lemmas of the words it hangs from, nearest first ("of", "member" in "members of X")
+    # (text, label) of the names whose fact it states: in "The US economy grew at … 3.7%", 3.7% is the US's
+    owners: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,42 @@ def _head_chain(span: Span, depth: int = 3) -> set[str]:
     return lemmas
 
 
+def _qualifiers(noun) -> set[int]:
+    """Token indexes of the names that qualify a common noun: "the US economy", "the UK's jobless rate"."""
+    if noun.pos_ != "NOUN":
+        return set()
+    return {t.i for c in noun.children if c.dep_ in QUALIFIER_ROLES and c.pos_ in NOUN_POS | {"ADJ"}
+            for t in c.subtree}
+
+
+def _owners(doc: Doc, span: Span, depth: int = 4) -> tuple[tuple[str, str], ...]:
+    """Named entities that qualify whose fact the span states: the names qualifying the common nouns it
+    hangs from, and those qualifying the subject of the first verb it hangs from (and of the clauses
+    that verb's clause is joined to, not of a verb reporting it). In "The US economy grew at … 3.7%",
+    3.7% is the US's; a name standing alone as a subject ("the Court of Appeal quashed…") is an
+    actor, not a qualifier, and is not read."""
+    inside = set(range(span.start, span.end))
+    found: set[int] = set()
+    token = span.root
+    for _ in range(depth):
+        if token.head is token:
+            break
+        token = token.head
+        if token.pos_ in NOUN_POS:
+            found |= _qualifiers(token)
+        elif token.pos_ in ("VERB", "AUX"):
+            while True:  # a clause joined to another ("…, while jobs growth averaged 178,000") shares its topic
+                for child in token.children:
+                    if child.dep_ in SUBJECTS and not {t.i for t in child.subtree} & inside:
+                        found |= _qualifiers(child)
+                if token.dep_ not in JOINED_CLAUSES or token.head.pos_ not in ("VERB", "AUX"):
+                    break
+                token = token.head
+            break
+    return tuple((e.text, e.label_) for e in doc.ents if e.label_ not in UNNAMED
+                 and any(t.i in found for t in e) and not any(t.i in inside for t in e))
+
+
 def _widen(doc: Doc, span: Span) -> tuple[int, int]:
     """Token bounds of an entity with a leading currency symbol and a trailing "m"/"bn" put back."""
     start, end = span.start, span.end
@@ -149,7 +193,8 @@ def _entity(doc: Doc, span: Span, label: str, window: int, role: str) -> Entity:
         token = token.head
         heads.append(token.lemma_.lower())
     return Entity(span.text, label, span.start_char, span.end_char, frozenset(near), role,
-                  frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN", counts, tuple(heads))
+                  frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN", counts, tuple(heads),
+                  _owners(doc, span))
 
 
 def _conjuncts(doc: Doc, ent: Span, tagged: set[int]) -> list[Span]:
