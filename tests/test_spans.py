@@ -237,3 +237,10 @@ def test_a_rate_is_answered_by_the_percentage_not_by_a_count_beside_it():
     question = "What is the country's jobless rate?"
     text = "The jobless rate rose to 4.7%, still one of the lowest in the world."
     assert [s.text for s in spans_for(parse_question(question).first, annotate(text), question)] == ["4.7%"]
+
+
+def test_an_amount_beside_the_noun_of_the_asked_verb_answers_how_much():
+    finder = SpanFinder("How much is the club paying the firm for ending their deal early?", CACHE, candidates=4)
+    payment = _evidence("The firm, which is to receive a payment from the club of £24.5m, is appraising options.",
+                        0.5, 0)
+    assert "answer-type" not in finder.rerank([payment])[0].marked_down  # "payment" states "pay"

@@ -27,6 +27,7 @@ EXTRA_RATIO = 0.3  # a candidate past the first few is parsed only if it scores 
 MERGE_GAP_CHARS = 8  # "76% to $1.13bn": two amounts this close make one span
 SHARED_STEM = 0.8  # "complaint" / "complain", "director" / "direct": one word, other inflection
 MIN_STEM = 5
+NOMINAL_SUFFIXES = {"ment", "ing", "al", "ance", "ence", "ion", "ation", "ure"}  # English derivation, not a lexicon
 WORD = re.compile(r"\w+")
 ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,}")
 POSSESSIVE = re.compile(r"[\u2019']s\b")
@@ -73,9 +74,17 @@ def same_word(a: str, b: str) -> bool:
     return common >= SHARED_STEM * short
 
 
+def derived(a: str, b: str) -> bool:
+    """Is one word the other with a suffix that makes a noun of a verb ("pay" / "payment",
+    "settle" / "settlement", "sign" / "signing")? The asked relation is often stated as a noun."""
+    short, long = sorted((a, b), key=len)
+    stem = short[:-1] if short.endswith("e") and long[len(short) - 1 : len(short)] != "e" else short
+    return len(stem) >= 3 and long.startswith(stem) and long[len(stem):] in NOMINAL_SUFFIXES
+
+
 def touches(near: frozenset[str], words: set[str]) -> bool:
     """Does any of the question's words stand by the span (`Entity.near`)?"""
-    return bool(near & words) or any(same_word(n, w) for n in near for w in words)
+    return bool(near & words) or any(same_word(n, w) or derived(n, w) for n in near for w in words)
 
 
 def could_hold(ask: Ask, text: str, question_words: set[str]) -> bool:
