@@ -139,3 +139,11 @@ def test_the_lead_stands_in_for_a_name_only_in_sentences_about_the_articles_subj
     assert "names" in unmet(asked, Neighbourhood(about_someone_else, about_someone_else, document_lead=lead))
     about_her = "She responded that Washington would not compromise on national security."
     assert "names" not in unmet(asked, Neighbourhood(about_her, about_her, document_lead=lead))
+
+
+def test_a_sentence_opening_on_a_quantifier_is_about_the_articles_subject():
+    lead = "The mayor has joined the campaign as the North East assembly referendum enters its final week."
+    asked = analyse("What share of voters had sent back their North East assembly ballot papers?")
+    counted = "Some 487,939 people had returned their ballot papers by Wednesday - a turnout of 25.7%."
+    assert unmet(asked, Neighbourhood(counted, counted)) == ["names"]
+    assert unmet(asked, Neighbourhood(counted, counted, document_lead=lead)) == []

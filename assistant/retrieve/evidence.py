@@ -217,7 +217,7 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
     earliest: dict[str, int] = {}  # per file, its first candidate row: the walk to its lead starts there
     for row, s in zip(rows, candidates):
         earliest[s.file] = min(row, earliest.get(s.file, row))
-    leads = {file: article_lead(sentences, row, meta or {}) if names else "" for file, row in earliest.items()}
+    leads = {file: article_lead(sentences, row, meta or {}) if presupposed.names else "" for file, row in earliest.items()}
     given = {file: tuple(n for n in names if names_all((n.parts,), fold(lead))) if names else ()
              for file, lead in leads.items()}  # per file: the asked names its lead states
     out: list[Evidence] = []

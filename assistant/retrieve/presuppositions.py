@@ -272,8 +272,8 @@ def _about_asked(sentence: str, names: tuple[tuple[str, ...], ...]) -> bool:
     first = fold(words[0]).strip(",.;:").lower()
     if first in SUBJECT_PRONOUNS | POSSESSIVE_PRONOUNS:
         return True
-    if first in ("the", "this"):
-        return True  # "The former police chief", "The Pumas": a description of who acts
+    if first in DETERMINERS:
+        return True  # "The former police chief", "The Pumas", "Some 487,939 people": a description, not a name
     return any(first.startswith(part.lstrip("~").lower()) for name in names for part in name)
 
 
