@@ -71,6 +71,10 @@ def test_names_without_their_titles():
     asked = analyse("What did Raimondo tell He Lifeng?")
     assert "names" in unmet(asked, near("He said the curbs would stay. Raimondo agreed."))
     assert analyse("Why, according to Premier Li Qiang, did talks stall?").speaker == ("li", "qiang")
+    opening = analyse("According to Jo Raimer, why would the plan help the region?")
+    assert opening.speaker == ("jo", "raimer")  # the credit may open the question too
+    assert "speaker" in unmet(opening, near("Jo Raimer has been drafted in to back the plan."))
+    assert "speaker" not in unmet(opening, near("Ms Raimer said the plan would give people more of a say."))
 
 
 def test_rare_names_must_be_named_near_the_sentence():

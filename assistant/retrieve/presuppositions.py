@@ -95,7 +95,7 @@ SPEECH_QUESTION = re.compile(r"^\s*(?:[Ww]hat|[Ww]hy|[Ww]hen|[Hh]ow|[Ww]here) di
                              r"(?:personally\s+)?(?:" + "|".join(sorted(SPEECH_LEMMAS)) + r")\b")
 # "…, according to Raimondo?" credits the answer to a person ("according to the White House": an
 # institution, often the outlet itself, is left alone)
-ACCORDING_TO = re.compile(r"\baccording to ((?:[A-Z][\w.\u2019'-]*)(?:\s+[A-Z][\w.\u2019'-]*){0,3})")
+ACCORDING_TO = re.compile(r"\b[Aa]ccording to ((?:[A-Z][\w.\u2019'-]*)(?:\s+[A-Z][\w.\u2019'-]*){0,3})")
 MONTH = re.compile(r"\b(" + "|".join(calendar.month_name[1:]) + r")\b")
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w.]*(?:['\u2019]s)?(?:[\s-]+[A-Z][\w.]*)*)")
@@ -132,7 +132,8 @@ class Neighbourhood:
 
 
 def asked_speaker(question: str) -> tuple[str, ...]:
-    """Name parts of X in "What did X say…?" or "…, according to X?", without titles ("Premier")."""
+    """Name parts of X in "What did X say…?", "…, according to X?" or "According to X, …", without titles
+    ("Premier")."""
     m = SPEECH_QUESTION.match(question) or ACCORDING_TO.search(question)
     if not m:
         return ()
