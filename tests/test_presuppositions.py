@@ -75,6 +75,10 @@ def test_names_without_their_titles():
     assert opening.speaker == ("jo", "raimer")  # the credit may open the question too
     assert "speaker" in unmet(opening, near("Jo Raimer has been drafted in to back the plan."))
     assert "speaker" not in unmet(opening, near("Ms Raimer said the plan would give people more of a say."))
+    assert analyse("According to the city's housing spokesman, what will the plan cost?").speaker == ()  # unnamed
+    quote = "\u201cThe agenda was disrupted,\u201d he said."
+    asked = analyse("According to Qin Gang, what happened to the agenda?")
+    assert "speaker" not in unmet(asked, Neighbourhood(quote, quote, before=("On Monday, Qin blamed the US.",)))
 
 
 def test_rare_names_must_be_named_near_the_sentence():
