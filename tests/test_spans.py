@@ -244,3 +244,12 @@ def test_an_amount_beside_the_noun_of_the_asked_verb_answers_how_much():
     payment = _evidence("The firm, which is to receive a payment from the club of £24.5m, is appraising options.",
                         0.5, 0)
     assert "answer-type" not in finder.rerank([payment])[0].marked_down  # "payment" states "pay"
+
+
+def test_a_date_of_the_asked_verb_with_another_complement_is_not_the_asked_event():
+    question = "In which year did the minister become party leader?"
+    ask = parse_question(question).first
+    peer = "He held the offices of chancellor and party leader and became Lord Smith of Cardiff in 1987."
+    assert [(s.text, s.linked) for s in spans_for(ask, annotate(peer), question)] == [("1987", False)]
+    led = "He became party leader in 1976 after the resignation of his rival."
+    assert [(s.text, s.asked) for s in spans_for(ask, annotate(led), question)] == [("1976", True)]

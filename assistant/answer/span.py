@@ -153,6 +153,14 @@ def _foreign(e: Entity, ask: Ask, asked: set[str]) -> bool:
     return bool(rivals) and not any(named_in_question(text, asked, ask.named, label) for text, label in e.owners)
 
 
+def _other_event(e: Entity, ask: Ask) -> bool:
+    """Does the span hang from the asked verb completed by something else ("became Lord Callaghan in
+    1987" for "when did he become prime minister")? It dates or places another event."""
+    if ask.frame is None or e.frame is None or not e.frame[1]:
+        return False
+    return same_word(e.frame[0], ask.frame[0]) and not touches(e.frame[1], set(ask.frame[1]))
+
+
 def _counts(e: Entity, counted: str) -> bool:
     """Does the number count the asked noun ("66 seats"), or any kind of people when people are
     counted ("8,000 residents" for "how many people", not for "how many viewers")?"""
@@ -191,6 +199,9 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             continue  # "what date", "which year": a calendar date or year, not "next year"
         if ask.head == "year" and not YEAR_FIGURE.search(e.text):
             continue  # "which year": "1976", "the 1980s", not "his 93rd birthday"
+        if _other_event(e, ask):
+            found.append(ShortSpan(e.text, e.label, e.start, e.end, False))  # the asked verb, another complement
+            continue
         relation = (ask.terms - ask.named) | ({ask.head} if ask.head else set())
         on_relation = touches(e.near, relation)
         found.append(ShortSpan(e.text, e.label, e.start, e.end, on_relation or touches(e.near, set(ask.named)),

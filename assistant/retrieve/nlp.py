@@ -37,6 +37,7 @@ QUANTIFIERS = {"a", "an", "few", "several", "many", "half", "couple"}
 NOUN_POS = {"NOUN", "PROPN"}
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
 SUBJECTS = {"nsubj", "nsubjpass"}
+COMPLEMENTS = {"dobj", "attr", "oprd", "acomp"}  # what completes a verb's meaning: its object or predicative
 QUALIFIER_ROLES = {"poss", "compound", "amod", "nmod"}
 # Entity labels that name nothing ("annual", "3.7%"): never the owner of a fact
 UNNAMED = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
@@ -59,6 +60,9 @@ class Entity:
     heads: tuple[str, ...] = ()  # lemmas of the words it hangs from, nearest first ("of", "member" in "members of X")
     # (text, label) of the names whose fact it states: in "The US economy grew at … 3.7%", 3.7% is the US's
     owners: tuple[tuple[str, str], ...] = ()
+    # the verb it hangs from, with the lemmas of that verb's complement ("became Lord Callaghan of Cardiff
+    # in 1987": become, {lord, callaghan, cardiff}); empty when the span stands inside the complement
+    frame: tuple[str, frozenset[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ def _head_chain(span: Span, depth: int = 3) -> set[str]:
     in "Quarterly profits ... jumped 76%", 76% belongs to the profits, however far before it."""
     lemmas, token, subject_read = set(), span.root, False
     for _ in range(depth):
-        if token.head is token:
+        if token.head.i == token.i:
             break
         token = token.head
         lemmas.add(token.lemma_.lower())
@@ -152,7 +156,7 @@ def _owners(doc: Doc, span: Span, depth: int = 4) -> tuple[tuple[str, str], ...]
     found: set[int] = set()
     token = span.root
     for _ in range(depth):
-        if token.head is token:
+        if token.head.i == token.i:
             break
         token = token.head
         if token.pos_ in NOUN_POS:
@@ -168,6 +172,31 @@ def _owners(doc: Doc, span: Span, depth: int = 4) -> tuple[tuple[str, str], ...]
             break
     return tuple((e.text, e.label_) for e in doc.ents if e.label_ not in UNNAMED
                  and any(t.i in found for t in e) and not any(t.i in inside for t in e))
+
+
+def verb_frame(verb, skip: set[int] = frozenset()) -> tuple[str, frozenset[str]]:
+    """A verb's lemma and the nouns of what completes it: its object, attribute or
+    predicative ("become *prime minister*", "was named *best actress*"), tokens in `skip` left out."""
+    complement = {t.lemma_.lower() for c in verb.children if c.dep_ in COMPLEMENTS for t in c.subtree
+                  if (t.pos_ in NOUN_POS or t.i == c.i and t.pos_ in CONTENT_POS) and t.i not in skip}
+    # its head word and its nouns, not their modifiers: "best musical" is not "best actress"
+    return verb.lemma_.lower(), frozenset(complement)
+
+
+def _frame(span: Span, depth: int = 4) -> tuple[str, frozenset[str]] | None:
+    """The frame (`verb_frame`) of the first verb the span hangs from, if the span is not part of
+    its complement (then the span is what completes the verb, not a circumstance of it)."""
+    token, path = span.root, [span.root]
+    for _ in range(depth):
+        if token.head.i == token.i:
+            return None
+        token = token.head
+        if token.pos_ in ("VERB", "AUX"):
+            if path[-1].dep_ in COMPLEMENTS:
+                return None
+            return verb_frame(token, set(range(span.start, span.end)))
+        path.append(token)
+    return None
 
 
 def _widen(doc: Doc, span: Span) -> tuple[int, int]:
@@ -194,7 +223,7 @@ def _entity(doc: Doc, span: Span, label: str, window: int, role: str) -> Entity:
         heads.append(token.lemma_.lower())
     return Entity(span.text, label, span.start_char, span.end_char, frozenset(near), role,
                   frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN", counts, tuple(heads),
-                  _owners(doc, span))
+                  _owners(doc, span), _frame(span))
 
 
 def _conjuncts(doc: Doc, ent: Span, tagged: set[int]) -> list[Span]:

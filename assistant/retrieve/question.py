@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.retrieve.nlp import CONTENT_POS, NOUN_POS, QUALIFIER_ROLES, parse
+from assistant.retrieve.nlp import CONTENT_POS, NOUN_POS, QUALIFIER_ROLES, parse, verb_frame
 from assistant.retrieve.titles import TITLES
 
 PERSON, ORG, NORP, PLACES = "PERSON", "ORG", "NORP", frozenset({"GPE", "LOC", "FAC"})
@@ -100,6 +100,9 @@ class Ask:
     # entity labels of the names qualifying what it asks about ("Japan's economy"): a span whose fact is
     # qualified by another name of such a kind ("the US economy") answers another question
     kinds: frozenset[str] = field(default_factory=frozenset)
+    # the asked verb and the nouns completing it ("become prime minister"): a span of a sentence using
+    # the verb with another complement ("became Lord Callaghan in 1987") dates another event
+    frame: tuple[str, frozenset[str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,17 @@ def _owner_kinds(doc, head) -> frozenset[str]:
     return frozenset(kinds)
 
 
+def _frame(doc) -> tuple[str, frozenset[str]] | None:
+    """The question's main verb with the nouns completing it, without the wh-phrase; None for a copula
+    or when nothing but the wh-phrase completes it ("What did the firm buy?")."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.pos_ not in ("VERB", "AUX") or root.lemma_.lower() in ("be", "do", "have"):
+        return None
+    wh = {t.i for w in doc if w.tag_ in WH_TAGS for t in (w.head.subtree if w.head.i != root.i else (w,))}
+    verb, complement = verb_frame(root, wh)
+    return (verb, complement) if complement else None
+
+
 def _ask(doc, text: str) -> Ask:
     wh, at = _wh(doc)
     head = _head(doc, at) if wh in ("which", "what", "whose", "name", "list", "how many") else None
@@ -250,7 +264,7 @@ def _ask(doc, text: str) -> Ask:
                duration=wh == "how long" or lemma in DURATION_HEADS,
                named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
                terms=frozenset(t.lemma_.lower() for t in content),
-               kinds=_owner_kinds(doc, head))
+               kinds=_owner_kinds(doc, head), frame=_frame(doc))
 
 
 def split_points(doc) -> list[int]:
