@@ -253,3 +253,14 @@ def test_a_date_of_the_asked_verb_with_another_complement_is_not_the_asked_event
     assert [(s.text, s.linked) for s in spans_for(ask, annotate(peer), question)] == [("1987", False)]
     led = "He became party leader in 1976 after the resignation of his rival."
     assert [(s.text, s.asked) for s in spans_for(ask, annotate(led), question)] == [("1976", True)]
+
+
+def test_how_long_is_not_answered_by_an_ordinal_day():
+    question = "How long did the meeting last?"
+    text = "Today, the second day of the visit, the minister met the premier."
+    assert spans_for(parse_question(question).first, annotate(text), question) == []
+
+
+def test_a_question_opening_on_how_asks_the_manner_even_if_a_clause_has_when():
+    ask = parse_question("How did the speaker respond when Beijing cut off talks?").first
+    assert ask.wh == "how" and not ask.labels

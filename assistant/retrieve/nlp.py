@@ -216,7 +216,7 @@ def _entity(doc: Doc, span: Span, label: str, window: int, role: str) -> Entity:
         first = first.head  # a later item of a list stands where its first item stands:
     if first is not span.root:  # "won awards for stars Paul Giamatti, Thomas Haden Church and Virginia Madsen"
         near |= _window_lemmas(doc, first.i, first.i + 1, window) | _head_chain(doc[first.i : first.i + 1])
-    counts = any(t.like_num or t.lower_ in QUANTIFIERS for t in span)
+    counts = any(t.tag_ == "CD" or t.lower_ in QUANTIFIERS for t in span)  # "three", not "the second day"
     heads, token = [], span.root
     while token.head is not token and len(heads) < 2:
         token = token.head

@@ -160,7 +160,8 @@ def _head(doc, wh_index: int):
 
 def _wh(doc) -> tuple[str | None, int]:
     """The asking word: a list verb that opens the question, else the first wh-word; a bare
-    "how" ("criticizing how China treats…, in which fields…") only if no other follows."""
+    "how" ("criticizing how China treats…, in which fields…") only if no other follows, or if it
+    opens the question ("How did X respond when…")."""
     if len(doc) and doc[0].lemma_.lower() in LIST_VERBS and doc[0].pos_ == "VERB":
         return doc[0].lemma_.lower(), 0
     bare_how = None
@@ -172,6 +173,8 @@ def _wh(doc) -> tuple[str | None, int]:
                 return pair, t.i + 1
             bare_how = bare_how or ("how", t.i)
         elif lower in WH_WORDS:
+            if bare_how and bare_how[1] == 0:
+                break  # "How did X respond when…": the question opens on "how"; "when" only opens a clause
             return lower, t.i
     return bare_how or (None, -1)
 
