@@ -264,3 +264,15 @@ def test_how_long_is_not_answered_by_an_ordinal_day():
 def test_a_question_opening_on_how_asks_the_manner_even_if_a_clause_has_when():
     ask = parse_question("How did the speaker respond when Beijing cut off talks?").first
     assert ask.wh == "how" and not ask.labels
+
+
+def test_an_amount_or_date_of_another_named_subject_does_not_answer_for_the_asked_one():
+    question = "How much did Prince make in 2004?"
+    ask = parse_question(question).first
+    other = "They were ahead of Sir Elton John, who took fourth place and almost $42.7m from performances."
+    assert spans_for(ask, annotate(other), question) == []
+    own = "Prince banked $56.5m from concerts, album and publishing sales."
+    assert [s.text for s in spans_for(ask, annotate(own), question)] == ["$56.5m"]
+    when = "When did Li Qiang become premier?"
+    met = "Commerce Secretary Gina Raimondo today met Premier Li Qiang to discuss export controls."
+    assert spans_for(parse_question(when).first, annotate(met), when) == []

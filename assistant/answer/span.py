@@ -57,7 +57,7 @@ class ShortSpan:
     asked: bool = False  # beside a word of what is asked (its verb, its nouns), not only a name it asks about
 
 
-def _words(text: str) -> set[str]:
+def words_of(text: str) -> set[str]:
     return {w.lower() for w in WORD.findall(POSSESSIVE.sub("", fold(text)))}
 
 
@@ -148,9 +148,16 @@ def _retyped(e: Entity, ask: Ask) -> bool:
 
 def _foreign(e: Entity, ask: Ask, asked: set[str]) -> bool:
     """Does the span state the fact of another name of the kind the question names (a country's
-    figure for a question about another country), and of none the question names?"""
+    figure for a question about another country), and of none the question names, or the deed of
+    another named subject than the question's?"""
     rivals = [(text, label) for text, label in e.owners if label in ask.kinds]
-    return bool(rivals) and not any(named_in_question(text, asked, ask.named, label) for text, label in e.owners)
+    if rivals and not any(named_in_question(text, asked, ask.named, label) for text, label in e.owners):
+        return True
+    # a question whose subject is a name ("How much did Prince make?") is not answered by what
+    # another named subject did ("Sir Elton John, who took … $42.7m")
+    # (an amount, a date: a name asked for is often the object of someone else's deed)
+    return ask.actor and not ask.labels & NAME_LABELS and bool(e.actors) \
+        and not any(named_in_question(a, asked, ask.named) for a in e.actors)
 
 
 def _other_event(e: Entity, ask: Ask) -> bool:
@@ -173,7 +180,7 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
         return [ShortSpan(c.text, "REASON", c.start, c.end, True) for c in ann.reasons]
     if not ask.labels:
         return []
-    asked = _words(question)
+    asked = words_of(question)
     found = []
     # names NER missed, after what it found; only where the type is one it tags unreliably
     # (for "who" they would let every sentence with a capitalised word answer)
@@ -222,7 +229,7 @@ class SpanFinder:
         self.cache = cache
         self.candidates = candidates  # the best few, always parsed
         self.extra = extra  # further candidates parsed if they could hold a span and score near the best
-        self.words = _words(query)
+        self.words = words_of(query)
 
     @property
     def needed(self) -> bool:

@@ -63,6 +63,8 @@ class Entity:
     # the verb it hangs from, with the lemmas of that verb's complement ("became Lord Callaghan of Cardiff
     # in 1987": become, {lord, callaghan, cardiff}); empty when the span stands inside the complement
     frame: tuple[str, frozenset[str]] | None = None
+    # names of whoever does what the span's verb says ("Elton John, who took … $42.7m": Elton John)
+    actors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,37 @@ def _frame(span: Span, depth: int = 4) -> tuple[str, frozenset[str]] | None:
     return None
 
 
+def _actors(doc: Doc, span: Span, depth: int = 4) -> tuple[str, ...]:
+    """The names standing as the subject of the first verb the span hangs from (of its head clause,
+    for a joined one without its own), or as the antecedent of a relative pronoun subject, or
+    qualifying a common-noun subject ("Metallica's tour"); not the span itself."""
+    inside = set(range(span.start, span.end))
+    token = span.root
+    for _ in range(depth):
+        if token.head.i == token.i:
+            return ()
+        token = token.head
+        if token.pos_ in ("VERB", "AUX"):
+            break
+    else:
+        return ()
+    while True:
+        subjects = [c for c in token.children if c.dep_ in SUBJECTS]
+        if subjects or token.dep_ not in JOINED_CLAUSES or token.head.pos_ not in ("VERB", "AUX"):
+            break
+        token = token.head
+    found: set[int] = set()
+    for subject in subjects:
+        if subject.tag_ in ("WP", "WDT") and token.dep_ == "relcl":
+            subject = token.head  # "Sir Elton John, who took…" (whose subtree holds the clause, so the span)
+            if subject.i in inside:
+                continue
+        elif any(t.i in inside for t in subject.subtree):
+            continue
+        found |= {subject.i} | _qualifiers(subject)
+    return tuple(e.text for e in doc.ents if e.label_ not in UNNAMED and any(t.i in found for t in e))
+
+
 def _widen(doc: Doc, span: Span) -> tuple[int, int]:
     """Token bounds of an entity with a leading currency symbol and a trailing "m"/"bn" put back."""
     start, end = span.start, span.end
@@ -223,7 +256,7 @@ def _entity(doc: Doc, span: Span, label: str, window: int, role: str) -> Entity:
         heads.append(token.lemma_.lower())
     return Entity(span.text, label, span.start_char, span.end_char, frozenset(near), role,
                   frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN", counts, tuple(heads),
-                  _owners(doc, span), _frame(span))
+                  _owners(doc, span), _frame(span), _actors(doc, span))
 
 
 def _conjuncts(doc: Doc, ent: Span, tagged: set[int]) -> list[Span]:

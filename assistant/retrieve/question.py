@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.retrieve.nlp import CONTENT_POS, NOUN_POS, QUALIFIER_ROLES, parse, verb_frame
+from assistant.retrieve.nlp import CONTENT_POS, NOUN_POS, QUALIFIER_ROLES, SUBJECTS, parse, verb_frame
 from assistant.retrieve.titles import TITLES
 
 PERSON, ORG, NORP, PLACES = "PERSON", "ORG", "NORP", frozenset({"GPE", "LOC", "FAC"})
@@ -103,6 +103,7 @@ class Ask:
     # the asked verb and the nouns completing it ("become prime minister"): a span of a sentence using
     # the verb with another complement ("became Lord Callaghan in 1987") dates another event
     frame: tuple[str, frozenset[str]] | None = None
+    actor: bool = False  # its main verb's subject is a name ("How much did Prince make?")
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,8 @@ def _ask(doc, text: str) -> Ask:
                duration=wh == "how long" or lemma in DURATION_HEADS,
                named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
                terms=frozenset(t.lemma_.lower() for t in content),
-               kinds=_owner_kinds(doc, head), frame=_frame(doc))
+               kinds=_owner_kinds(doc, head), frame=_frame(doc),
+               actor=any(t.dep_ in SUBJECTS and t.head.dep_ == "ROOT" and t.pos_ == "PROPN" for t in doc))
 
 
 def split_points(doc) -> list[int]:
