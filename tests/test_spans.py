@@ -276,3 +276,12 @@ def test_an_amount_or_date_of_another_named_subject_does_not_answer_for_the_aske
     when = "When did Li Qiang become premier?"
     met = "Commerce Secretary Gina Raimondo today met Premier Li Qiang to discuss export controls."
     assert spans_for(parse_question(when).first, annotate(met), when) == []
+
+
+def test_a_count_is_given_with_the_counted_noun():
+    question = "How many points did the fly-half score?"
+    text = "The Pumas shocked the Irish early on, and the fly-half kicked 14 points."
+    assert [s.text for s in spans_for(parse_question(question).first, annotate(text), question)] == ["14 points"]
+    people = "How many people live in the village?"
+    run = "The station is run by the 8,000 residents of the village."
+    assert [s.text for s in spans_for(parse_question(people).first, annotate(run), people)] == ["8,000"]

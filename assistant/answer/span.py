@@ -29,6 +29,7 @@ SHARED_STEM = 0.8  # "complaint" / "complain", "director" / "direct": one word, 
 MIN_STEM = 5
 NOMINAL_SUFFIXES = {"ment", "ing", "al", "ance", "ence", "ion", "ation", "ure"}  # English derivation, not a lexicon
 WORD = re.compile(r"\w+")
+COUNTED_WORD = re.compile(r"\s+(\w+)")
 ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,}")
 POSSESSIVE = re.compile(r"[\u2019']s\b")
 NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|"
@@ -168,6 +169,13 @@ def _other_event(e: Entity, ask: Ask) -> bool:
     return same_word(e.frame[0], ask.frame[0]) and not touches(e.frame[1], set(ask.frame[1]))
 
 
+def _with_counted(text: str, end: int, counted: str | None) -> int:
+    """Where a count ends once the counted noun right after it is included: "how many languages" is
+    answered by "15 languages", not "15"."""
+    m = COUNTED_WORD.match(text, end)
+    return m.end() if counted and m and m.group(1).lower().startswith(counted) else end
+
+
 def _counts(e: Entity, counted: str) -> bool:
     """Does the number count the asked noun ("66 seats"), or any kind of people when people are
     counted ("8,000 residents" for "how many people", not for "how many viewers")?"""
@@ -211,7 +219,9 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             continue
         relation = (ask.terms - ask.named) | ({ask.head} if ask.head else set())
         on_relation = touches(e.near, relation)
-        found.append(ShortSpan(e.text, e.label, e.start, e.end, on_relation or touches(e.near, set(ask.named)),
+        end = _with_counted(ann.text, e.end, ask.counted)
+        found.append(ShortSpan(ann.text[e.start : end], e.label, e.start, end,
+                               on_relation or touches(e.near, set(ask.named)),
                                ask.head is not None and touches(e.near, {ask.head}), on_relation))
     if "PERCENT" in ask.labels and any(s.label == "PERCENT" for s in found):
         found = [s for s in found if s.label != "CARDINAL"]  # a rate is a percentage where one is given
