@@ -103,7 +103,7 @@ def test_a_sentence_without_the_asked_type_has_no_span():
     ("On what date will the festival be held?", "The festival will be held on 14 June.", "14 June",
      "The festival will be held next year."),
     # "how many seats" needs a count of seats
-    ("How many seats did the party win?", "The party won 66 seats.", "66", "The party won in three regions."),
+    ("How many seats did the party win?", "The party won 66 seats.", "66 seats", "The party won in three regions."),
     # "how long" needs a counted time unit
     ("How long did the talks last?", "The talks lasted three hours.", "three hours", "The talks ended last November."),
 ])
@@ -122,7 +122,7 @@ def test_each_ask_of_a_two_part_question_finds_its_own_span():
     question = "Who won the vote, and by how many seats?"
     sentence = "Labour won the vote by 66 seats."
     assert _span_texts(question, sentence, 0) == ["Labour"]
-    assert _span_texts(question, sentence, 1) == ["66"]
+    assert _span_texts(question, sentence, 1) == ["66 seats"]
 
 
 def _evidence(text, score, row):
