@@ -285,3 +285,10 @@ def test_a_count_is_given_with_the_counted_noun():
     people = "How many people live in the village?"
     run = "The station is run by the 8,000 residents of the village."
     assert [s.text for s in spans_for(parse_question(people).first, annotate(run), people)] == ["8,000"]
+
+
+def test_a_bare_where_prefers_the_place_by_the_name_it_gives():
+    question = "Where was Katherine Tai going to meet him?"
+    text = ("The meeting with Raimondo in Washington had not been announced, but the meeting with Tai in Detroit "
+            "was expected.")
+    assert spans_for(parse_question(question).first, annotate(text), question)[0].text == "Detroit"

@@ -56,6 +56,7 @@ class ShortSpan:
     linked: bool  # attached to, or beside, a word of the question
     headed: bool = False  # attached to, or beside, the noun the question asks about ("chipmakers Intel")
     asked: bool = False  # beside a word of what is asked (its verb, its nouns), not only a name it asks about
+    by_name: bool = False  # beside a name the question gives ("the meeting with Tai in Detroit")
 
 
 def words_of(text: str) -> set[str]:
@@ -128,7 +129,8 @@ def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
         if prev and prev.label in AMOUNTS and s.label in AMOUNTS and len(gap) <= MERGE_GAP_CHARS \
                 and not re.search(r"[,;()]", gap):
             out[-1] = replace(prev, text=sentence[prev.start : s.end], end=s.end, linked=prev.linked or s.linked,
-                              headed=prev.headed or s.headed, asked=prev.asked or s.asked)
+                              headed=prev.headed or s.headed, asked=prev.asked or s.asked,
+                              by_name=prev.by_name or s.by_name)
         else:
             out.append(s)
     return out
@@ -220,13 +222,15 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
         relation = (ask.terms - ask.named) | ({ask.head} if ask.head else set())
         on_relation = touches(e.near, relation)
         end = _with_counted(ann.text, e.end, ask.counted)
-        found.append(ShortSpan(ann.text[e.start : end], e.label, e.start, end,
-                               on_relation or touches(e.near, set(ask.named)),
-                               ask.head is not None and touches(e.near, {ask.head}), on_relation))
+        by_name = touches(e.near, set(ask.named))
+        found.append(ShortSpan(ann.text[e.start : end], e.label, e.start, end, on_relation or by_name,
+                               ask.head is not None and touches(e.near, {ask.head}), on_relation, by_name))
     if "PERCENT" in ask.labels and any(s.label == "PERCENT" for s in found):
         found = [s for s in found if s.label != "CARDINAL"]  # a rate is a percentage where one is given
     found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
-    return sorted(found, key=lambda s: (not s.asked, not s.linked))
+    # a bare "where"/"when" names no noun of its answer: of spans equally by what is asked, the one by
+    # the name it gives ("Where was Tai to meet him?": "the meeting with Tai in Detroit")
+    return sorted(found, key=lambda s: (not s.asked, not s.linked, ask.head is None and not s.by_name))
 
 
 class SpanFinder:
