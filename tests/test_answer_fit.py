@@ -31,7 +31,7 @@ def test_how_many_people_asks_for_a_count_not_for_a_person(question):
 
 def test_a_count_of_people_answers_how_many_people():
     assert _spans("How many people were questioned in the survey?",
-                  "More than 2,000 people were questioned in the survey by the agency.") == ["More than 2,000"]
+                  "More than 2,000 people were questioned in the survey by the agency.") == ["More than 2,000 people"]
 
 
 def test_how_many_days_is_answered_by_a_period():

@@ -76,3 +76,21 @@ def test_only_the_names_a_question_asks_about_are_left_to_the_article():
     # the answer is who bid for Allied Domecq: a sentence must still name the target to say so
     asked_for = "Which French company is said to be weighing a bid for Allied Domecq?"
     assert name_terms(asked_for, analyse(asked_for)) == ()
+
+
+def test_an_article_that_names_its_subject_in_its_second_sentence_states_it_for_later_ones():
+    from assistant.models import DocumentMeta, Sentence
+    from assistant.retrieve.evidence import article_lead
+    from assistant.retrieve.presuppositions import Neighbourhood, analyse, unmet
+
+    texts = ["Security firms are warning about a virus disguising itself as a greeting card.",
+             "The Zafi.D virus translates its greeting into the reader's language.",
+             "Anti-virus firms say it is spreading widely.",
+             "The virus' subject line translates this into one of 15 languages."]
+    rows = [Sentence(file="v.txt", chunk_id="v.txt:0", start=0, end=len(t), line_start=i + 1, line_end=i + 1, text=t)
+            for i, t in enumerate(texts)]
+    meta = {"v.txt": DocumentMeta(title="Virus poses as greeting")}
+    asked = analyse("Into how many languages can Zafi.D translate its greeting?")
+    later = texts[3]
+    assert "names" in unmet(asked, Neighbourhood(later, later, document_lead=article_lead(rows, 3, meta)))
+    assert unmet(asked, Neighbourhood(later, later, document_lead=article_lead(rows, 3, meta, 2))) == []

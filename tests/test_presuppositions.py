@@ -71,6 +71,14 @@ def test_names_without_their_titles():
     asked = analyse("What did Raimondo tell He Lifeng?")
     assert "names" in unmet(asked, near("He said the curbs would stay. Raimondo agreed."))
     assert analyse("Why, according to Premier Li Qiang, did talks stall?").speaker == ("li", "qiang")
+    opening = analyse("According to Jo Raimer, why would the plan help the region?")
+    assert opening.speaker == ("jo", "raimer")  # the credit may open the question too
+    assert "speaker" in unmet(opening, near("Jo Raimer has been drafted in to back the plan."))
+    assert "speaker" not in unmet(opening, near("Ms Raimer said the plan would give people more of a say."))
+    assert analyse("According to the city's housing spokesman, what will the plan cost?").speaker == ()  # unnamed
+    quote = "\u201cThe agenda was disrupted,\u201d he said."
+    asked = analyse("According to Qin Gang, what happened to the agenda?")
+    assert "speaker" not in unmet(asked, Neighbourhood(quote, quote, before=("On Monday, Qin blamed the US.",)))
 
 
 def test_rare_names_must_be_named_near_the_sentence():
@@ -139,3 +147,11 @@ def test_the_lead_stands_in_for_a_name_only_in_sentences_about_the_articles_subj
     assert "names" in unmet(asked, Neighbourhood(about_someone_else, about_someone_else, document_lead=lead))
     about_her = "She responded that Washington would not compromise on national security."
     assert "names" not in unmet(asked, Neighbourhood(about_her, about_her, document_lead=lead))
+
+
+def test_a_sentence_opening_on_a_quantifier_is_about_the_articles_subject():
+    lead = "The mayor has joined the campaign as the North East assembly referendum enters its final week."
+    asked = analyse("What share of voters had sent back their North East assembly ballot papers?")
+    counted = "Some 487,939 people had returned their ballot papers by Wednesday - a turnout of 25.7%."
+    assert unmet(asked, Neighbourhood(counted, counted)) == ["names"]
+    assert unmet(asked, Neighbourhood(counted, counted, document_lead=lead)) == []

@@ -28,6 +28,7 @@ def annotate(text):
     ("In what year did the museum open?", "DATE"),
     ("Where does the team rank in the league?", "ORDINAL"),
     ("What is the longest prison term the boss could get?", "DATE"),  # a period: "up to 85 years"
+    ("What annualised growth rate did the economy manage?", "PERCENT"),  # a participle before the noun
 ])
 def test_the_question_decides_the_type_of_its_answer(question, label):
     ask = parse_question(question).first
@@ -102,7 +103,7 @@ def test_a_sentence_without_the_asked_type_has_no_span():
     ("On what date will the festival be held?", "The festival will be held on 14 June.", "14 June",
      "The festival will be held next year."),
     # "how many seats" needs a count of seats
-    ("How many seats did the party win?", "The party won 66 seats.", "66", "The party won in three regions."),
+    ("How many seats did the party win?", "The party won 66 seats.", "66 seats", "The party won in three regions."),
     # "how long" needs a counted time unit
     ("How long did the talks last?", "The talks lasted three hours.", "three hours", "The talks ended last November."),
 ])
@@ -121,7 +122,7 @@ def test_each_ask_of_a_two_part_question_finds_its_own_span():
     question = "Who won the vote, and by how many seats?"
     sentence = "Labour won the vote by 66 seats."
     assert _span_texts(question, sentence, 0) == ["Labour"]
-    assert _span_texts(question, sentence, 1) == ["66"]
+    assert _span_texts(question, sentence, 1) == ["66 seats"]
 
 
 def _evidence(text, score, row):
@@ -216,3 +217,78 @@ def test_a_figure_after_a_currency_sign_is_money():
     question = "How much would the ten gadgets cost?"
     text = "Owning all 10 gadgets will set the gadget lover back £7,455."
     assert "£7,455" in [s.text for s in spans_for(parse_question(question).first, annotate(text), question)]
+
+
+def test_a_figure_qualified_by_another_name_of_the_asked_kind_answers_another_question():
+    question = "What growth rate did Japan's economy manage in the third quarter?"
+    ask = parse_question(question).first
+    us = ("The US economy grew at an annual rate of 3.7% in the third quarter, while jobs growth averaged "
+          "178,000 during the same period.")
+    assert spans_for(ask, annotate(us), question) == []  # both figures are the US's
+    japan = "Japan's economy grew by just 0.1% in the third quarter."
+    assert [s.text for s in spans_for(ask, annotate(japan), question)] == ["just 0.1%"]
+    # a name describing the asked noun itself is no owner: "US chipmakers Intel and Micron"
+    chips = "Which US chipmakers did the secretary raise concerns about?"
+    text = "She raised concerns about curbs placed by China on U.S. chipmakers Intel and Micron."
+    assert {"Intel", "Micron"} <= {s.text for s in spans_for(parse_question(chips).first, annotate(text), chips)}
+
+
+def test_a_rate_is_answered_by_the_percentage_not_by_a_count_beside_it():
+    question = "What is the country's jobless rate?"
+    text = "The jobless rate rose to 4.7%, still one of the lowest in the world."
+    assert [s.text for s in spans_for(parse_question(question).first, annotate(text), question)] == ["4.7%"]
+
+
+def test_an_amount_beside_the_noun_of_the_asked_verb_answers_how_much():
+    finder = SpanFinder("How much is the club paying the firm for ending their deal early?", CACHE, candidates=4)
+    payment = _evidence("The firm, which is to receive a payment from the club of £24.5m, is appraising options.",
+                        0.5, 0)
+    assert "answer-type" not in finder.rerank([payment])[0].marked_down  # "payment" states "pay"
+
+
+def test_a_date_of_the_asked_verb_with_another_complement_is_not_the_asked_event():
+    question = "In which year did the minister become party leader?"
+    ask = parse_question(question).first
+    peer = "He held the offices of chancellor and party leader and became Lord Smith of Cardiff in 1987."
+    assert [(s.text, s.linked) for s in spans_for(ask, annotate(peer), question)] == [("1987", False)]
+    led = "He became party leader in 1976 after the resignation of his rival."
+    assert [(s.text, s.asked) for s in spans_for(ask, annotate(led), question)] == [("1976", True)]
+
+
+def test_how_long_is_not_answered_by_an_ordinal_day():
+    question = "How long did the meeting last?"
+    text = "Today, the second day of the visit, the minister met the premier."
+    assert spans_for(parse_question(question).first, annotate(text), question) == []
+
+
+def test_a_question_opening_on_how_asks_the_manner_even_if_a_clause_has_when():
+    ask = parse_question("How did the speaker respond when Beijing cut off talks?").first
+    assert ask.wh == "how" and not ask.labels
+
+
+def test_an_amount_or_date_of_another_named_subject_does_not_answer_for_the_asked_one():
+    question = "How much did Prince make in 2004?"
+    ask = parse_question(question).first
+    other = "They were ahead of Sir Elton John, who took fourth place and almost $42.7m from performances."
+    assert spans_for(ask, annotate(other), question) == []
+    own = "Prince banked $56.5m from concerts, album and publishing sales."
+    assert [s.text for s in spans_for(ask, annotate(own), question)] == ["$56.5m"]
+    when = "When did Li Qiang become premier?"
+    met = "Commerce Secretary Gina Raimondo today met Premier Li Qiang to discuss export controls."
+    assert spans_for(parse_question(when).first, annotate(met), when) == []
+
+
+def test_a_count_is_given_with_the_counted_noun():
+    question = "How many points did the fly-half score?"
+    text = "The Pumas shocked the Irish early on, and the fly-half kicked 14 points."
+    assert [s.text for s in spans_for(parse_question(question).first, annotate(text), question)] == ["14 points"]
+    people = "How many people live in the village?"
+    run = "The station is run by the 8,000 residents of the village."
+    assert [s.text for s in spans_for(parse_question(people).first, annotate(run), people)] == ["8,000"]
+
+
+def test_a_bare_where_prefers_the_place_by_the_name_it_gives():
+    question = "Where was Katherine Tai going to meet him?"
+    text = ("The meeting with Raimondo in Washington had not been announced, but the meeting with Tai in Detroit "
+            "was expected.")
+    assert spans_for(parse_question(question).first, annotate(text), question)[0].text == "Detroit"

@@ -7,7 +7,7 @@ a question with two asks gets a sentence for each ask.
 
 from __future__ import annotations
 
-from assistant.answer.span import ShortSpan, SpanFinder
+from assistant.answer.span import ShortSpan, SpanFinder, words_of
 from assistant.models import Citation, ShortAnswer
 from assistant.retrieve.evidence import Evidence
 from assistant.retrieve.question import Ask
@@ -35,10 +35,15 @@ def _pool(chosen: list[Evidence], evidence: list[Evidence], finder: SpanFinder) 
 
 
 def _answers_part(finder: SpanFinder, ask: Ask, ev: Evidence, threshold: float, files: set[str]) -> bool:
-    """A sentence answers a further ask if it holds the ask's span and is evidence enough on its
-    own, or holds it beside the question's words in an article the answer already quotes."""
+    """A sentence answers a further ask if it holds the ask's span beside the question's words in an
+    article the answer already quotes, or holds it, is evidence enough on its own and, from another
+    article, names what the ask names ("How much did Prince make?" is not answered by an MP's pay)."""
     spans = finder.spans(ev.sentence.text, ask)
-    return bool(spans) and (ev.score >= threshold or ev.sentence.file in files and spans[0].linked)
+    if not spans:
+        return False
+    if ev.sentence.file in files:
+        return ev.score >= threshold or spans[0].linked
+    return ev.score >= threshold and (not ask.named or bool(ask.named & words_of(ev.sentence.text)))
 
 
 def complete(chosen: list[Evidence], evidence: list[Evidence], finder: SpanFinder, threshold: float,

@@ -27,7 +27,10 @@ EXTRA_RATIO = 0.3  # a candidate past the first few is parsed only if it scores 
 MERGE_GAP_CHARS = 8  # "76% to $1.13bn": two amounts this close make one span
 SHARED_STEM = 0.8  # "complaint" / "complain", "director" / "direct": one word, other inflection
 MIN_STEM = 5
+NOMINAL_SUFFIXES = {"ment", "ing", "al", "ance", "ence", "ion", "ation", "ure"}  # English derivation, not a lexicon
 WORD = re.compile(r"\w+")
+COUNTED_WORD = re.compile(r"\s+(\w+)")
+ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,}")
 POSSESSIVE = re.compile(r"[\u2019']s\b")
 NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|"
                      r"thousand|million|billion|half|first|second|third|fourth|fifth)\b", re.I)
@@ -53,9 +56,10 @@ class ShortSpan:
     linked: bool  # attached to, or beside, a word of the question
     headed: bool = False  # attached to, or beside, the noun the question asks about ("chipmakers Intel")
     asked: bool = False  # beside a word of what is asked (its verb, its nouns), not only a name it asks about
+    by_name: bool = False  # beside a name the question gives ("the meeting with Tai in Detroit")
 
 
-def _words(text: str) -> set[str]:
+def words_of(text: str) -> set[str]:
     return {w.lower() for w in WORD.findall(POSSESSIVE.sub("", fold(text)))}
 
 
@@ -72,9 +76,17 @@ def same_word(a: str, b: str) -> bool:
     return common >= SHARED_STEM * short
 
 
+def derived(a: str, b: str) -> bool:
+    """Is one word the other with a suffix that makes a noun of a verb ("pay" / "payment",
+    "settle" / "settlement", "sign" / "signing")? The asked relation is often stated as a noun."""
+    short, long = sorted((a, b), key=len)
+    stem = short[:-1] if short.endswith("e") and long[len(short) - 1 : len(short)] != "e" else short
+    return len(stem) >= 3 and long.startswith(stem) and long[len(stem):] in NOMINAL_SUFFIXES
+
+
 def touches(near: frozenset[str], words: set[str]) -> bool:
     """Does any of the question's words stand by the span (`Entity.near`)?"""
-    return bool(near & words) or any(same_word(n, w) for n in near for w in words)
+    return bool(near & words) or any(same_word(n, w) or derived(n, w) for n in near for w in words)
 
 
 def could_hold(ask: Ask, text: str, question_words: set[str]) -> bool:
@@ -100,6 +112,8 @@ def named_in_question(text: str, question_words: set[str], names: frozenset[str]
         return False
     if set(words) <= question_words or words[-1] in names:
         return True
+    if ABBREVIATION.fullmatch(text.strip()) and text.replace(".", "").strip().lower() in question_words:
+        return True  # "U.S." when the question says "US"
     if len(words) > 1 and words[0] in names and label != "PERSON":
         return True  # "Guantanamo Bay" when the question says "Guantanamo" (not "John Brown" for "John Smith")
     return len(words) == 1 and len(words[0]) >= DEMONYM_PREFIX \
@@ -115,7 +129,8 @@ def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
         if prev and prev.label in AMOUNTS and s.label in AMOUNTS and len(gap) <= MERGE_GAP_CHARS \
                 and not re.search(r"[,;()]", gap):
             out[-1] = replace(prev, text=sentence[prev.start : s.end], end=s.end, linked=prev.linked or s.linked,
-                              headed=prev.headed or s.headed, asked=prev.asked or s.asked)
+                              headed=prev.headed or s.headed, asked=prev.asked or s.asked,
+                              by_name=prev.by_name or s.by_name)
         else:
             out.append(s)
     return out
@@ -134,6 +149,35 @@ def _retyped(e: Entity, ask: Ask) -> bool:
     return ask.head is None and bool(ask.labels & PLACE_LABELS) and e.role == "pobj" and bool(e.near & LOCATIVE)
 
 
+def _foreign(e: Entity, ask: Ask, asked: set[str]) -> bool:
+    """Does the span state the fact of another name of the kind the question names (a country's
+    figure for a question about another country), and of none the question names, or the deed of
+    another named subject than the question's?"""
+    rivals = [(text, label) for text, label in e.owners if label in ask.kinds]
+    if rivals and not any(named_in_question(text, asked, ask.named, label) for text, label in e.owners):
+        return True
+    # a question whose subject is a name ("How much did Prince make?") is not answered by what
+    # another named subject did ("Sir Elton John, who took … $42.7m")
+    # (an amount, a date: a name asked for is often the object of someone else's deed)
+    return ask.actor and not ask.labels & NAME_LABELS and bool(e.actors) \
+        and not any(named_in_question(a, asked, ask.named) for a in e.actors)
+
+
+def _other_event(e: Entity, ask: Ask) -> bool:
+    """Does the span hang from the asked verb completed by something else ("became Lord Callaghan in
+    1987" for "when did he become prime minister")? It dates or places another event."""
+    if ask.frame is None or e.frame is None or not e.frame[1]:
+        return False
+    return same_word(e.frame[0], ask.frame[0]) and not touches(e.frame[1], set(ask.frame[1]))
+
+
+def _with_counted(text: str, end: int, counted: str | None) -> int:
+    """Where a count ends once the counted noun right after it is included: "how many languages" is
+    answered by "15 languages", not "15"."""
+    m = COUNTED_WORD.match(text, end)
+    return m.end() if counted and m and m.group(1).lower().startswith(counted) else end
+
+
 def _counts(e: Entity, counted: str) -> bool:
     """Does the number count the asked noun ("66 seats"), or any kind of people when people are
     counted ("8,000 residents" for "how many people", not for "how many viewers")?"""
@@ -146,7 +190,7 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
         return [ShortSpan(c.text, "REASON", c.start, c.end, True) for c in ann.reasons]
     if not ask.labels:
         return []
-    asked = _words(question)
+    asked = words_of(question)
     found = []
     # names NER missed, after what it found; only where the type is one it tags unreliably
     # (for "who" they would let every sentence with a capitalised word answer)
@@ -166,16 +210,27 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
         if e.role in MODIFIER_ROLES and (e.label in PLACE_LABELS | {"NORP"} or "FAC" in ask.labels):
             continue  # "US Trade Representative", "the Chinese side", "Treasury Secretary": a modifier,
             # not a place, a party or a building
+        if _foreign(e, ask, asked):
+            continue  # "The US economy grew 3.7%" does not give Japan's growth
         if ask.exact and not any(c.isdigit() for c in e.text):
             continue  # "what date", "which year": a calendar date or year, not "next year"
         if ask.head == "year" and not YEAR_FIGURE.search(e.text):
             continue  # "which year": "1976", "the 1980s", not "his 93rd birthday"
+        if _other_event(e, ask):
+            found.append(ShortSpan(e.text, e.label, e.start, e.end, False))  # the asked verb, another complement
+            continue
         relation = (ask.terms - ask.named) | ({ask.head} if ask.head else set())
         on_relation = touches(e.near, relation)
-        found.append(ShortSpan(e.text, e.label, e.start, e.end, on_relation or touches(e.near, set(ask.named)),
-                               ask.head is not None and touches(e.near, {ask.head}), on_relation))
+        end = _with_counted(ann.text, e.end, ask.counted)
+        by_name = touches(e.near, set(ask.named))
+        found.append(ShortSpan(ann.text[e.start : end], e.label, e.start, end, on_relation or by_name,
+                               ask.head is not None and touches(e.near, {ask.head}), on_relation, by_name))
+    if "PERCENT" in ask.labels and any(s.label == "PERCENT" for s in found):
+        found = [s for s in found if s.label != "CARDINAL"]  # a rate is a percentage where one is given
     found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
-    return sorted(found, key=lambda s: (not s.asked, not s.linked))
+    # a bare "where"/"when" names no noun of its answer: of spans equally by what is asked, the one by
+    # the name it gives ("Where was Tai to meet him?": "the meeting with Tai in Detroit")
+    return sorted(found, key=lambda s: (not s.asked, not s.linked, ask.head is None and not s.by_name))
 
 
 class SpanFinder:
@@ -188,7 +243,7 @@ class SpanFinder:
         self.cache = cache
         self.candidates = candidates  # the best few, always parsed
         self.extra = extra  # further candidates parsed if they could hold a span and score near the best
-        self.words = _words(query)
+        self.words = words_of(query)
 
     @property
     def needed(self) -> bool:

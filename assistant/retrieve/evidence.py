@@ -43,6 +43,7 @@ COMMON_WORD_ZIPF = 4.5  # capitalised but everyday words ("America") don't count
 # A name the article's headline or first sentence gives counts, at this weight, for its later
 # sentences too: news names its subject once, then writes "he", "the firm", "Mr X"
 ARTICLE_NAME_CREDIT = 0.8
+NAMING_LEAD_SENTENCES = 2  # body sentences in which an article may first name its subject
 
 
 @dataclass
@@ -143,20 +144,20 @@ def first_row_of_article(sentences: list[Sentence], row: int) -> int:
     return inside
 
 
-def article_lead(sentences: list[Sentence], row: int, meta: dict[str, DocumentMeta]) -> str:
-    """The article's headline and first body sentence: where news names what the article is about."""
+def article_lead(sentences: list[Sentence], row: int, meta: dict[str, DocumentMeta], count: int = 1) -> str:
+    """The article's headline and first `count` body sentences: where news names what the article is
+    about (the first sentence may only describe it, "a Windows virus…", the second name it)."""
     file = sentences[row].file
     first = first_row_of_article(sentences, row)
-    body = ""
-    for r in range(first, min(first + 3, len(sentences))):  # past the headline, if it was split as a sentence
+    body: list[str] = []
+    for r in range(first, min(first + count + 2, len(sentences))):  # past a headline split as a sentence
         s = sentences[r]
-        if s.file != file:
+        if s.file != file or len(body) == count:
             break
         if not s.heading:
-            body = s.text
-            break
+            body.append(s.text)
     about = meta.get(file) or DocumentMeta()
-    return f"{about.title or ''} {body}"
+    return " ".join([about.title or "", *body])
 
 
 def previous_in_paragraph(sentences: list[Sentence], row: int) -> Sentence | None:
@@ -217,7 +218,11 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
     earliest: dict[str, int] = {}  # per file, its first candidate row: the walk to its lead starts there
     for row, s in zip(rows, candidates):
         earliest[s.file] = min(row, earliest.get(s.file, row))
-    leads = {file: article_lead(sentences, row, meta or {}) if names else "" for file, row in earliest.items()}
+    leads = {file: article_lead(sentences, row, meta or {}) if presupposed.names else "" for file, row in earliest.items()}
+    # a name the article gives in its second sentence still excuses later sentences from repeating it,
+    # but earns them no lexical credit (that stays with the name the very first sentence gives)
+    named_leads = {file: article_lead(sentences, row, meta or {}, NAMING_LEAD_SENTENCES) if presupposed.names else ""
+                   for file, row in earliest.items()}
     given = {file: tuple(n for n in names if names_all((n.parts,), fold(lead))) if names else ()
              for file, lead in leads.items()}  # per file: the asked names its lead states
     out: list[Evidence] = []
@@ -233,7 +238,7 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
                                                               credit))
             cos = max(float(cos), CONTEXT_DISCOUNT * float(vectors[first] @ query_vector))
         score = question_factor * (DENSE_WEIGHT * float(cos) + LEXICAL_WEIGHT * lex)
-        missing = unmet(presupposed, neighbourhood(sentences, row, meta or {}, first, leads[s.file]), bool(says_verb))
+        missing = unmet(presupposed, neighbourhood(sentences, row, meta or {}, first, named_leads[s.file]), bool(says_verb))
         score *= UNMET_PRESUPPOSITION_PENALTY if missing else 1.0
         if s.heading or len(s.text.split()) < MIN_SENTENCE_WORDS \
                 or not s.text.rstrip("\"'\u201d\u2019)").endswith((".", "!", "?")):

@@ -37,6 +37,13 @@ QUANTIFIERS = {"a", "an", "few", "several", "many", "half", "couple"}
 NOUN_POS = {"NOUN", "PROPN"}
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
 SUBJECTS = {"nsubj", "nsubjpass"}
+COMPLEMENTS = {"dobj", "attr", "oprd", "acomp"}  # what completes a verb's meaning: its object or predicative
+QUALIFIER_ROLES = {"poss", "compound", "amod", "nmod"}
+# Entity labels that name nothing ("annual", "3.7%"): never the owner of a fact
+UNNAMED = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"}
+# Clauses that share their head clause's topic ("…, while jobs growth averaged…", "helped push"); not
+# "ccomp": the reporter of a statement does not own its figures
+JOINED_CLAUSES = {"advcl", "conj", "xcomp"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,13 @@ class Entity:
     proper: bool = False  # its root is a proper noun
     counts: bool = False  # holds a number or quantifier ("three", "a few"): "three hours", not "this week"
     heads: tuple[str, ...] = ()  # lemmas of the words it hangs from, nearest first ("of", "member" in "members of X")
+    # (text, label) of the names whose fact it states: in "The US economy grew at … 3.7%", 3.7% is the US's
+    owners: tuple[tuple[str, str], ...] = ()
+    # the verb it hangs from, with the lemmas of that verb's complement ("became Lord Callaghan of Cardiff
+    # in 1987": become, {lord, callaghan, cardiff}); empty when the span stands inside the complement
+    frame: tuple[str, frozenset[str]] | None = None
+    # names of whoever does what the span's verb says ("Elton John, who took … $42.7m": Elton John)
+    actors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,7 +127,7 @@ def _head_chain(span: Span, depth: int = 3) -> set[str]:
     in "Quarterly profits ... jumped 76%", 76% belongs to the profits, however far before it."""
     lemmas, token, subject_read = set(), span.root, False
     for _ in range(depth):
-        if token.head is token:
+        if token.head.i == token.i:
             break
         token = token.head
         lemmas.add(token.lemma_.lower())
@@ -124,6 +138,98 @@ def _head_chain(span: Span, depth: int = 3) -> set[str]:
                     lemmas |= {t.lemma_.lower() for t in (child, *child.children)
                                if t is child or t.dep_ in ("amod", "compound")}  # "quarterly profits"
     return lemmas
+
+
+def _qualifiers(noun) -> set[int]:
+    """Token indexes of the names that qualify a common noun: "the US economy", "the UK's jobless rate"."""
+    if noun.pos_ != "NOUN":
+        return set()
+    return {t.i for c in noun.children if c.dep_ in QUALIFIER_ROLES and c.pos_ in NOUN_POS | {"ADJ"}
+            for t in c.subtree}
+
+
+def _owners(doc: Doc, span: Span, depth: int = 4) -> tuple[tuple[str, str], ...]:
+    """Named entities that qualify whose fact the span states: the names qualifying the common nouns it
+    hangs from, and those qualifying the subject of the first verb it hangs from (and of the clauses
+    that verb's clause is joined to, not of a verb reporting it). In "The US economy grew at … 3.7%",
+    3.7% is the US's; a name standing alone as a subject ("the Court of Appeal quashed…") is an
+    actor, not a qualifier, and is not read."""
+    inside = set(range(span.start, span.end))
+    found: set[int] = set()
+    token = span.root
+    for _ in range(depth):
+        if token.head.i == token.i:
+            break
+        token = token.head
+        if token.pos_ in NOUN_POS:
+            found |= _qualifiers(token)
+        elif token.pos_ in ("VERB", "AUX"):
+            while True:  # a clause joined to another ("…, while jobs growth averaged 178,000") shares its topic
+                for child in token.children:
+                    if child.dep_ in SUBJECTS and not {t.i for t in child.subtree} & inside:
+                        found |= _qualifiers(child)
+                if token.dep_ not in JOINED_CLAUSES or token.head.pos_ not in ("VERB", "AUX"):
+                    break
+                token = token.head
+            break
+    return tuple((e.text, e.label_) for e in doc.ents if e.label_ not in UNNAMED
+                 and any(t.i in found for t in e) and not any(t.i in inside for t in e))
+
+
+def verb_frame(verb, skip: set[int] = frozenset()) -> tuple[str, frozenset[str]]:
+    """A verb's lemma and the nouns of what completes it: its object, attribute or
+    predicative ("become *prime minister*", "was named *best actress*"), tokens in `skip` left out."""
+    complement = {t.lemma_.lower() for c in verb.children if c.dep_ in COMPLEMENTS for t in c.subtree
+                  if (t.pos_ in NOUN_POS or t.i == c.i and t.pos_ in CONTENT_POS) and t.i not in skip}
+    # its head word and its nouns, not their modifiers: "best musical" is not "best actress"
+    return verb.lemma_.lower(), frozenset(complement)
+
+
+def _frame(span: Span, depth: int = 4) -> tuple[str, frozenset[str]] | None:
+    """The frame (`verb_frame`) of the first verb the span hangs from, if the span is not part of
+    its complement (then the span is what completes the verb, not a circumstance of it)."""
+    token, path = span.root, [span.root]
+    for _ in range(depth):
+        if token.head.i == token.i:
+            return None
+        token = token.head
+        if token.pos_ in ("VERB", "AUX"):
+            if path[-1].dep_ in COMPLEMENTS:
+                return None
+            return verb_frame(token, set(range(span.start, span.end)))
+        path.append(token)
+    return None
+
+
+def _actors(doc: Doc, span: Span, depth: int = 4) -> tuple[str, ...]:
+    """The names standing as the subject of the first verb the span hangs from (of its head clause,
+    for a joined one without its own), or as the antecedent of a relative pronoun subject, or
+    qualifying a common-noun subject ("Metallica's tour"); not the span itself."""
+    inside = set(range(span.start, span.end))
+    token = span.root
+    for _ in range(depth):
+        if token.head.i == token.i:
+            return ()
+        token = token.head
+        if token.pos_ in ("VERB", "AUX"):
+            break
+    else:
+        return ()
+    while True:
+        subjects = [c for c in token.children if c.dep_ in SUBJECTS]
+        if subjects or token.dep_ not in JOINED_CLAUSES or token.head.pos_ not in ("VERB", "AUX"):
+            break
+        token = token.head
+    found: set[int] = set()
+    for subject in subjects:
+        if subject.tag_ in ("WP", "WDT") and token.dep_ == "relcl":
+            subject = token.head  # "Sir Elton John, who took…" (whose subtree holds the clause, so the span)
+            if subject.i in inside:
+                continue
+        elif any(t.i in inside for t in subject.subtree):
+            continue
+        found |= {subject.i} | _qualifiers(subject)
+    return tuple(e.text for e in doc.ents if e.label_ not in UNNAMED and any(t.i in found for t in e))
 
 
 def _widen(doc: Doc, span: Span) -> tuple[int, int]:
@@ -143,13 +249,14 @@ def _entity(doc: Doc, span: Span, label: str, window: int, role: str) -> Entity:
         first = first.head  # a later item of a list stands where its first item stands:
     if first is not span.root:  # "won awards for stars Paul Giamatti, Thomas Haden Church and Virginia Madsen"
         near |= _window_lemmas(doc, first.i, first.i + 1, window) | _head_chain(doc[first.i : first.i + 1])
-    counts = any(t.like_num or t.lower_ in QUANTIFIERS for t in span)
+    counts = any(t.tag_ == "CD" or t.lower_ in QUANTIFIERS for t in span)  # "three", not "the second day"
     heads, token = [], span.root
     while token.head is not token and len(heads) < 2:
         token = token.head
         heads.append(token.lemma_.lower())
     return Entity(span.text, label, span.start_char, span.end_char, frozenset(near), role,
-                  frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN", counts, tuple(heads))
+                  frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN", counts, tuple(heads),
+                  _owners(doc, span), _frame(span), _actors(doc, span))
 
 
 def _conjuncts(doc: Doc, ent: Span, tagged: set[int]) -> list[Span]:

@@ -95,7 +95,8 @@ SPEECH_QUESTION = re.compile(r"^\s*(?:[Ww]hat|[Ww]hy|[Ww]hen|[Hh]ow|[Ww]here) di
                              r"(?:personally\s+)?(?:" + "|".join(sorted(SPEECH_LEMMAS)) + r")\b")
 # "…, according to Raimondo?" credits the answer to a person ("according to the White House": an
 # institution, often the outlet itself, is left alone)
-ACCORDING_TO = re.compile(r"\baccording to ((?:[A-Z][\w.\u2019'-]*)(?:\s+[A-Z][\w.\u2019'-]*){0,3})")
+ACCORDING_TO = re.compile(r"\b[Aa]ccording to ((?:[A-Z][\w.\u2019'-]*)(?:\s+[A-Z][\w.\u2019'-]*){0,3})")
+CALENDAR_WORDS = {w.lower() for w in (*calendar.day_name, *calendar.month_name) if w}  # "On Monday, Qin…": no one
 MONTH = re.compile(r"\b(" + "|".join(calendar.month_name[1:]) + r")\b")
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w.]*(?:['\u2019]s)?(?:[\s-]+[A-Z][\w.]*)*)")
@@ -132,10 +133,11 @@ class Neighbourhood:
 
 
 def asked_speaker(question: str) -> tuple[str, ...]:
-    """Name parts of X in "What did X say…?" or "…, according to X?", without titles ("Premier")."""
+    """Name parts of X in "What did X say…?", "…, according to X?" or "According to X, …", without titles
+    ("Premier")."""
     m = SPEECH_QUESTION.match(question) or ACCORDING_TO.search(question)
-    if not m:
-        return ()
+    if not m or re.search(r"['\u2019]s$", m.group(1)):
+        return ()  # "according to Beijing's embassy spokesman": the speaker is the spokesman, unnamed
     parts = [fold(w).lower().rstrip(".,") for w in m.group(1).split()]
     parts = [re.sub(r"['\u2019]s$", "", p) for p in parts]
     return tuple(p for p in parts if p not in TITLES | INSTITUTIONS) or tuple(parts)
@@ -228,7 +230,7 @@ def _first_named(text: str) -> str | None:
         bare = re.sub(r"['\u2019]s$", "", word)
         lower = bare.lower()
         if bare[:1].isupper() and bare.isalpha() and lower not in TITLES | INSTITUTIONS | DETERMINERS \
-                and lower not in PRONOUNS | SKIPPED_CAPITALS and not lexicon.readings(bare):
+                and lower not in PRONOUNS | SKIPPED_CAPITALS | CALENDAR_WORDS and not lexicon.readings(bare):
             return lower
     return None
 
@@ -272,8 +274,8 @@ def _about_asked(sentence: str, names: tuple[tuple[str, ...], ...]) -> bool:
     first = fold(words[0]).strip(",.;:").lower()
     if first in SUBJECT_PRONOUNS | POSSESSIVE_PRONOUNS:
         return True
-    if first in ("the", "this"):
-        return True  # "The former police chief", "The Pumas": a description of who acts
+    if first in DETERMINERS:
+        return True  # "The former police chief", "The Pumas", "Some 487,939 people": a description, not a name
     return any(first.startswith(part.lstrip("~").lower()) for name in names for part in name)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.retrieve.nlp import CONTENT_POS, NOUN_POS, parse
+from assistant.retrieve.nlp import CONTENT_POS, NOUN_POS, QUALIFIER_ROLES, SUBJECTS, parse, verb_frame
 from assistant.retrieve.titles import TITLES
 
 PERSON, ORG, NORP, PLACES = "PERSON", "ORG", "NORP", frozenset({"GPE", "LOC", "FAC"})
@@ -97,6 +97,13 @@ class Ask:
     duration: bool = False  # "how long": a span of time ("three hours"), not a point in it
     named: frozenset[str] = field(default_factory=frozenset)  # lowercased words the question names
     terms: frozenset[str] = field(default_factory=frozenset)  # lemmas of its content words
+    # entity labels of the names qualifying what it asks about ("Japan's economy"): a span whose fact is
+    # qualified by another name of such a kind ("the US economy") answers another question
+    kinds: frozenset[str] = field(default_factory=frozenset)
+    # the asked verb and the nouns completing it ("become prime minister"): a span of a sentence using
+    # the verb with another complement ("became Lord Callaghan in 1987") dates another event
+    frame: tuple[str, frozenset[str]] | None = None
+    actor: bool = False  # its main verb's subject is a name ("How much did Prince make?")
 
 
 @dataclass(frozen=True)
@@ -123,7 +130,7 @@ def _noun_run(tokens: list) -> list:
     """The noun phrase right after a wh-word: "two senior US trade officials" (stops at the verb)."""
     run = []
     for t in tokens:
-        if t.pos_ in NOUN_POS | {"NUM", "ADJ", "DET"} or t.tag_ == "POS" or t.dep_ == "compound":
+        if t.pos_ in NOUN_POS | {"NUM", "ADJ", "DET"} or t.tag_ == "POS" or t.dep_ in ("compound", "amod"):
             run.append(t)
         else:
             break
@@ -154,7 +161,8 @@ def _head(doc, wh_index: int):
 
 def _wh(doc) -> tuple[str | None, int]:
     """The asking word: a list verb that opens the question, else the first wh-word; a bare
-    "how" ("criticizing how China treats…, in which fields…") only if no other follows."""
+    "how" ("criticizing how China treats…, in which fields…") only if no other follows, or if it
+    opens the question ("How did X respond when…")."""
     if len(doc) and doc[0].lemma_.lower() in LIST_VERBS and doc[0].pos_ == "VERB":
         return doc[0].lemma_.lower(), 0
     bare_how = None
@@ -166,6 +174,8 @@ def _wh(doc) -> tuple[str | None, int]:
                 return pair, t.i + 1
             bare_how = bare_how or ("how", t.i)
         elif lower in WH_WORDS:
+            if bare_how and bare_how[1] == 0:
+                break  # "How did X respond when…": the question opens on "how"; "when" only opens a clause
             return lower, t.i
     return bare_how or (None, -1)
 
@@ -205,6 +215,36 @@ def _asks_cause(doc, wh: str | None, at: int, head) -> bool:
         for t in after)
 
 
+def _owner_kinds(doc, head) -> frozenset[str]:
+    """Entity labels of the names that qualify a common noun of the question ("Japan's economy",
+    "American retail sales"), except a modifier of the asked noun (in "Which US chipmakers…", "US"
+    describes the answer; in "what is France's jobless rate", France owns it); a proper noun there that NER leaves untagged
+    may be a person or an organisation."""
+    kinds: set[str] = set()
+    tagged = {t.i: e.label_ for e in doc.ents for t in e}
+    for t in doc:
+        if t.dep_ not in QUALIFIER_ROLES or t.head.pos_ != "NOUN" or t.pos_ not in NOUN_POS | {"ADJ"} \
+                or head is not None and t.head.i == head.i and t.dep_ != "poss":
+            continue
+        label = tagged.get(t.i)
+        if label in NAMED:
+            kinds.add(label)
+        elif label is None and t.pos_ == "PROPN":
+            kinds |= {PERSON, ORG}
+    return frozenset(kinds)
+
+
+def _frame(doc) -> tuple[str, frozenset[str]] | None:
+    """The question's main verb with the nouns completing it, without the wh-phrase; None for a copula
+    or when nothing but the wh-phrase completes it ("What did the firm buy?")."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.pos_ not in ("VERB", "AUX") or root.lemma_.lower() in ("be", "do", "have"):
+        return None
+    wh = {t.i for w in doc if w.tag_ in WH_TAGS for t in (w.head.subtree if w.head.i != root.i else (w,))}
+    verb, complement = verb_frame(root, wh)
+    return (verb, complement) if complement else None
+
+
 def _ask(doc, text: str) -> Ask:
     wh, at = _wh(doc)
     head = _head(doc, at) if wh in ("which", "what", "whose", "name", "list", "how many") else None
@@ -227,7 +267,9 @@ def _ask(doc, text: str) -> Ask:
                counted=lemma if wh == "how many" else None, exact=lemma in EXACT_HEADS,
                duration=wh == "how long" or lemma in DURATION_HEADS,
                named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
-               terms=frozenset(t.lemma_.lower() for t in content))
+               terms=frozenset(t.lemma_.lower() for t in content),
+               kinds=_owner_kinds(doc, head), frame=_frame(doc),
+               actor=any(t.dep_ in SUBJECTS and t.head.dep_ == "ROOT" and t.pos_ == "PROPN" for t in doc))
 
 
 def split_points(doc) -> list[int]:
