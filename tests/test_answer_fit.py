@@ -158,3 +158,9 @@ def test_a_headline_is_not_put_first():
     headline = _evidence("Watchdog fines carrier Brightline", 0.5, 1)
     headline = Evidence(headline.sentence, 0.5, 0.5, 0.5, 1, ("not-a-sentence",))
     assert finder.rerank([best, headline])[0].row == 0
+
+
+@pytest.mark.parametrize("question", ["What is the chain's annual turnover?", "What is the firm's total debt?"])
+def test_a_company_figure_asks_for_money_so_a_sentence_without_one_does_not_answer(question):
+    assert parse_question(question).first.labels == frozenset({"MONEY"})
+    assert _spans(question, "The chain, founded in Leeds, now employs 300 staff in 12 shops.") == []

@@ -47,7 +47,7 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
     TIMES: frozenset({"time", "hour", "minute", "second"}) | frozenset(
         "term sentence ban suspension spell stint tenure".split()),  # periods: answered by "85 years"
     frozenset({"MONEY"}): frozenset("price cost amount sum fee salary fine value revenue profit loss sale "
-                                    "budget bill".split()),
+                                    "budget bill turnover earning earnings income debt wage".split()),
     frozenset({"PERCENT", "CARDINAL"}): frozenset("percentage rate share proportion".split()),
     frozenset({"CARDINAL", "QUANTITY"}): frozenset({"number", "total"}),
     RANKS: frozenset({"rank", "position", "edition"}),
