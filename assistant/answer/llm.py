@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.answer.extractive import SentenceTable
 from assistant.answer.guard import Source, Verdict, check_claims
 from assistant.answer.llm_client import LLMError, stream_completion
-from assistant.answer.passages import Numbered, render_passages, select_passages
+from assistant.answer.lead import lead_text, short_text
+from assistant.answer.passages import Numbered, Passage, render_passages, select_passages
 from assistant.answer.reply import Claim, ReplyStream
-from assistant.models import ABSTAIN_TEXT, Answer, Citation
+from assistant.models import ABSTAIN_TEXT, Answer, Citation, ShortAnswer
 from assistant.retrieve.evidence import Evidence
+from assistant.retrieve.terms import fold
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,15 +56,48 @@ def _encoder(settings: Settings):
     return query_encoder(onnx_path(settings))
 
 
+@dataclass(frozen=True)
+class LeadSpan:
+    """A short answer the extractive engine found, placed in the passage sentence that holds it."""
+
+    span: ShortAnswer
+    n: int  # the passage sentence holding it
+    start: int  # where it starts inside that sentence's text
+
+
+def locate_spans(fallback: Answer, numbered: dict[int, Numbered], table: SentenceTable) -> list[LeadSpan]:
+    """The extractive answer's short spans that stand in a sentence the model reads."""
+    by_row = {e.row: n for n, e in numbered.items()}
+    out: list[LeadSpan] = []
+    for span in fallback.short_answers:
+        if not 0 < span.n <= len(fallback.citations):
+            continue
+        c = fallback.citations[span.n - 1]
+        at = c.chars[0] + span.chars[0]
+        for row in table.documents.sentence_range(c.file):
+            s = table.sentences[row]
+            if s.start <= at and at + len(span.text) <= s.end:
+                if row in by_row:
+                    out.append(LeadSpan(span, by_row[row], at - s.start))
+                break
+    return out
+
+
 class AnswerBuilder:
     """The answer, one kept sentence at a time, with citations numbered 1..k in order of first use.
 
     Each `add` returns the text appended to the answer (what a stream shows next), so a
-    streamed answer is always a prefix of the final one.
+    streamed answer is always a prefix of the final one. The first kept sentence decides the
+    lead: the extractive engine's short answers that stand in a passage that sentence cites
+    (two readings of the same passage agree), quoted exactly and cited, before it.
     """
 
-    def __init__(self, numbered: dict[int, Numbered], table: SentenceTable, max_sentences: int) -> None:
+    def __init__(self, numbered: dict[int, Numbered], table: SentenceTable, max_sentences: int,
+                 passages: list[Passage] | None = None, leads: list[LeadSpan] | None = None) -> None:
         self.numbered, self.table, self.max_sentences = numbered, table, max_sentences
+        self.passage_of = {s.n: i for i, p in enumerate(passages or []) for s in p.sentences}
+        self.leads = leads or []
+        self.shorts: list[ShortAnswer] = []
         self.parts: list[str] = []
         self.citations: list[Citation] = []
         self._renumber: dict[int, int] = {}
@@ -71,34 +107,46 @@ class AnswerBuilder:
     def full(self) -> bool:
         return len(self.parts) >= self.max_sentences
 
+    def _cite(self, n: int, score: float) -> int:
+        if n not in self._renumber:
+            self._renumber[n] = len(self._renumber) + 1
+            e = self.numbered[n]
+            s = self.table.sentences[e.row]
+            doc = self.table.documents[s.file]
+            self.citations.append(Citation(n=self._renumber[n], file=s.file, title=doc.meta.title,
+                                           lines=(s.line_start, s.line_end), chars=(s.start, s.end),
+                                           quote=s.text, score=score, also_in=e.also_in))
+        else:
+            c = self.citations[self._renumber[n] - 1]
+            c.score = max(c.score, score)
+        return self._renumber[n]
+
+    def _lead(self, v: Verdict) -> str:
+        cited = {self.passage_of.get(n) for n in v.cited} - {None}
+        chosen = [lead for lead in self.leads if self.passage_of.get(lead.n) in cited]
+        for lead in chosen:
+            k = self._cite(lead.n, v.score)
+            self.shorts.append(lead.span.model_copy(update={"n": k, "chars": (lead.start,
+                                                                               lead.start + len(lead.span.text))}))
+        return lead_text(self.shorts) if self.shorts else ""
+
     def add(self, v: Verdict) -> str | None:
         key = " ".join(v.claim.text.lower().split())
         if not v.kept or self.full or key in self._seen:
             return None
         self._seen.add(key)
-        marks = []
-        for n in v.cited:
-            if n not in self._renumber:
-                self._renumber[n] = len(self._renumber) + 1
-                e = self.numbered[n]
-                s = self.table.sentences[e.row]
-                doc = self.table.documents[s.file]
-                self.citations.append(Citation(n=self._renumber[n], file=s.file, title=doc.meta.title,
-                                               lines=(s.line_start, s.line_end), chars=(s.start, s.end),
-                                               quote=s.text, score=v.score, also_in=e.also_in))
-            else:
-                c = self.citations[self._renumber[n] - 1]
-                c.score = max(c.score, v.score)
-            marks.append(f"[{self._renumber[n]}]")
-        part = f"{v.claim.text} {''.join(marks)}"
-        self.parts.append(part)
-        return part if len(self.parts) == 1 else " " + part
+        lead = self._lead(v) if not self.parts else ""
+        marks = "".join(f"[{k}]" for k in sorted({self._cite(n, v.score) for n in v.cited}))
+        part = f"{v.claim.text} {marks}"
+        self.parts.append(f"{lead} {part}" if lead else part)
+        return self.parts[-1] if len(self.parts) == 1 else " " + part
 
     def answer(self, query: str) -> Answer | None:
         if not self.parts:
             return None
         return Answer(answer=" ".join(self.parts), abstained=False, fallback=False, query=query, engine="llm",
-                      citations=self.citations)
+                      citations=self.citations, short_answer=short_text(self.shorts),
+                      short_answer_citation=self.shorts[0].n if self.shorts else None, short_answers=self.shorts)
 
 
 def _fallback(fallback: Answer, note: str) -> Answer:
@@ -114,6 +162,16 @@ def _log(v: Verdict) -> None:
         log.info("LLM sentence kept (support %.2f, cites %s): %s", v.score, v.cited, v.claim.text)
     else:
         log.info("LLM sentence dropped (%s; support %.2f): %s", v.reason, v.score, v.claim.text)
+
+
+def _threshold(claim: Claim, weak: bool, leads: list[LeadSpan], settings: Settings) -> float:
+    """The support a sentence needs. Over weak evidence only a close paraphrase is trusted, unless
+    the sentence states a short answer the extractive engine found in the passages: two readings agree."""
+    if not weak:
+        return settings.llm_support_threshold
+    text = fold(claim.text).lower()
+    agrees = any(fold(" ".join(lead.span.text.split())).lower() in text for lead in leads)
+    return settings.llm_support_threshold if agrees else settings.llm_weak_support
 
 
 def answer_with_llm(question: str, query: str, scored: list[Evidence], table: SentenceTable, settings: Settings,
@@ -132,8 +190,8 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     asked = question if query == question else query  # a follow-up's standalone form carries its context
     encode = _encoder(settings).encode
     weak = scored[0].score < settings.llm_weak_evidence  # over weak evidence only a close paraphrase is trusted
-    threshold = settings.llm_weak_support if weak else settings.llm_support_threshold
-    builder = AnswerBuilder(numbered, table, settings.max_answer_sentences)
+    leads = locate_spans(fallback, numbered, table)
+    builder = AnswerBuilder(numbered, table, settings.max_answer_sentences, passages, leads)
     verdicts: list[Verdict] = []
     refused = False
 
@@ -144,7 +202,7 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
                 refused = True
                 log.info("LLM refused: %s", claim.text)
                 continue
-            v = check_claims([claim], sources, encode, threshold, question=asked)[0]
+            v = check_claims([claim], sources, encode, _threshold(claim, weak, leads, settings), question=asked)[0]
             verdicts.append(v)
             _log(v)
             piece = builder.add(v)
