@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from assistant.answer.guard import (Source, adds_negation, check_claims, lexical_support, unbound_pairs,
-                                    unsupported_specifics)
+from assistant.answer.guard import (Source, adds_negation, check_claims, lexical_support, separate_facts,
+                                    unbound_pairs, unsupported_specifics)
 from assistant.answer.reply import Claim, ReplyStream, parse_reply
 
 HUAWEI = "The curbs crippled the smartphone enterprise of Huawei Technologies Ltd., China’s first international tech model."
@@ -207,6 +207,30 @@ def test_a_word_for_word_copy_of_a_long_sentence_is_not_a_join_of_distant_facts(
     assert unbound_pairs(MEETINGS, [MEETINGS]) == []
     v = verdict(MEETINGS, [1], sources(MEETINGS))
     assert v.kept and v.score > 0.9, v
+
+
+GLENMORANGIE = ("Last year Pernod tried to buy Glenmorangie, one of Scotland's premier whisky firms, but lost out to "
+                "luxury goods firm LVMH.")
+DIAGEO = "The other two-thirds of Seagram was bought by market leader Diageo."
+
+
+def test_names_joined_from_two_separate_sentences_are_dropped_unless_one_sentence_follows_the_other():
+    # Qwen2.5-1.5B wrote this from two sentences two apart in one article (it was LVMH that bought it)
+    claim = "Glenmorangie was bought by Diageo instead."
+    assert separate_facts(claim, [GLENMORANGIE, DIAGEO]) == [("glenmorangie", "diageo")]
+    def at(rows):
+        return {n: Source(n, s.text, s.vector, "pernod.txt", row)
+                for (n, s), row in zip(sources(GLENMORANGIE, DIAGEO).items(), rows)}
+
+    assert not verdict(claim, [1, 2], at((9, 7))).kept
+    assert verdict(claim, [1, 2], at((8, 7))).kept  # the same words, were one sentence the next one's sequel
+    # a sentence and the next one in the article may tell one event: "He Lifeng met Raimondo … at the Great Hall"
+    met = "Vice Premier He Lifeng met Raimondo this week."
+    said = "“I’m ready to work with you,” he said in the meeting at the Great Hall of the People."
+    both = {n: Source(n, s.text, s.vector, "raimondo.txt", row) for (n, s), row in zip(sources(met, said).items(),
+                                                                                          (3, 4))}
+    assert verdict("He Lifeng met Raimondo at the Great Hall of the People.", [], both).kept
+    assert separate_facts("LVMH bought Glenmorangie.", [GLENMORANGIE, DIAGEO]) == []  # one sentence has both
 
 
 def test_a_name_the_question_gives_in_full_may_complete_the_articles_short_form():

@@ -83,6 +83,8 @@ ONE_PRONOUN_AFTER = frozenset("the this that each every which any another no sam
 # Lower-case time words are facts too ("last month" when the article says "in February").
 TIME_WORDS = frozenset({"yesterday", "today", "tomorrow", "tonight", "weekend", "week", "month", "year", "decade",
                         "century", "ago"})
+# Where one clause of a sentence ends: names on either side may come from different sentences.
+CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\b(?:and|but|while|whereas|or)\b")
 NEGATION = re.compile(r"\b(?:not|never|none|nor|neither|without|cannot)\b|n['’]t\b|\bno\b(?!\.?\s*\d)", re.I)
 TOKEN = re.compile(r"[^\W_](?:[\w.'’]*[^\W_])?\.?")
 CAPITAL_RUN = re.compile(r"(?<![\w.'’-])[^\W\d_a-z][\w.'’-]*(?:[ \t]+[^\W\d_a-z][\w.'’-]*)+")
@@ -95,6 +97,11 @@ class Source:
     n: int
     text: str
     vector: np.ndarray | None = None  # L2-normalised sentence vector
+    doc: str = ""  # the article and sentence row it comes from, when known: a sentence and the next
+    row: int = -1  # one often tell one event ("He Lifeng met Raimondo." / "He said at the Great Hall…")
+
+    def next_to(self, other: Source) -> bool:
+        return bool(self.doc) and self.doc == other.doc and abs(self.row - other.row) == 1
 
 
 @dataclass
@@ -281,6 +288,22 @@ def unbound_pairs(claim: str, evidence: Sequence[str], window: int = BIND_WINDOW
     return far
 
 
+def separate_facts(claim: str, evidence: Sequence[str], near: int = BIND_NEAR) -> list[tuple[str, str]]:
+    """Names/numbers side by side in the claim that no one evidence sentence has together, each
+    found in a different one: "Glenmorangie was bought by Diageo" over "…tried to buy Glenmorangie,
+    but lost out to LVMH" and "…Seagram was bought by Diageo"."""
+    keys = [{k for t in _tokens(e) if (k := _specific_key(t)) is not None} for e in evidence]
+    split = []
+    for clause in CLAUSE_BREAK.split(claim):  # "The curbs crippled Huawei, and the balloon…": two facts, each whole
+        units = _units(clause)
+        for (a, _, a_end), (b, b_start, _) in zip(units, units[1:]):
+            if a == b or b_start - a_end - 1 > near:
+                continue
+            if any(a in k for k in keys) and any(b in k for k in keys) and not any(a in k and b in k for k in keys):
+                split.append((a.lstrip("#"), b.lstrip("#")))
+    return split
+
+
 def adds_negation(claim: str, evidence: Sequence[str]) -> bool:
     return bool(NEGATION.search(claim)) and not any(NEGATION.search(e) for e in evidence)
 
@@ -339,8 +362,10 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
     """The claim judged against the evidence that supports it best: one sentence, else two.
 
     Every source is scored (wording + meaning); the best few are tried alone, then in pairs
-    (a pair only if the second adds words the first lacks). The first that passes every
-    check is what the sentence cites. A marker the model wrote only breaks near-ties.
+    (a pair only if the second adds words the first lacks, and, unless one follows the other
+    in an article, only if no two names side by side in the claim come one from each); the
+    first that passes every check is what the sentence cites. A marker the model wrote only
+    breaks near-ties.
     """
     if not sources:
         return Verdict(claim, False, 0.0, reason="no evidence")
@@ -358,6 +383,9 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
         dense = max(cos[n] for n in option)
         score = round(support_score(lexical, dense), 4)
         reason = problem(claim.text, texts, lexical, score, threshold, allowed)
+        if not reason and len(option) > 1 and not sources[option[0]].next_to(sources[option[1]]):
+            if split := separate_facts(claim.text, texts):  # two sentences apart tell two events
+                reason = "joins facts from two separate sentences: " + ", ".join(f"{a}/{b}" for a, b in split)
         verdict = Verdict(claim, not reason, score, round(lexical, 4), round(dense, 4), list(option), reason)
         if not reason:
             return verdict

@@ -186,7 +186,8 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     numbered = {s.n: s for p in passages for s in p.sentences}
     if not numbered:
         return _fallback(fallback, UNSUPPORTED_NOTE)
-    sources = {n: Source(n, table.sentences[e.row].text, np.asarray(table.vectors[e.row])) for n, e in numbered.items()}
+    sources = {n: Source(n, table.sentences[e.row].text, np.asarray(table.vectors[e.row]), table.sentences[e.row].file,
+                         e.row) for n, e in numbered.items()}
     asked = question if query == question else query  # a follow-up's standalone form carries its context
     encode = _encoder(settings).encode
     weak = scored[0].score < settings.llm_weak_evidence  # over weak evidence only a close paraphrase is trusted
