@@ -83,18 +83,46 @@ def locate_spans(fallback: Answer, numbered: dict[int, Numbered], table: Sentenc
     return out
 
 
+# spaCy labels that answer the same kind of question: a span finder's ORG and the model's PERSON may name one firm.
+KINDS = {**dict.fromkeys("PERSON ORG GPE NORP FAC LOC EVENT WORK_OF_ART PRODUCT LAW LANGUAGE".split(), "name"),
+         **dict.fromkeys("MONEY CARDINAL PERCENT QUANTITY ORDINAL".split(), "number"),
+         **dict.fromkeys("DATE TIME".split(), "time")}
+
+
+def _plain(text: str) -> str:
+    return " ".join(fold(text).lower().split())
+
+
+def answers_otherwise(claim: str, question: str, leads: list[LeadSpan]) -> bool:
+    """Does the model's sentence give its own answer, of the kind the short answers are, sharing none of them?
+    ("Pernod Ricard" where the span finder read "the Financial Times".) Names the question gives do not count."""
+    from assistant.retrieve.nlp import parse
+
+    spans = [_plain(lead.span.text) for lead in leads]
+    text, asked = _plain(claim), _plain(question)
+    if any(s in text for s in spans):
+        return False
+    own = [e for e in parse(claim).ents if _plain(e.text) not in asked]
+    if any(_plain(e.text) in s or s in _plain(e.text) for e in own for s in spans):
+        return False
+    kinds = {KINDS.get(lead.span.label, lead.span.label) for lead in leads}
+    return any(KINDS.get(e.label_, e.label_) in kinds for e in own)
+
+
 class AnswerBuilder:
     """The answer, one kept sentence at a time, with citations numbered 1..k in order of first use.
 
     Each `add` returns the text appended to the answer (what a stream shows next), so a
     streamed answer is always a prefix of the final one. The first kept sentence decides the
     lead: the extractive engine's short answers that stand in a passage that sentence cites
-    (two readings of the same passage agree), quoted exactly and cited, before it.
+    (two readings of the same passage agree), quoted exactly and cited, before it, unless the
+    sentence gives an answer of its own of the same kind.
     """
 
     def __init__(self, numbered: dict[int, Numbered], table: SentenceTable, max_sentences: int,
-                 passages: list[Passage] | None = None, leads: list[LeadSpan] | None = None) -> None:
-        self.numbered, self.table, self.max_sentences = numbered, table, max_sentences
+                 passages: list[Passage] | None = None, leads: list[LeadSpan] | None = None,
+                 question: str = "") -> None:
+        self.numbered, self.table, self.max_sentences, self.question = numbered, table, max_sentences, question
         self.passage_of = {s.n: i for i, p in enumerate(passages or []) for s in p.sentences}
         self.leads = leads or []
         self.shorts: list[ShortAnswer] = []
@@ -124,6 +152,9 @@ class AnswerBuilder:
     def _lead(self, v: Verdict) -> str:
         cited = {self.passage_of.get(n) for n in v.cited} - {None}
         chosen = [lead for lead in self.leads if self.passage_of.get(lead.n) in cited]
+        if chosen and answers_otherwise(v.claim.text, self.question, chosen):
+            log.info("no lead: the LLM answers otherwise than the short answer %s", [c.span.text for c in chosen])
+            chosen = []
         for lead in chosen:
             k = self._cite(lead.n, v.score)
             self.shorts.append(lead.span.model_copy(update={"n": k, "chars": (lead.start,
@@ -192,7 +223,7 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     encode = _encoder(settings).encode
     weak = scored[0].score < settings.llm_weak_evidence  # over weak evidence only a close paraphrase is trusted
     leads = locate_spans(fallback, numbered, table)
-    builder = AnswerBuilder(numbered, table, settings.max_answer_sentences, passages, leads)
+    builder = AnswerBuilder(numbered, table, settings.max_answer_sentences, passages, leads, asked)
     verdicts: list[Verdict] = []
     refused = False
 
