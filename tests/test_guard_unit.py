@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from assistant.answer.guard import (Source, adds_negation, check_claims, lexical_support, separate_facts,
+from assistant.answer.guard import (Source, absent_question_names, adds_negation, check_claims, lexical_support, separate_facts,
                                     unbound_pairs, unsupported_specifics)
 from assistant.answer.reply import Claim, ReplyStream, parse_reply
 
@@ -231,6 +231,14 @@ def test_names_joined_from_two_separate_sentences_are_dropped_unless_one_sentenc
                                                                                           (3, 4))}
     assert verdict("He Lifeng met Raimondo at the Great Hall of the People.", [], both).kept
     assert separate_facts("LVMH bought Glenmorangie.", [GLENMORANGIE, DIAGEO]) == []  # one sentence has both
+
+
+def test_a_name_the_question_asks_about_that_no_evidence_has_is_found():
+    sophos = "Anti-virus firm Sophos said that 10% of the e-mail on the net was infected with the Zafi virus."
+    assert absent_question_names("Sophos wrote the Zafi.D virus.", "Who wrote the Zafi.D virus?", [sophos]) == ["Zafi.D"]
+    assert absent_question_names("Sophos wrote the Zafi.D virus.", "Who wrote the virus?", [sophos]) == []
+    # a short form in the article that the question completes is no absence
+    assert absent_question_names("Qin Gang said so.", "What did Qin Gang say?", ["Qin said so."]) == []
 
 
 def test_a_name_the_question_gives_in_full_may_complete_the_articles_short_form():

@@ -191,6 +191,14 @@ def test_over_weak_evidence_a_paraphrase_stating_the_extractive_short_answer_is_
     assert alone.abstained and "weak" in alone.note
 
 
+def test_a_reply_about_a_name_the_question_gives_and_no_passage_has_is_refused_not_replaced(settings, assistant):
+    question = "Which company's smartphone business did the Obama curbs cripple?"  # they were not his
+    assert not assistant.ask(question, engine="extractive").abstained  # the extractive engine answers anyway
+    with scripted_server(words("The Obama curbs crippled the smartphone business of Huawei.")) as (url, _):
+        answer = llm(settings, url, llm_weak_evidence=0.0).ask(question)
+    assert answer.abstained and not answer.fallback and "Obama" in answer.note
+
+
 def test_text_addressed_to_a_language_model_is_withheld_and_news_is_not():
     from assistant.answer.passages import INSTRUCTION
 

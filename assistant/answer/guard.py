@@ -211,6 +211,17 @@ def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozense
     return list(dict.fromkeys(missing))
 
 
+def absent_question_names(claim: str, question: str, evidence: Sequence[str]) -> list[str]:
+    """Names of the claim that the question gives (capitalised there) and no evidence sentence has.
+
+    The model restated what was asked about ("Sophos wrote the Zafi.D virus") and the passages
+    never name it: they are about something else, so their answer is not this question's.
+    """
+    asked = {_norm_word(t) for t in _tokens(question) if t[0].isupper() and _norm_word(t) not in FUNCTION_WORDS}
+    missing = unsupported_specifics(claim, evidence, question_name_parts(question, evidence))
+    return [m for m in missing if _norm_word(m) in asked]
+
+
 def _specific_key(tok: str) -> str | None:
     num = _norm_number(tok)
     if num is not None:
