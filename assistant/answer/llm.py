@@ -34,7 +34,7 @@ UNSUPPORTED_NOTE = "LLM answer unsupported by the articles; showing extractive a
 REFUSED_NOTE = "the LLM found no answer in the passages"
 REFUSED_FALLBACK_NOTE = "the LLM found no answer in the passages; showing extractive answer"
 WEAK_NOTE = "LLM answer unsupported by the articles, and the extractive evidence is weak"
-ABSENT_NOTE = "the passages never name {} that the question asks about"
+ABSENT_NOTE = "the passages and their titles never name {} that the question asks about"
 
 # Static, so a llama.cpp server reuses its cached prefix: only the passages and question are new per call.
 SYSTEM_PROMPT = (
@@ -265,9 +265,9 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     log.info("no LLM sentence survived the guard (%d dropped; refused: %s)", dropped, refused)
     if weak:  # a refusal, or nothing supported, over weak evidence: refuse
         return _refusal(query, REFUSED_NOTE if refused else WEAK_NOTE)
-    texts = [s.text for s in sources.values()]
+    texts = [s.text for s in sources.values()] + [p.title for p in passages if p.title]  # what the model read
     absent = [n for v in verdicts for n in absent_question_names(v.claim.text, asked, texts)]
-    if absent:  # the model restated the question's subject and no passage names it: they answer another question
+    if absent:  # the model restated the question's subject; no passage, nor its article's title, names it
         return _refusal(query, ABSENT_NOTE.format(", ".join(dict.fromkeys(absent))))
     # Over strong evidence a 1.5B model's "NOT STATED" was wrong more often than not (docs/llm.md).
     return _fallback(fallback, REFUSED_FALLBACK_NOTE if refused else UNSUPPORTED_NOTE)
