@@ -241,6 +241,20 @@ def test_a_name_the_question_asks_about_that_no_evidence_has_is_found():
     assert absent_question_names("Qin Gang said so.", "What did Qin Gang say?", ["Qin said so."]) == []
 
 
+def test_a_name_the_question_gives_may_be_restated_when_the_passages_or_their_titles_have_it():
+    rest = "She was due to take part in the Hopman Cup but decided she wanted to rest her knee."
+    claim = "Davenport decided to rest her knee."
+    question = "Why did Davenport skip the Hopman Cup?"
+    srcs = sources(rest)
+    assert not verdict(claim, [], srcs, question=question).kept  # nothing read names her
+    v = check_claims([Claim(claim, [])], srcs, bag_encoder, THRESHOLD, question=question,
+                     context=["Davenport puts retirement on hold"])[0]
+    assert v.kept, v
+    # a name the question does not give is still a new fact
+    assert not check_claims([Claim("Sharapova decided to rest her knee.", [])], srcs, bag_encoder, THRESHOLD,
+                            question=question, context=["Davenport and Sharapova"])[0].kept
+
+
 def test_a_name_the_question_gives_in_full_may_complete_the_articles_short_form():
     srcs = sources("Qin said the two sides should manage their differences.")
     claim = "Qin Gang said the two sides should manage their differences."

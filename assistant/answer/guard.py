@@ -172,11 +172,13 @@ def question_name_parts(question: str, evidence: Sequence[str]) -> set[str]:
     return {w for run in runs if any(x in words for x in run) for w in run if w not in words}
 
 
-def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozenset[str] | set[str] = frozenset()
-                          ) -> list[str]:
+def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozenset[str] | set[str] = frozenset(),
+                          asked: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """Numbers, time words and capitalised names in the claim that no evidence text contains.
 
-    `allowed`: name parts the question supplied (`question_name_parts`).
+    `allowed`: name parts the question supplied (`question_name_parts`); `asked`: names the question
+    gives that the passages have (`asked_names`), restated anywhere ("Davenport decided to rest her
+    knee" over "She … decided she wanted to rest her knee", in an article headed "Davenport …").
     """
     words, numbers = _evidence_vocabulary(evidence)
     times = {t for w in words if (t := _time_word(w)) is not None}
@@ -202,7 +204,7 @@ def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozense
         if not tok[0].isupper() or tok == "I":
             continue
         word = _norm_word(tok)
-        if word in FUNCTION_WORDS or word in words:
+        if word in FUNCTION_WORDS or word in words or word in asked:
             continue
         beside = {_norm_word(tokens[j]) for j in (i - 1, i + 1) if 0 <= j < len(tokens) and tokens[j][0].isupper()}
         if word in allowed and beside & words:
@@ -351,9 +353,9 @@ def support_score(lexical: float, dense: float) -> float:
 
 
 def problem(claim: str, texts: Sequence[str], lexical: float, score: float, threshold: float,
-            allowed: frozenset[str] | set[str] = frozenset()) -> str:
+            allowed: frozenset[str] | set[str] = frozenset(), asked: frozenset[str] | set[str] = frozenset()) -> str:
     """Why `texts` do not support the claim, or "" if they do."""
-    if missing := unsupported_specifics(claim, texts, allowed):
+    if missing := unsupported_specifics(claim, texts, allowed, asked):
         return "names or numbers not in the evidence: " + ", ".join(missing)
     if broken := broken_names(claim, texts, allowed):
         return "names or titles put together differently from the evidence: " + ", ".join(broken)
@@ -369,7 +371,8 @@ def problem(claim: str, texts: Sequence[str], lexical: float, score: float, thre
 
 
 def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], threshold: float,
-              allowed: frozenset[str] | set[str] = frozenset()) -> Verdict:
+              allowed: frozenset[str] | set[str] = frozenset(), asked: frozenset[str] | set[str] = frozenset()
+              ) -> Verdict:
     """The claim judged against the evidence that supports it best: one sentence, else two.
 
     Every source is scored (wording + meaning); the best few are tried alone, then in pairs
@@ -393,7 +396,7 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
             continue
         dense = max(cos[n] for n in option)
         score = round(support_score(lexical, dense), 4)
-        reason = problem(claim.text, texts, lexical, score, threshold, allowed)
+        reason = problem(claim.text, texts, lexical, score, threshold, allowed, asked)
         if not reason and len(option) > 1 and not sources[option[0]].next_to(sources[option[1]]):
             if split := separate_facts(claim.text, texts):  # two sentences apart tell two events
                 reason = "joins facts from two separate sentences: " + ", ".join(f"{a}/{b}" for a, b in split)
@@ -405,14 +408,25 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
     return first
 
 
+def asked_names(question: str, texts: Sequence[str]) -> set[str]:
+    """Names the question gives (capitalised there) that some passage text or title has."""
+    words, _ = _evidence_vocabulary(texts)
+    return {w for t in _tokens(question) if t[0].isupper() and (w := _norm_word(t)) not in FUNCTION_WORDS
+            and w in words}
+
+
 def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
-                 encode: Callable[[list[str]], np.ndarray], threshold: float, question: str = "") -> list[Verdict]:
+                 encode: Callable[[list[str]], np.ndarray], threshold: float, question: str = "",
+                 context: Sequence[str] = ()) -> list[Verdict]:
     """A verdict for every claim; `encode` gives L2-normalised vectors (the evidence encoder).
 
-    `question` lets an answer complete a name the question gave in full ("Qin Gang").
+    `question` lets an answer complete a name the question gave in full ("Qin Gang"), and restate
+    a name it gives that the passages (or `context`: their articles' titles) have.
     """
     if not claims:
         return []
-    allowed = question_name_parts(question, [s.text for s in sources.values()]) if question else frozenset()
+    texts = [s.text for s in sources.values()]
+    allowed = question_name_parts(question, texts) if question else frozenset()
+    asked = asked_names(question, [*texts, *context]) if question else set()
     vectors = encode([c.text for c in claims])
-    return [attribute(c, v, sources, threshold, allowed) for c, v in zip(claims, vectors)]
+    return [attribute(c, v, sources, threshold, allowed, asked) for c, v in zip(claims, vectors)]

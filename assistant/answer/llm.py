@@ -224,6 +224,7 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     encode = _encoder(settings).encode
     weak = scored[0].score < settings.llm_weak_evidence  # over weak evidence only a close paraphrase is trusted
     leads = locate_spans(fallback, numbered, table)
+    titles = [p.title for p in passages if p.title]
     builder = AnswerBuilder(numbered, table, settings.max_answer_sentences, passages, leads, asked)
     verdicts: list[Verdict] = []
     refused = False
@@ -235,7 +236,8 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
                 refused = True
                 log.info("LLM refused: %s", claim.text)
                 continue
-            v = check_claims([claim], sources, encode, _threshold(claim, weak, leads, settings), question=asked)[0]
+            v = check_claims([claim], sources, encode, _threshold(claim, weak, leads, settings), question=asked,
+                             context=titles)[0]
             verdicts.append(v)
             _log(v)
             piece = builder.add(v)
@@ -265,7 +267,7 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     log.info("no LLM sentence survived the guard (%d dropped; refused: %s)", dropped, refused)
     if weak:  # a refusal, or nothing supported, over weak evidence: refuse
         return _refusal(query, REFUSED_NOTE if refused else WEAK_NOTE)
-    texts = [s.text for s in sources.values()] + [p.title for p in passages if p.title]  # what the model read
+    texts = [s.text for s in sources.values()] + titles  # what the model read
     absent = [n for v in verdicts for n in absent_question_names(v.claim.text, asked, texts)]
     if absent:  # the model restated the question's subject; no passage, nor its article's title, names it
         return _refusal(query, ABSENT_NOTE.format(", ".join(dict.fromkeys(absent))))
