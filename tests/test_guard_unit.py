@@ -268,6 +268,14 @@ def test_a_name_the_question_gives_in_full_may_complete_the_articles_short_form(
 
 
 # ---------------------------------------------------------------------------- refusals and streaming
+def test_where_the_model_read_it_is_not_part_of_the_claim():
+    # Qwen2.5-1.5B wrote this; "Passage 2" is in no article, so the whole correct sentence was dropped
+    assert parse_reply("Passage 2 mentions that the commerce secretary will visit Shanghai Disneyland.")[0].text == (
+        "The commerce secretary will visit Shanghai Disneyland.")
+    assert parse_reply("According to passage 3, Huawei was hit [4].")[0].text == "Huawei was hit."
+    assert parse_reply("Passage 2")[0].text == "Passage 2"  # nothing else said: left for the guard to drop
+
+
 def test_not_stated_is_a_refusal_and_an_ordinary_sentence_is_not():
     assert parse_reply("NOT STATED")[0].refusal
     assert parse_reply("The passages do not say who won.")[0].refusal
