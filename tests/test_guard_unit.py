@@ -8,8 +8,8 @@ import re
 import numpy as np
 import pytest
 
-from assistant.answer.guard import (Source, adds_negation, check_claims, lexical_support, unbound_pairs,
-                                    unsupported_specifics)
+from assistant.answer.guard import (Source, absent_question_names, adds_negation, check_claims, lexical_support, separate_facts,
+                                    unbound_pairs, unsupported_specifics)
 from assistant.answer.reply import Claim, ReplyStream, parse_reply
 
 HUAWEI = "The curbs crippled the smartphone enterprise of Huawei Technologies Ltd., China’s first international tech model."
@@ -209,6 +209,52 @@ def test_a_word_for_word_copy_of_a_long_sentence_is_not_a_join_of_distant_facts(
     assert v.kept and v.score > 0.9, v
 
 
+GLENMORANGIE = ("Last year Pernod tried to buy Glenmorangie, one of Scotland's premier whisky firms, but lost out to "
+                "luxury goods firm LVMH.")
+DIAGEO = "The other two-thirds of Seagram was bought by market leader Diageo."
+
+
+def test_names_joined_from_two_separate_sentences_are_dropped_unless_one_sentence_follows_the_other():
+    # Qwen2.5-1.5B wrote this from two sentences two apart in one article (it was LVMH that bought it)
+    claim = "Glenmorangie was bought by Diageo instead."
+    assert separate_facts(claim, [GLENMORANGIE, DIAGEO]) == [("glenmorangie", "diageo")]
+    def at(rows):
+        return {n: Source(n, s.text, s.vector, "pernod.txt", row)
+                for (n, s), row in zip(sources(GLENMORANGIE, DIAGEO).items(), rows)}
+
+    assert not verdict(claim, [1, 2], at((9, 7))).kept
+    assert verdict(claim, [1, 2], at((8, 7))).kept  # the same words, were one sentence the next one's sequel
+    # a sentence and the next one in the article may tell one event: "He Lifeng met Raimondo … at the Great Hall"
+    met = "Vice Premier He Lifeng met Raimondo this week."
+    said = "“I’m ready to work with you,” he said in the meeting at the Great Hall of the People."
+    both = {n: Source(n, s.text, s.vector, "raimondo.txt", row) for (n, s), row in zip(sources(met, said).items(),
+                                                                                          (3, 4))}
+    assert verdict("He Lifeng met Raimondo at the Great Hall of the People.", [], both).kept
+    assert separate_facts("LVMH bought Glenmorangie.", [GLENMORANGIE, DIAGEO]) == []  # one sentence has both
+
+
+def test_a_name_the_question_asks_about_that_no_evidence_has_is_found():
+    sophos = "Anti-virus firm Sophos said that 10% of the e-mail on the net was infected with the Zafi virus."
+    assert absent_question_names("Sophos wrote the Zafi.D virus.", "Who wrote the Zafi.D virus?", [sophos]) == ["Zafi.D"]
+    assert absent_question_names("Sophos wrote the Zafi.D virus.", "Who wrote the virus?", [sophos]) == []
+    # a short form in the article that the question completes is no absence
+    assert absent_question_names("Qin Gang said so.", "What did Qin Gang say?", ["Qin said so."]) == []
+
+
+def test_a_name_the_question_gives_may_be_restated_when_the_passages_or_their_titles_have_it():
+    rest = "She was due to take part in the Hopman Cup but decided she wanted to rest her knee."
+    claim = "Davenport decided to rest her knee."
+    question = "Why did Davenport skip the Hopman Cup?"
+    srcs = sources(rest)
+    assert not verdict(claim, [], srcs, question=question).kept  # nothing read names her
+    v = check_claims([Claim(claim, [])], srcs, bag_encoder, THRESHOLD, question=question,
+                     context=["Davenport puts retirement on hold"])[0]
+    assert v.kept, v
+    # a name the question does not give is still a new fact
+    assert not check_claims([Claim("Sharapova decided to rest her knee.", [])], srcs, bag_encoder, THRESHOLD,
+                            question=question, context=["Davenport and Sharapova"])[0].kept
+
+
 def test_a_name_the_question_gives_in_full_may_complete_the_articles_short_form():
     srcs = sources("Qin said the two sides should manage their differences.")
     claim = "Qin Gang said the two sides should manage their differences."
@@ -222,6 +268,14 @@ def test_a_name_the_question_gives_in_full_may_complete_the_articles_short_form(
 
 
 # ---------------------------------------------------------------------------- refusals and streaming
+def test_where_the_model_read_it_is_not_part_of_the_claim():
+    # Qwen2.5-1.5B wrote this; "Passage 2" is in no article, so the whole correct sentence was dropped
+    assert parse_reply("Passage 2 mentions that the commerce secretary will visit Shanghai Disneyland.")[0].text == (
+        "The commerce secretary will visit Shanghai Disneyland.")
+    assert parse_reply("According to passage 3, Huawei was hit [4].")[0].text == "Huawei was hit."
+    assert parse_reply("Passage 2")[0].text == "Passage 2"  # nothing else said: left for the guard to drop
+
+
 def test_not_stated_is_a_refusal_and_an_ordinary_sentence_is_not():
     assert parse_reply("NOT STATED")[0].refusal
     assert parse_reply("The passages do not say who won.")[0].refusal

@@ -161,10 +161,42 @@ def test_chat_completions_stream_sends_each_supported_sentence_as_it_is_kept(set
             bad = httpx.post(f"{base}/v1/chat/completions", timeout=30,
                              json={**body, "messages": [{"role": "user", "content": " "}]})
     deltas = [e["choices"][0]["delta"].get("content") for e in events if e["choices"][0]["delta"].get("content")]
-    assert deltas == [f"{' '.join(huawei_quote.split())} [1]"]  # one kept sentence, sent whole, as it was kept
+    short = assistant.ask(HUAWEI_Q, engine="extractive").short_answer
+    # one kept sentence, sent whole as it was kept, led by the short answer that stands in it
+    assert deltas == [f"{short} [1]. {' '.join(huawei_quote.split())} [1]"]
     assert events[-1]["choices"][0]["finish_reason"] == "stop"
     assert [s["quote"] for s in events[-1]["sources"]] == [huawei_quote]
     assert bad.status_code == 400 and "empty" in bad.json()["error"]["message"]
+
+
+def test_the_answer_opens_with_the_short_answer_of_the_passage_the_model_cites(settings, assistant, huawei_quote):
+    extractive = assistant.ask(HUAWEI_Q, engine="extractive")
+    assert extractive.short_answer and extractive.short_answer not in "The curbs crippled its smartphone business."
+    with scripted_server(words("The curbs crippled its smartphone enterprise. [2]")) as (url, _):
+        answer = llm(settings, url).ask(HUAWEI_Q)
+    assert answer.answer.startswith(f"{extractive.short_answer} [1]. The curbs crippled its smartphone enterprise")
+    assert answer.short_answer == extractive.short_answer and answer.short_answer_citation == 1
+    span = answer.short_answers[0]
+    assert answer.citations[0].quote[span.chars[0]:span.chars[1]] == span.text  # exactly where it stands
+
+
+def test_over_weak_evidence_a_paraphrase_stating_the_extractive_short_answer_is_kept(settings, assistant):
+    short = assistant.ask(HUAWEI_Q, engine="extractive").short_answer
+    paraphrase = f"The curbs hit the phone unit of {short}"
+    with scripted_server(words(paraphrase)) as (url, _):
+        agreed = llm(settings, url, llm_weak_evidence=1.0).ask(HUAWEI_Q)
+    with scripted_server(words("The curbs hit the phone unit of the company")) as (url, _):
+        alone = llm(settings, url, llm_weak_evidence=1.0).ask(HUAWEI_Q)
+    assert not agreed.abstained and short in agreed.answer and not agreed.fallback
+    assert alone.abstained and "weak" in alone.note
+
+
+def test_a_reply_about_a_name_the_question_gives_and_no_passage_has_is_refused_not_replaced(settings, assistant):
+    question = "Which company's smartphone business did the Obama curbs cripple?"  # they were not his
+    assert not assistant.ask(question, engine="extractive").abstained  # the extractive engine answers anyway
+    with scripted_server(words("The Obama curbs crippled the smartphone business of Huawei.")) as (url, _):
+        answer = llm(settings, url, llm_weak_evidence=0.0).ask(question)
+    assert answer.abstained and not answer.fallback and "Obama" in answer.note
 
 
 def test_text_addressed_to_a_language_model_is_withheld_and_news_is_not():

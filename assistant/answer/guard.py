@@ -83,6 +83,8 @@ ONE_PRONOUN_AFTER = frozenset("the this that each every which any another no sam
 # Lower-case time words are facts too ("last month" when the article says "in February").
 TIME_WORDS = frozenset({"yesterday", "today", "tomorrow", "tonight", "weekend", "week", "month", "year", "decade",
                         "century", "ago"})
+# Where one clause of a sentence ends: names on either side may come from different sentences.
+CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\b(?:and|but|while|whereas|or)\b")
 NEGATION = re.compile(r"\b(?:not|never|none|nor|neither|without|cannot)\b|n['’]t\b|\bno\b(?!\.?\s*\d)", re.I)
 TOKEN = re.compile(r"[^\W_](?:[\w.'’]*[^\W_])?\.?")
 CAPITAL_RUN = re.compile(r"(?<![\w.'’-])[^\W\d_a-z][\w.'’-]*(?:[ \t]+[^\W\d_a-z][\w.'’-]*)+")
@@ -95,6 +97,11 @@ class Source:
     n: int
     text: str
     vector: np.ndarray | None = None  # L2-normalised sentence vector
+    doc: str = ""  # the article and sentence row it comes from, when known: a sentence and the next
+    row: int = -1  # one often tell one event ("He Lifeng met Raimondo." / "He said at the Great Hall…")
+
+    def next_to(self, other: Source) -> bool:
+        return bool(self.doc) and self.doc == other.doc and abs(self.row - other.row) == 1
 
 
 @dataclass
@@ -165,11 +172,13 @@ def question_name_parts(question: str, evidence: Sequence[str]) -> set[str]:
     return {w for run in runs if any(x in words for x in run) for w in run if w not in words}
 
 
-def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozenset[str] | set[str] = frozenset()
-                          ) -> list[str]:
+def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozenset[str] | set[str] = frozenset(),
+                          asked: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """Numbers, time words and capitalised names in the claim that no evidence text contains.
 
-    `allowed`: name parts the question supplied (`question_name_parts`).
+    `allowed`: name parts the question supplied (`question_name_parts`); `asked`: names the question
+    gives that the passages have (`asked_names`), restated anywhere ("Davenport decided to rest her
+    knee" over "She … decided she wanted to rest her knee", in an article headed "Davenport …").
     """
     words, numbers = _evidence_vocabulary(evidence)
     times = {t for w in words if (t := _time_word(w)) is not None}
@@ -195,13 +204,24 @@ def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozense
         if not tok[0].isupper() or tok == "I":
             continue
         word = _norm_word(tok)
-        if word in FUNCTION_WORDS or word in words:
+        if word in FUNCTION_WORDS or word in words or word in asked:
             continue
         beside = {_norm_word(tokens[j]) for j in (i - 1, i + 1) if 0 <= j < len(tokens) and tokens[j][0].isupper()}
         if word in allowed and beside & words:
             continue
         missing.append(tok.rstrip("."))
     return list(dict.fromkeys(missing))
+
+
+def absent_question_names(claim: str, question: str, evidence: Sequence[str]) -> list[str]:
+    """Names of the claim that the question gives (capitalised there) and no evidence sentence has.
+
+    The model restated what was asked about ("Sophos wrote the Zafi.D virus") and the passages
+    never name it: they are about something else, so their answer is not this question's.
+    """
+    asked = {_norm_word(t) for t in _tokens(question) if t[0].isupper() and _norm_word(t) not in FUNCTION_WORDS}
+    missing = unsupported_specifics(claim, evidence, question_name_parts(question, evidence))
+    return [m for m in missing if _norm_word(m) in asked]
 
 
 def _specific_key(tok: str) -> str | None:
@@ -281,6 +301,22 @@ def unbound_pairs(claim: str, evidence: Sequence[str], window: int = BIND_WINDOW
     return far
 
 
+def separate_facts(claim: str, evidence: Sequence[str], near: int = BIND_NEAR) -> list[tuple[str, str]]:
+    """Names/numbers side by side in the claim that no one evidence sentence has together, each
+    found in a different one: "Glenmorangie was bought by Diageo" over "…tried to buy Glenmorangie,
+    but lost out to LVMH" and "…Seagram was bought by Diageo"."""
+    keys = [{k for t in _tokens(e) if (k := _specific_key(t)) is not None} for e in evidence]
+    split = []
+    for clause in CLAUSE_BREAK.split(claim):  # "The curbs crippled Huawei, and the balloon…": two facts, each whole
+        units = _units(clause)
+        for (a, _, a_end), (b, b_start, _) in zip(units, units[1:]):
+            if a == b or b_start - a_end - 1 > near:
+                continue
+            if any(a in k for k in keys) and any(b in k for k in keys) and not any(a in k and b in k for k in keys):
+                split.append((a.lstrip("#"), b.lstrip("#")))
+    return split
+
+
 def adds_negation(claim: str, evidence: Sequence[str]) -> bool:
     return bool(NEGATION.search(claim)) and not any(NEGATION.search(e) for e in evidence)
 
@@ -317,9 +353,9 @@ def support_score(lexical: float, dense: float) -> float:
 
 
 def problem(claim: str, texts: Sequence[str], lexical: float, score: float, threshold: float,
-            allowed: frozenset[str] | set[str] = frozenset()) -> str:
+            allowed: frozenset[str] | set[str] = frozenset(), asked: frozenset[str] | set[str] = frozenset()) -> str:
     """Why `texts` do not support the claim, or "" if they do."""
-    if missing := unsupported_specifics(claim, texts, allowed):
+    if missing := unsupported_specifics(claim, texts, allowed, asked):
         return "names or numbers not in the evidence: " + ", ".join(missing)
     if broken := broken_names(claim, texts, allowed):
         return "names or titles put together differently from the evidence: " + ", ".join(broken)
@@ -335,12 +371,15 @@ def problem(claim: str, texts: Sequence[str], lexical: float, score: float, thre
 
 
 def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], threshold: float,
-              allowed: frozenset[str] | set[str] = frozenset()) -> Verdict:
+              allowed: frozenset[str] | set[str] = frozenset(), asked: frozenset[str] | set[str] = frozenset()
+              ) -> Verdict:
     """The claim judged against the evidence that supports it best: one sentence, else two.
 
     Every source is scored (wording + meaning); the best few are tried alone, then in pairs
-    (a pair only if the second adds words the first lacks). The first that passes every
-    check is what the sentence cites. A marker the model wrote only breaks near-ties.
+    (a pair only if the second adds words the first lacks, and, unless one follows the other
+    in an article, only if no two names side by side in the claim come one from each); the
+    first that passes every check is what the sentence cites. A marker the model wrote only
+    breaks near-ties.
     """
     if not sources:
         return Verdict(claim, False, 0.0, reason="no evidence")
@@ -357,7 +396,10 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
             continue
         dense = max(cos[n] for n in option)
         score = round(support_score(lexical, dense), 4)
-        reason = problem(claim.text, texts, lexical, score, threshold, allowed)
+        reason = problem(claim.text, texts, lexical, score, threshold, allowed, asked)
+        if not reason and len(option) > 1 and not sources[option[0]].next_to(sources[option[1]]):
+            if split := separate_facts(claim.text, texts):  # two sentences apart tell two events
+                reason = "joins facts from two separate sentences: " + ", ".join(f"{a}/{b}" for a, b in split)
         verdict = Verdict(claim, not reason, score, round(lexical, 4), round(dense, 4), list(option), reason)
         if not reason:
             return verdict
@@ -366,14 +408,25 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
     return first
 
 
+def asked_names(question: str, texts: Sequence[str]) -> set[str]:
+    """Names the question gives (capitalised there) that some passage text or title has."""
+    words, _ = _evidence_vocabulary(texts)
+    return {w for t in _tokens(question) if t[0].isupper() and (w := _norm_word(t)) not in FUNCTION_WORDS
+            and w in words}
+
+
 def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
-                 encode: Callable[[list[str]], np.ndarray], threshold: float, question: str = "") -> list[Verdict]:
+                 encode: Callable[[list[str]], np.ndarray], threshold: float, question: str = "",
+                 context: Sequence[str] = ()) -> list[Verdict]:
     """A verdict for every claim; `encode` gives L2-normalised vectors (the evidence encoder).
 
-    `question` lets an answer complete a name the question gave in full ("Qin Gang").
+    `question` lets an answer complete a name the question gave in full ("Qin Gang"), and restate
+    a name it gives that the passages (or `context`: their articles' titles) have.
     """
     if not claims:
         return []
-    allowed = question_name_parts(question, [s.text for s in sources.values()]) if question else frozenset()
+    texts = [s.text for s in sources.values()]
+    allowed = question_name_parts(question, texts) if question else frozenset()
+    asked = asked_names(question, [*texts, *context]) if question else set()
     vectors = encode([c.text for c in claims])
-    return [attribute(c, v, sources, threshold, allowed) for c, v in zip(claims, vectors)]
+    return [attribute(c, v, sources, threshold, allowed, asked) for c, v in zip(claims, vectors)]

@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.answer.extractive import SentenceTable
-from assistant.answer.guard import Source, Verdict, check_claims
+from assistant.answer.guard import Source, Verdict, absent_question_names, check_claims
 from assistant.answer.llm_client import LLMError, stream_completion
-from assistant.answer.passages import Numbered, render_passages, select_passages
+from assistant.answer.lead import lead_text, short_text
+from assistant.answer.passages import Numbered, Passage, render_passages, select_passages
 from assistant.answer.reply import Claim, ReplyStream
-from assistant.models import ABSTAIN_TEXT, Answer, Citation
+from assistant.models import ABSTAIN_TEXT, Answer, Citation, ShortAnswer
 from assistant.retrieve.evidence import Evidence
+from assistant.retrieve.terms import fold
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,7 @@ UNSUPPORTED_NOTE = "LLM answer unsupported by the articles; showing extractive a
 REFUSED_NOTE = "the LLM found no answer in the passages"
 REFUSED_FALLBACK_NOTE = "the LLM found no answer in the passages; showing extractive answer"
 WEAK_NOTE = "LLM answer unsupported by the articles, and the extractive evidence is weak"
+ABSENT_NOTE = "the passages and their titles never name {} that the question asks about"
 
 # Static, so a llama.cpp server reuses its cached prefix: only the passages and question are new per call.
 SYSTEM_PROMPT = (
@@ -53,15 +57,76 @@ def _encoder(settings: Settings):
     return query_encoder(onnx_path(settings))
 
 
+@dataclass(frozen=True)
+class LeadSpan:
+    """A short answer the extractive engine found, placed in the passage sentence that holds it."""
+
+    span: ShortAnswer
+    n: int  # the passage sentence holding it
+    start: int  # where it starts inside that sentence's text
+
+
+def locate_spans(fallback: Answer, numbered: dict[int, Numbered], table: SentenceTable) -> list[LeadSpan]:
+    """The extractive answer's short spans that stand in a sentence the model reads."""
+    by_row = {e.row: n for n, e in numbered.items()}
+    out: list[LeadSpan] = []
+    for span in fallback.short_answers:
+        if not 0 < span.n <= len(fallback.citations):
+            continue
+        c = fallback.citations[span.n - 1]
+        at = c.chars[0] + span.chars[0]
+        for row in table.documents.sentence_range(c.file):
+            s = table.sentences[row]
+            if s.start <= at and at + len(span.text) <= s.end:
+                if row in by_row:
+                    out.append(LeadSpan(span, by_row[row], at - s.start))
+                break
+    return out
+
+
+# spaCy labels that answer the same kind of question: a span finder's ORG and the model's PERSON may name one firm.
+KINDS = {**dict.fromkeys("PERSON ORG GPE NORP FAC LOC EVENT WORK_OF_ART PRODUCT LAW LANGUAGE".split(), "name"),
+         **dict.fromkeys("MONEY CARDINAL PERCENT QUANTITY ORDINAL".split(), "number"),
+         **dict.fromkeys("DATE TIME".split(), "time")}
+
+
+def _plain(text: str) -> str:
+    return " ".join(fold(text).lower().split())
+
+
+def answers_otherwise(claim: str, question: str, leads: list[LeadSpan]) -> bool:
+    """Does the model's sentence give its own answer, of the kind the short answers are, sharing none of them?
+    ("Pernod Ricard" where the span finder read "the Financial Times".) Names the question gives do not count."""
+    from assistant.retrieve.nlp import parse
+
+    spans = [_plain(lead.span.text) for lead in leads]
+    text, asked = _plain(claim), _plain(question)
+    if any(s in text for s in spans):
+        return False
+    own = [e for e in parse(claim).ents if _plain(e.text) not in asked]
+    if any(_plain(e.text) in s or s in _plain(e.text) for e in own for s in spans):
+        return False
+    kinds = {KINDS.get(lead.span.label, lead.span.label) for lead in leads}
+    return any(KINDS.get(e.label_, e.label_) in kinds for e in own)
+
+
 class AnswerBuilder:
     """The answer, one kept sentence at a time, with citations numbered 1..k in order of first use.
 
     Each `add` returns the text appended to the answer (what a stream shows next), so a
-    streamed answer is always a prefix of the final one.
+    streamed answer is always a prefix of the final one. The first kept sentence decides the
+    lead: the extractive engine's short answers that stand in a passage that sentence cites
+    (two readings of the same passage agree), quoted exactly and cited, before it, unless the
+    sentence gives an answer of its own of the same kind.
     """
 
-    def __init__(self, numbered: dict[int, Numbered], table: SentenceTable, max_sentences: int) -> None:
-        self.numbered, self.table, self.max_sentences = numbered, table, max_sentences
+    def __init__(self, numbered: dict[int, Numbered], table: SentenceTable, max_sentences: int,
+                 passages: list[Passage] | None = None, leads: list[LeadSpan] | None = None,
+                 question: str = "") -> None:
+        self.numbered, self.table, self.max_sentences, self.question = numbered, table, max_sentences, question
+        self.passage_of = {s.n: i for i, p in enumerate(passages or []) for s in p.sentences}
+        self.leads = leads or []
+        self.shorts: list[ShortAnswer] = []
         self.parts: list[str] = []
         self.citations: list[Citation] = []
         self._renumber: dict[int, int] = {}
@@ -71,34 +136,49 @@ class AnswerBuilder:
     def full(self) -> bool:
         return len(self.parts) >= self.max_sentences
 
+    def _cite(self, n: int, score: float) -> int:
+        if n not in self._renumber:
+            self._renumber[n] = len(self._renumber) + 1
+            e = self.numbered[n]
+            s = self.table.sentences[e.row]
+            doc = self.table.documents[s.file]
+            self.citations.append(Citation(n=self._renumber[n], file=s.file, title=doc.meta.title,
+                                           lines=(s.line_start, s.line_end), chars=(s.start, s.end),
+                                           quote=s.text, score=score, also_in=e.also_in))
+        else:
+            c = self.citations[self._renumber[n] - 1]
+            c.score = max(c.score, score)
+        return self._renumber[n]
+
+    def _lead(self, v: Verdict) -> str:
+        cited = {self.passage_of.get(n) for n in v.cited} - {None}
+        chosen = [lead for lead in self.leads if self.passage_of.get(lead.n) in cited]
+        if chosen and answers_otherwise(v.claim.text, self.question, chosen):
+            log.info("no lead: the LLM answers otherwise than the short answer %s", [c.span.text for c in chosen])
+            chosen = []
+        for lead in chosen:
+            k = self._cite(lead.n, v.score)
+            self.shorts.append(lead.span.model_copy(update={"n": k, "chars": (lead.start,
+                                                                               lead.start + len(lead.span.text))}))
+        return lead_text(self.shorts) if self.shorts else ""
+
     def add(self, v: Verdict) -> str | None:
         key = " ".join(v.claim.text.lower().split())
         if not v.kept or self.full or key in self._seen:
             return None
         self._seen.add(key)
-        marks = []
-        for n in v.cited:
-            if n not in self._renumber:
-                self._renumber[n] = len(self._renumber) + 1
-                e = self.numbered[n]
-                s = self.table.sentences[e.row]
-                doc = self.table.documents[s.file]
-                self.citations.append(Citation(n=self._renumber[n], file=s.file, title=doc.meta.title,
-                                               lines=(s.line_start, s.line_end), chars=(s.start, s.end),
-                                               quote=s.text, score=v.score, also_in=e.also_in))
-            else:
-                c = self.citations[self._renumber[n] - 1]
-                c.score = max(c.score, v.score)
-            marks.append(f"[{self._renumber[n]}]")
-        part = f"{v.claim.text} {''.join(marks)}"
-        self.parts.append(part)
-        return part if len(self.parts) == 1 else " " + part
+        lead = self._lead(v) if not self.parts else ""
+        marks = "".join(f"[{k}]" for k in sorted({self._cite(n, v.score) for n in v.cited}))
+        part = f"{v.claim.text} {marks}"
+        self.parts.append(f"{lead} {part}" if lead else part)
+        return self.parts[-1] if len(self.parts) == 1 else " " + part
 
     def answer(self, query: str) -> Answer | None:
         if not self.parts:
             return None
         return Answer(answer=" ".join(self.parts), abstained=False, fallback=False, query=query, engine="llm",
-                      citations=self.citations)
+                      citations=self.citations, short_answer=short_text(self.shorts),
+                      short_answer_citation=self.shorts[0].n if self.shorts else None, short_answers=self.shorts)
 
 
 def _fallback(fallback: Answer, note: str) -> Answer:
@@ -116,6 +196,16 @@ def _log(v: Verdict) -> None:
         log.info("LLM sentence dropped (%s; support %.2f): %s", v.reason, v.score, v.claim.text)
 
 
+def _threshold(claim: Claim, weak: bool, leads: list[LeadSpan], settings: Settings) -> float:
+    """The support a sentence needs. Over weak evidence only a close paraphrase is trusted, unless
+    the sentence states a short answer the extractive engine found in the passages: two readings agree."""
+    if not weak:
+        return settings.llm_support_threshold
+    text = fold(claim.text).lower()
+    agrees = any(fold(" ".join(lead.span.text.split())).lower() in text for lead in leads)
+    return settings.llm_support_threshold if agrees else settings.llm_weak_support
+
+
 def answer_with_llm(question: str, query: str, scored: list[Evidence], table: SentenceTable, settings: Settings,
                     fallback: Answer, history=None, on_sentence: Callable[[str], None] | None = None) -> Answer:
     """A generated answer in which every sentence is supported by a passage sentence it cites.
@@ -128,12 +218,14 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     numbered = {s.n: s for p in passages for s in p.sentences}
     if not numbered:
         return _fallback(fallback, UNSUPPORTED_NOTE)
-    sources = {n: Source(n, table.sentences[e.row].text, np.asarray(table.vectors[e.row])) for n, e in numbered.items()}
+    sources = {n: Source(n, table.sentences[e.row].text, np.asarray(table.vectors[e.row]), table.sentences[e.row].file,
+                         e.row) for n, e in numbered.items()}
     asked = question if query == question else query  # a follow-up's standalone form carries its context
     encode = _encoder(settings).encode
     weak = scored[0].score < settings.llm_weak_evidence  # over weak evidence only a close paraphrase is trusted
-    threshold = settings.llm_weak_support if weak else settings.llm_support_threshold
-    builder = AnswerBuilder(numbered, table, settings.max_answer_sentences)
+    leads = locate_spans(fallback, numbered, table)
+    titles = [p.title for p in passages if p.title]
+    builder = AnswerBuilder(numbered, table, settings.max_answer_sentences, passages, leads, asked)
     verdicts: list[Verdict] = []
     refused = False
 
@@ -144,7 +236,8 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
                 refused = True
                 log.info("LLM refused: %s", claim.text)
                 continue
-            v = check_claims([claim], sources, encode, threshold, question=asked)[0]
+            v = check_claims([claim], sources, encode, _threshold(claim, weak, leads, settings), question=asked,
+                             context=titles)[0]
             verdicts.append(v)
             _log(v)
             piece = builder.add(v)
@@ -174,5 +267,9 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     log.info("no LLM sentence survived the guard (%d dropped; refused: %s)", dropped, refused)
     if weak:  # a refusal, or nothing supported, over weak evidence: refuse
         return _refusal(query, REFUSED_NOTE if refused else WEAK_NOTE)
+    texts = [s.text for s in sources.values()] + titles  # what the model read
+    absent = [n for v in verdicts for n in absent_question_names(v.claim.text, asked, texts)]
+    if absent:  # the model restated the question's subject; no passage, nor its article's title, names it
+        return _refusal(query, ABSENT_NOTE.format(", ".join(dict.fromkeys(absent))))
     # Over strong evidence a 1.5B model's "NOT STATED" was wrong more often than not (docs/llm.md).
     return _fallback(fallback, REFUSED_FALLBACK_NOTE if refused else UNSUPPORTED_NOTE)

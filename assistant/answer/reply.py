@@ -17,6 +17,10 @@ LEADING_MARKERS = re.compile(rf"^\s*({MARKER_RUN})")
 TRAILING_AFTER_STOP = re.compile(rf"([.!?][\"'”’)]*)[ \t]*({MARKER_RUN})")
 LIST_PREFIX = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)](?=\s))\s*")
 PREAMBLE = re.compile(r"^\s*(?:(?:the\s+)?answer(?:\s+to\s+the\s+question)?(?:\s+is)?|answer)\s*:\s*", re.I)
+# "Passage 2 mentions that …", "According to passage 3, …": where the model read it, not part of the claim.
+SOURCE_PREFIX = re.compile(r"^(?:according\s+to\s+(?:the\s+)?passages?(?:\s*\d+(?:\s*(?:,|and)\s*\d+)*)?\s*,\s*|"
+                           r"(?:the\s+)?passages?\s*\d+(?:\s*(?:,|and)\s*\d+)*\s+"
+                           r"(?:says?|states?|mentions?|notes?|reports?|explains?|indicates?)\s+(?:that\s+)?)", re.I)
 MAX_MARKER = 999
 # The reply the prompt asks for when the passages do not answer, and the usual ways of saying so.
 REFUSAL = re.compile(r"^\W*(?:not\s+stated\b|(?:the\s+)?(?:passages?|articles?|evidence|text|context)\s+(?:does|do)\s*"
@@ -81,6 +85,8 @@ def parse_line(raw: str) -> list[Claim]:
         if i == 0:
             markers = lead + markers
         text = _clean(sentence)
+        if (source := SOURCE_PREFIX.match(text)) and text[source.end():]:
+            text = text[source.end()].upper() + text[source.end() + 1:]
         if re.search(r"[^\W_]", text):
             claims.append(Claim(text, list(dict.fromkeys(markers))))
     return claims

@@ -1,0 +1,27 @@
+"""When the LLM answer opens with the extractive short answer, and when it does not (spaCy, no server)."""
+
+from __future__ import annotations
+
+from assistant.answer.llm import LeadSpan, answers_otherwise
+from assistant.models import ShortAnswer
+
+
+def lead(text: str, label: str) -> LeadSpan:
+    return LeadSpan(ShortAnswer(text=text, n=1, label=label, chars=(0, len(text))), 1, 0)
+
+
+def test_a_model_naming_another_firm_than_the_span_finder_gets_no_lead():
+    # the span finder read the newspaper that reported the bid; the model named the bidder
+    assert answers_otherwise("Pernod Ricard", "Which French company is said to be weighing a bid for Allied Domecq?",
+                             [lead("the Financial Times", "ORG")])
+
+
+def test_a_sentence_leaving_the_answer_out_or_sharing_it_keeps_the_lead():
+    # names the question gives are not an answer of the model's own
+    assert not answers_otherwise("Blinken met Wang Yi in February.", "At which event did Blinken meet Wang Yi in "
+                                 "February?", [lead("the Munich Security Conference", "EVENT")])
+    # one of two asks answered, the same as the span finder's: both short answers lead
+    assert not answers_otherwise("The US ambassador to China is Nicholas Burns.", "Who is the US ambassador to "
+                                 "China, and which Chinese foreign minister did he meet in May?",
+                                 [lead("Nicholas Burns", "PERSON"), lead("Qin Gang", "PERSON")])
+    assert not answers_otherwise("£80,000", "How much did the hut sell for?", [lead("about £80,000", "MONEY")])
