@@ -162,8 +162,10 @@ def test_chat_completions_stream_sends_each_supported_sentence_as_it_is_kept(set
                              json={**body, "messages": [{"role": "user", "content": " "}]})
     deltas = [e["choices"][0]["delta"].get("content") for e in events if e["choices"][0]["delta"].get("content")]
     short = assistant.ask(HUAWEI_Q, engine="extractive").short_answer
-    # one kept sentence, sent whole as it was kept, led by the short answer that stands in it
-    assert deltas == [f"{short} [1]. {' '.join(huawei_quote.split())} [1]"]
+    # one kept sentence, sent whole as it was kept, led by the short answer that stands in it; then
+    # the plain "Sources:" footer a client that shows only `content` needs
+    assert deltas[:-1] == [f"{short} [1]. {' '.join(huawei_quote.split())} [1]"]
+    assert deltas[-1].startswith("\n\nSources:\n[1] ") and deltas[-1].count("\n[") == 1
     assert events[-1]["choices"][0]["finish_reason"] == "stop"
     assert [s["quote"] for s in events[-1]["sources"]] == [huawei_quote]
     assert bad.status_code == 400 and "empty" in bad.json()["error"]["message"]
