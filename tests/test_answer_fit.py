@@ -164,3 +164,17 @@ def test_a_headline_is_not_put_first():
 def test_a_company_figure_asks_for_money_so_a_sentence_without_one_does_not_answer(question):
     assert parse_question(question).first.labels == frozenset({"MONEY"})
     assert _spans(question, "The chain, founded in Leeds, now employs 300 staff in 12 shops.") == []
+
+
+FORMER_SENTENCE = "Critics point to the ambitions of the firm's former chief executive, Mikhail Petrov."
+
+
+def _linked(question, sentence):
+    return {s.text: s.linked for s in spans_for(parse_question(question).first, CACHE.annotate([sentence])[0], question)}
+
+
+def test_a_former_holder_does_not_answer_who_holds_the_role_now():
+    assert _linked("Who is the chief executive of the firm?", FORMER_SENTENCE) == {"Mikhail Petrov": False}
+    assert _linked("Who is the chief executive of the firm?",
+                   "\"We will fight on,\" said the firm's chief executive Anna Berg.")["Anna Berg"]
+    assert _linked("Who was the firm's chief executive?", FORMER_SENTENCE) == {"Mikhail Petrov": True}

@@ -44,6 +44,8 @@ NAME_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"}  # the small model 
 LOCATIVE = {"in", "at"}
 PEOPLE = {"people", "person"}  # the counted noun that any kind of person answers
 MODIFIER_ROLES = {"compound", "amod", "poss", "nmod"}
+FORMER = {"former", "ex", "outgoing", "erstwhile"}  # "its former chief executive, X": no longer the one asked for
+PAST_ASKING = {"former", "formerly", "previous", "ex", "was", "were", "did", "had", "then", "once", "used"}
 DEMONYM_PREFIX = 4  # "Chinese" names "China", "Russian" "Russia"
 
 
@@ -163,6 +165,14 @@ def _foreign(e: Entity, ask: Ask, asked: set[str]) -> bool:
         and not any(named_in_question(a, asked, ask.named) for a in e.actors)
 
 
+def _former_holder(e: Entity, ask: Ask, asked: set[str]) -> bool:
+    """Is the span the *former* holder of the role the question asks about ("its former chief
+    executive, Mikhail Khodorkovsky" for "Who is the chief executive of Yukos?")? A question asked in
+    the past ("Who was…", "Who used to…") or about a former holder is answered by one."""
+    role = (ask.terms - ask.named) | ({ask.head} if ask.head else set())  # "who is the chief executive": no head
+    return bool(e.heads) and e.heads[0] in role and bool(e.near & FORMER) and not asked & PAST_ASKING
+
+
 def _other_event(e: Entity, ask: Ask) -> bool:
     """Does the span hang from the asked verb completed by something else ("became Lord Callaghan in
     1987" for "when did he become prime minister")? It dates or places another event."""
@@ -216,8 +226,8 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             continue  # "what date", "which year": a calendar date or year, not "next year"
         if ask.head == "year" and not YEAR_FIGURE.search(e.text):
             continue  # "which year": "1976", "the 1980s", not "his 93rd birthday"
-        if _other_event(e, ask):
-            found.append(ShortSpan(e.text, e.label, e.start, e.end, False))  # the asked verb, another complement
+        if _other_event(e, ask) or _former_holder(e, ask, asked):
+            found.append(ShortSpan(e.text, e.label, e.start, e.end, False))  # another complement, or holder
             continue
         relation = (ask.terms - ask.named) | ({ask.head} if ask.head else set())
         on_relation = touches(e.near, relation)
