@@ -8,8 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from assistant.answer.guard import (Source, absent_question_names, adds_negation, check_claims, lexical_support, separate_facts,
-                                    unbound_pairs, unsupported_specifics)
+from assistant.answer.guard import Source, check_claims, lexical_support
+from assistant.answer.specifics import (absent_question_names, adds_negation, separate_facts, unbound_pairs,
+                                        unsupported_specifics)
 from assistant.answer.reply import Claim, ReplyStream, parse_reply
 
 HUAWEI = "The curbs crippled the smartphone enterprise of Huawei Technologies Ltd., China’s first international tech model."

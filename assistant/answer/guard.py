@@ -15,14 +15,12 @@ or required — and it survives only if, against that evidence,
   claim's stemmed content words found in the evidence) and meaning (the best MiniLM
   cosine between the claim and an evidence sentence).
 
-Everything here is pure logic over text and vectors; the encoder is passed in, so
+The text checks live in `specifics.py`. Everything here is pure logic over text and vectors; the encoder is passed in, so
 the guard can be tested without a model server.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,33 +29,19 @@ from itertools import combinations
 import numpy as np
 
 from assistant.answer.reply import Claim
+from assistant.answer.specifics import (adds_negation, asked_names, broken_names, question_name_parts, separate_facts,
+                                        unbound_pairs, unsupported_specifics)
 from assistant.retrieve.terms import content_terms
 
 LEXICAL_WEIGHT = 0.5
 DENSE_WEIGHT = 0.5
 # At least this share of a claim's content words must be in its cited evidence, whatever its cosine.
 MIN_LEXICAL = 0.5
-# Two names/numbers adjacent in a claim that one cited sentence has this many words apart or more were
-# probably taken from different clauses.
-BIND_WINDOW = 20
-# ...where "side by side" means at most this many words between them ("Chinese trade officials met in
-# Berlin": 4). A faithful copy has them as close in its source, far below BIND_WINDOW.
-BIND_NEAR = 6
 
 # A marker the model wrote adds this to its sentence's support when ranking: a hint that breaks near-ties.
 HINT_BONUS = 0.05
 # The best-supporting evidence sentences tried for a claim, alone and then in pairs.
 CANDIDATES = 4
-
-# Capitalised words that are never names, wherever they stand (sentence starts, after a colon, in quotes).
-FUNCTION_WORDS = frozenset("""
-a an the this that these those there here it its he she him her his hers they them their theirs we our us i you
-your my me who whom whose which what when where why how yes no not and or but so yet nor for of in on at to by
-from with without into onto over under after before during since until while as if then than because although
-though however also both either neither each every all any some many much more most few several such only even
-according despite instead meanwhile moreover still thus therefore later earlier today yesterday tomorrow
-was were is are be been being has have had do does did will would can could may might must shall should
-""".split())
 
 # Function words that count toward neither side of the lexical share (content_terms keeps some of them).
 EXTRA_STOPWORDS = frozenset("""
@@ -66,28 +50,6 @@ before than so very he she him her his hers they them its we our us which who wh
 one some any all more most other another both each such only just even still yet however although though
 """.split())
 
-NUMBER_WORDS = {
-    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
-    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20",
-    "thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90",
-    "hundred": "hundred", "thousand": "thousand", "million": "million", "billion": "billion",
-    "trillion": "trillion", "dozen": "12", "first": "1", "second": "2", "third": "3", "fourth": "4",
-    "fifth": "5", "sixth": "6", "seventh": "7", "eighth": "8", "ninth": "9", "tenth": "10",
-}
-# Month names that are also common words: capitalised inside a sentence they are dates.
-MONTH_HOMONYMS = frozenset({"may", "march"})
-# After these, "one" is a pronoun ("the last one", "this one"), not the number.
-ONE_PRONOUN_AFTER = frozenset("the this that each every which any another no same last first next only new old other "
-                              "latest previous".split())
-# Lower-case time words are facts too ("last month" when the article says "in February").
-TIME_WORDS = frozenset({"yesterday", "today", "tomorrow", "tonight", "weekend", "week", "month", "year", "decade",
-                        "century", "ago"})
-# Where one clause of a sentence ends: names on either side may come from different sentences.
-CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\b(?:and|but|while|whereas|or)\b")
-NEGATION = re.compile(r"\b(?:not|never|none|nor|neither|without|cannot)\b|n['’]t\b|\bno\b(?!\.?\s*\d)", re.I)
-TOKEN = re.compile(r"[^\W_](?:[\w.'’]*[^\W_])?\.?")
-CAPITAL_RUN = re.compile(r"(?<![\w.'’-])[^\W\d_a-z][\w.'’-]*(?:[ \t]+[^\W\d_a-z][\w.'’-]*)+")
 
 
 @dataclass(frozen=True)
@@ -115,212 +77,6 @@ class Verdict:
     reason: str = ""
 
 
-# ---------------------------------------------------------------------------- specifics
-def _fold(text: str) -> str:
-    """Accents off, typographic apostrophes straight: "Lǐ Qiáng’s" -> "Li Qiang's"."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
-def _tokens(text: str) -> list[str]:
-    out: list[str] = []
-    for tok in TOKEN.findall(_fold(text)):
-        tok = re.sub(r"'s?$", "", tok)
-        out.extend(p for p in re.split(r"[-–]", tok) if p)
-    return out
-
-
-def _norm_word(tok: str) -> str:
-    return tok.replace(".", "").lower()
-
-
-def _norm_number(tok: str) -> str | None:
-    low = tok.lower().rstrip(".")
-    if low in NUMBER_WORDS:
-        return NUMBER_WORDS[low]
-    if not any(c.isdigit() for c in low):
-        return None
-    low = re.sub(r"(?<=\d)(?:st|nd|rd|th|s)$", "", low.replace(",", ""))
-    return re.sub(r"\.0+$", "", low)
-
-
-def _evidence_vocabulary(texts: Sequence[str]) -> tuple[set[str], set[str]]:
-    words: set[str] = set()
-    numbers: set[str] = set()
-    for text in texts:
-        for tok in _tokens(text):
-            words.add(_norm_word(tok))
-            if (num := _norm_number(tok)) is not None:
-                numbers.add(num)
-    return words, numbers
-
-
-def _time_word(tok: str) -> str | None:
-    word = tok.lower().rstrip(".")
-    word = word[:-1] if word.endswith("s") and word[:-1] in TIME_WORDS else word
-    return word if word in TIME_WORDS else None
-
-
-def question_name_parts(question: str, evidence: Sequence[str]) -> set[str]:
-    """Parts of a full name the question gives where the evidence names the person by one part.
-
-    "What did Qin Gang say?" over evidence that writes "Qin said": "gang" may appear in the
-    answer, next to "Qin". Only a part standing beside a name the evidence has qualifies.
-    """
-    words, _ = _evidence_vocabulary(evidence)
-    runs = [_run_words(m.group(0)) for m in CAPITAL_RUN.finditer(_fold(question or ""))]
-    return {w for run in runs if any(x in words for x in run) for w in run if w not in words}
-
-
-def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozenset[str] | set[str] = frozenset(),
-                          asked: frozenset[str] | set[str] = frozenset()) -> list[str]:
-    """Numbers, time words and capitalised names in the claim that no evidence text contains.
-
-    `allowed`: name parts the question supplied (`question_name_parts`); `asked`: names the question
-    gives that the passages have (`asked_names`), restated anywhere ("Davenport decided to rest her
-    knee" over "She … decided she wanted to rest her knee", in an article headed "Davenport …").
-    """
-    words, numbers = _evidence_vocabulary(evidence)
-    times = {t for w in words if (t := _time_word(w)) is not None}
-    capitalised = {_norm_word(t) for e in evidence for t in _tokens(e) if t[0].isupper()}
-    missing: list[str] = []
-    tokens = _tokens(claim)
-    for i, tok in enumerate(tokens):
-        if tok.lower() == "one" and i and tokens[i - 1].lower() in ONE_PRONOUN_AFTER:
-            continue  # "the last one took place in 2019": a pronoun, not a number
-        if i and _norm_word(tok) in MONTH_HOMONYMS and tok[0].isupper():
-            if _norm_word(tok) not in capitalised:  # "met in May" needs the month, not the modal "may"
-                missing.append(tok.rstrip("."))
-            continue
-        num = _norm_number(tok)
-        if num is not None:
-            if num not in numbers:
-                missing.append(tok.rstrip("."))
-            continue
-        if _time_word(tok) is not None:
-            if _time_word(tok) not in times:
-                missing.append(tok.rstrip("."))
-            continue
-        if not tok[0].isupper() or tok == "I":
-            continue
-        word = _norm_word(tok)
-        if word in FUNCTION_WORDS or word in words or word in asked:
-            continue
-        beside = {_norm_word(tokens[j]) for j in (i - 1, i + 1) if 0 <= j < len(tokens) and tokens[j][0].isupper()}
-        if word in allowed and beside & words:
-            continue
-        missing.append(tok.rstrip("."))
-    return list(dict.fromkeys(missing))
-
-
-def absent_question_names(claim: str, question: str, evidence: Sequence[str]) -> list[str]:
-    """Names of the claim that the question gives (capitalised there) and no evidence sentence has.
-
-    The model restated what was asked about ("Sophos wrote the Zafi.D virus") and the passages
-    never name it: they are about something else, so their answer is not this question's.
-    """
-    asked = {_norm_word(t) for t in _tokens(question) if t[0].isupper() and _norm_word(t) not in FUNCTION_WORDS}
-    missing = unsupported_specifics(claim, evidence, question_name_parts(question, evidence))
-    return [m for m in missing if _norm_word(m) in asked]
-
-
-def _specific_key(tok: str) -> str | None:
-    num = _norm_number(tok)
-    if num is not None:
-        return "#" + num
-    if tok[0].isupper() and tok != "I" and _norm_word(tok) not in FUNCTION_WORDS:
-        return _norm_word(tok)
-    return None
-
-
-def _run_words(run: str) -> list[str]:
-    words = [_norm_word(t) for t in _tokens(run)]
-    while words and words[0] in FUNCTION_WORDS:
-        words.pop(0)
-    while words and words[-1] in FUNCTION_WORDS:
-        words.pop()
-    return words
-
-
-def _contains(seq: list[str], sub: list[str]) -> bool:
-    return any(seq[i : i + len(sub)] == sub for i in range(len(seq) - len(sub) + 1))
-
-
-def broken_names(claim: str, evidence: Sequence[str], allowed: frozenset[str] | set[str] = frozenset()
-                 ) -> list[str]:
-    """Multi-word capitalised names/titles of the claim that no cited sentence has word for word.
-
-    Question-supplied name parts (`allowed`) are left out before comparing: "Qin Gang" -> "Qin".
-    """
-    words = [[_norm_word(t) for t in _tokens(e)] for e in evidence]
-    broken = []
-    for m in CAPITAL_RUN.finditer(_fold(claim)):
-        run = [w for w in _run_words(m.group(0)) if w not in allowed]
-        if len(run) >= 2 and not any(_contains(w, run) for w in words):
-            broken.append(m.group(0).strip())
-    return broken
-
-
-def _units(text: str) -> list[tuple[str, int, int]]:
-    """(key, first token, last token) of each name/number; consecutive name tokens are one unit."""
-    units: list[tuple[str, int, int]] = []
-    for i, tok in enumerate(_tokens(text)):
-        key = _specific_key(tok)
-        if key is None:
-            continue
-        if units and units[-1][2] == i - 1 and not key.startswith("#") and not units[-1][0].startswith("#"):
-            units[-1] = (units[-1][0], units[-1][1], i)
-        else:
-            units.append((key, i, i))
-    return units
-
-
-def unbound_pairs(claim: str, evidence: Sequence[str], window: int = BIND_WINDOW,
-                  near: int = BIND_NEAR) -> list[tuple[str, str]]:
-    """Names/numbers side by side in the claim (at most `near` words between them) that the
-    evidence sentence having both has `window` words apart or more.
-
-    Only pairs close in the claim are compared: two names far apart in a faithful copy of a
-    long sentence are far apart in the sentence too, and that is no error.
-    """
-    units = _units(claim)
-    positions = []
-    for e in evidence:
-        where: dict[str, list[int]] = {}
-        for i, tok in enumerate(_tokens(e)):
-            if (key := _specific_key(tok)) is not None:
-                where.setdefault(key, []).append(i)
-        positions.append(where)
-    far = []
-    for (a, _, a_end), (b, b_start, _) in zip(units, units[1:]):
-        if a == b or b_start - a_end - 1 > near:
-            continue
-        distances = [min(abs(x - y) for x in w[a] for y in w[b]) for w in positions if a in w and b in w]
-        if distances and min(distances) >= window:
-            far.append((a.lstrip("#"), b.lstrip("#")))
-    return far
-
-
-def separate_facts(claim: str, evidence: Sequence[str], near: int = BIND_NEAR) -> list[tuple[str, str]]:
-    """Names/numbers side by side in the claim that no one evidence sentence has together, each
-    found in a different one: "Glenmorangie was bought by Diageo" over "…tried to buy Glenmorangie,
-    but lost out to LVMH" and "…Seagram was bought by Diageo"."""
-    keys = [{k for t in _tokens(e) if (k := _specific_key(t)) is not None} for e in evidence]
-    split = []
-    for clause in CLAUSE_BREAK.split(claim):  # "The curbs crippled Huawei, and the balloon…": two facts, each whole
-        units = _units(clause)
-        for (a, _, a_end), (b, b_start, _) in zip(units, units[1:]):
-            if a == b or b_start - a_end - 1 > near:
-                continue
-            if any(a in k for k in keys) and any(b in k for k in keys) and not any(a in k and b in k for k in keys):
-                split.append((a.lstrip("#"), b.lstrip("#")))
-    return split
-
-
-def adds_negation(claim: str, evidence: Sequence[str]) -> bool:
-    return bool(NEGATION.search(claim)) and not any(NEGATION.search(e) for e in evidence)
-
-
 # ---------------------------------------------------------------------------- support
 @lru_cache(maxsize=1)
 def _extra_stems() -> frozenset[str]:
@@ -331,12 +87,12 @@ def _extra_stems() -> frozenset[str]:
 
 def claim_terms(text: str) -> list[str]:
     extra = _extra_stems()
-    return [t for t in content_terms(_fold(text)) if t not in extra]
+    return [t for t in content_terms(text) if t not in extra]
 
 
 @lru_cache(maxsize=8192)
 def _source_terms(text: str) -> frozenset[str]:
-    return frozenset(content_terms(_fold(text)))
+    return frozenset(content_terms(text))
 
 
 def lexical_support(claim: str, evidence: Sequence[str]) -> float:
@@ -406,13 +162,6 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
         first = first or verdict
     assert first is not None
     return first
-
-
-def asked_names(question: str, texts: Sequence[str]) -> set[str]:
-    """Names the question gives (capitalised there) that some passage text or title has."""
-    words, _ = _evidence_vocabulary(texts)
-    return {w for t in _tokens(question) if t[0].isupper() and (w := _norm_word(t)) not in FUNCTION_WORDS
-            and w in words}
 
 
 def check_claims(claims: Sequence[Claim], sources: dict[int, Source],

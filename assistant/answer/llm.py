@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer.extractive import SentenceTable
-from assistant.answer.guard import Source, Verdict, absent_question_names, check_claims
+from assistant.answer.guard import Source, Verdict, check_claims
+from assistant.answer.specifics import absent_question_names
 from assistant.answer.llm_client import LLMError, stream_completion
 from assistant.answer.lead import lead_text, short_text
 from assistant.answer.passages import Numbered, Passage, render_passages, select_passages
