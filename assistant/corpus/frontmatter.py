@@ -22,7 +22,6 @@ OUTLET_KEYS = ("source", "publisher", "outlet", "site_name", "site", "publicatio
 @dataclass
 class FrontMatter:
     fields: dict = field(default_factory=dict)
-    lines: int = 0  # how many lines the block took, markers included
 
     def text(self, keys: tuple[str, ...]) -> str | None:
         """The first of `keys` present as a short scalar, as text (a date as YYYY-MM-DD)."""
@@ -51,4 +50,4 @@ def split_front_matter(lines: list[str]) -> tuple[FrontMatter, list[str]]:
         return FrontMatter(), lines
     if not isinstance(fields, dict):
         return FrontMatter(), lines
-    return FrontMatter(fields, end + 1), [""] * (end + 1) + lines[end + 1 :]
+    return FrontMatter(fields), [""] * (end + 1) + lines[end + 1 :]
