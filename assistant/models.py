@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class DocumentMeta(BaseModel):
@@ -39,8 +39,10 @@ class Document(BaseModel):
 
 
 class Sentence(BaseModel):
-    """The unit of evidence: citations quote whole sentences or clauses of them."""
+    """The unit of evidence: citations quote whole sentences or clauses of them. Frozen: the
+    index hands out one shared instance per row."""
 
+    model_config = ConfigDict(frozen=True)
     file: str
     chunk_id: str
     start: int

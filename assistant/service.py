@@ -7,6 +7,7 @@ the same system. Heavy parts (Chroma, encoder, BM25) load once per process.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -216,7 +217,18 @@ class Assistant:
     def annotations(self):
         from assistant.retrieve.nlp import AnnotationCache
 
-        return AnnotationCache(self.settings.annotation_cache_sentences)
+        return AnnotationCache(self.settings.annotation_cache_sentences, self.parse_store)
+
+    @cached_property
+    def parse_store(self):
+        """The parses stored at ingest (`index.parses`), or None if the home cannot hold them."""
+        from assistant.index.parses import ParseStore
+
+        try:
+            return ParseStore.open(self.settings.cache_dir)
+        except (OSError, sqlite3.Error) as e:
+            log.warning("stored parses unavailable (%s): sentences are parsed per question", e)
+            return None
 
     def span_finder(self, query: str):
         """The question's short-answer reader (spaCy), or None when it asks for no typed answer."""

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
     # that answers often sits in a chunk of the same article that retrieval ranked lower.
     whole_article_hits: int = Field(default=3, ge=0)
     annotation_cache_sentences: int = Field(default=20000, ge=0)
+    # Ingest parses every sentence once (after publishing; `index/parses.py`) so questions read
+    # stored parses; in this many worker processes (unset = the number of cores).
+    parse_at_ingest: bool = True
+    parse_workers: int | None = Field(default=None, ge=1)
+    parse_commit_every: int = Field(default=256, ge=1)  # sentences per worker task and commit
 
     # Conversations: a follow-up mostly stays in the article(s) the previous answer cited, so
     # their sentences are candidates and their scores are multiplied by 1 + this (0 = off).
@@ -113,6 +118,11 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Work kept between ingest runs, by content (documents, vectors, parses)."""
+        return self.home / "cache"
 
     @property
     def models_dir(self) -> Path:

@@ -164,3 +164,50 @@ def test_opening_an_index_built_for_other_settings_brings_it_up_to_date(tmp_path
     assert len(assistant.snap.chunks) > len(before.chunks)
     answer = assistant.ask("Why was Blinken's trip postponed?")
     assert not answer.abstained and "balloon" in answer.answer.lower()
+
+
+def test_ingest_parses_every_sentence_once_and_questions_read_the_stored_parses(tmp_path, corpus_copy, monkeypatch):
+    """A question at corpus scale brings ~100 candidate sentences; parsing them per question was
+    most of a warm ask. Ingest parses each sentence once and questions read those parses."""
+    from assistant.index.parses import ParseStore
+    from assistant.retrieve import nlp
+
+    settings = Settings(home=tmp_path / "home", corpus=corpus_copy, collection=f"t{time.time_ns()}")
+    first = ingest(settings).to_json()
+    texts = list(snapshot.load(settings.index_dir).sentences.texts())
+    assert first["parsed_sentences"] == len(set(texts)) > 50
+    assert not ParseStore.open(settings.cache_dir).missing(texts)
+    assert ingest(settings).to_json()["parsed_sentences"] == 0
+
+    question = "Who did Wang Yi meet in Vienna?"
+    without_store = Assistant(settings)
+    without_store.parse_store = None
+    expected = without_store.ask(question)
+
+    parsed: list[str] = []
+    pipe = nlp.pipeline().pipe
+    monkeypatch.setattr(nlp.pipeline(), "pipe", lambda texts, **kw: pipe(parsed.extend(texts) or texts, **kw))
+    answer = Assistant(settings).ask(question)
+    assert parsed == []  # every candidate's parse came from the store
+    assert (answer.short_answer, answer.answer) == (expected.short_answer, expected.answer)
+    assert answer.short_answer and "Sullivan" in answer.short_answer
+
+
+def test_parse_pass_killed_after_publishing_resumes_with_only_the_missing_sentences(tmp_path, corpus_copy):
+    from assistant.index.parses import ParseStore
+
+    settings = Settings(home=tmp_path / "home", corpus=corpus_copy, collection=f"t{time.time_ns()}")
+    os.environ["ASSISTANT_PARSE_COMMIT_EVERY"] = "32"
+    try:
+        killed = run_ingest(settings, "mid-parse")
+        texts = set(snapshot.load(settings.index_dir).sentences.texts())  # published before the parse pass
+        kept = len(texts) - len(ParseStore.open(settings.cache_dir).missing(texts))
+        usable = Assistant(settings).ask("Why was Blinken's trip postponed?")  # adds the parses it makes
+        missing = len(ParseStore.open(settings.cache_dir).missing(texts))
+        resumed = run_ingest(settings)
+    finally:
+        del os.environ["ASSISTANT_PARSE_COMMIT_EVERY"]
+    assert killed.returncode == -9 and kept == 32  # the batch committed before the kill
+    assert not usable.abstained and "balloon" in usable.answer
+    assert resumed.returncode == 0, resumed.stderr
+    assert 0 < json.loads(resumed.stdout)["parsed_sentences"] == missing < len(texts) - 32

@@ -29,7 +29,7 @@ import numpy as np
 from assistant.answer import probes
 from assistant.corpus import Corpus, group_duplicates, load_corpus
 from assistant.corpus.loader import CorpusRules
-from assistant.index import generation, keyword
+from assistant.index import generation, keyword, parses
 from assistant.index import snapshot as snapshots
 from assistant.index.cache import DocumentCache, VectorCache
 from assistant.index.chunking import DocumentParts, Layout, document_key, layout_document, materialise
@@ -58,6 +58,7 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     embedded_texts: int = 0
     reused_vectors: int = 0
+    parsed_sentences: int = 0
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -75,6 +76,7 @@ class IngestReport:
             "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
             "duplicate_groups": self.duplicate_groups,
             "embedded_texts": self.embedded_texts, "reused_vectors": self.reused_vectors,
+            "parsed_sentences": self.parsed_sentences,
             "seconds": round(self.seconds, 3),
             "stage_seconds": {k: round(v, 3) for k, v in self.stage_seconds.items()},
         }
@@ -271,10 +273,29 @@ def _kept_null_profile(previous: snapshots.Snapshot | None, report: IngestReport
     return probes.read(previous.folder)
 
 
+def _parse_sentences(snap: snapshots.Snapshot, settings: Settings, progress: Progress | None,
+                     report: IngestReport) -> None:
+    """Parse the published generation's sentences the parse store lacks. After publishing, so
+    `ask` answers meanwhile (parsing per question); a kill here loses one batch at most."""
+    if not settings.parse_at_ingest:
+        return
+
+    def step(stage: str, done: int, total: int) -> None:
+        if progress:
+            progress(stage, done, total)
+        if 0 < done < total:
+            _crash_point("mid-parse")
+
+    store = parses.ParseStore.open(settings.cache_dir)
+    report.parsed_sentences = parses.parse_corpus(snap.sentences.texts(), store,
+                                                  settings.parse_workers or os.cpu_count() or 1,
+                                                  settings.parse_commit_every, step)
+
+
 def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progress | None = None) -> IngestReport:
     started = time.perf_counter()
     stages = _Stages()
-    cache_dir = settings.home / "cache"
+    cache_dir = settings.cache_dir
     doc_cache = DocumentCache(cache_dir / "documents.sqlite", CORPUS_VERSION)
     corpus = load_corpus(corpus_dir or settings.corpus, doc_cache, progress, group=False,
                          rules=CorpusRules.from_settings(settings))
@@ -292,6 +313,8 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
         report.documents = list(previous.documents.all())  # as published, duplicate groups included
         report.chunk_counts = previous.documents.chunk_counts()
         add_null_profile(previous, settings)
+        _parse_sentences(previous, settings, progress, report)  # finishes a parse pass a kill cut short
+        stages.done("parse")
         report.seconds = time.perf_counter() - started
         report.stage_seconds = stages.seconds
         return report  # nothing changed: the published generation stands
@@ -368,6 +391,10 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
         store.delete(stale)
     (settings.index_dir / JOURNAL).unlink(missing_ok=True)
     stages.done("sweep")
+    published = snapshots.load(settings.index_dir)
+    if published is not None:
+        _parse_sentences(published, settings, progress, report)
+    stages.done("parse")
     report.seconds = time.perf_counter() - started
     report.stage_seconds = stages.seconds
     return report

@@ -56,9 +56,9 @@ class VectorStore:
 
     def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """Nearest chunk ids with cosine similarity. The collection may also hold rows of
-        another generation (during an ingest): the caller keeps those its generation names."""
-        n = min(self.collection.count(), n)
-        if n == 0:
+        another generation (during an ingest): the caller keeps those its generation names. Chroma
+        returns fewer than `n` from a smaller collection, so no count() round trip (6 ms at BBC size)."""
+        if n <= 0:
             return []
         res = self.collection.query(query_embeddings=[vector.tolist()], n_results=n, include=["distances"])
         return [(cid, 1.0 - d) for cid, d in zip(res["ids"][0], res["distances"][0])]

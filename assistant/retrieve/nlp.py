@@ -365,10 +365,11 @@ def annotation_of(doc: Doc, original: str) -> Annotation:
 
 class AnnotationCache:
     """Annotations of sentences by text, least recently used dropped first; thread-safe,
-    because the API server answers from a thread pool."""
+    because the API server answers from a thread pool. `store` (`index.parses.ParseStore`):
+    parses made at ingest, read before parsing anew; the new ones are added to it."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self, size: int, store=None) -> None:
+        self.size, self.store = size, store
         self._items: OrderedDict[str, Annotation] = OrderedDict()
         self._lock = Lock()
 
@@ -380,8 +381,12 @@ class AnnotationCache:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._items))
         if missing:
-            docs = pipeline().pipe([plain_letters(t) for t in missing])
-            fresh = {t: annotation_of(doc, t) for t, doc in zip(missing, docs)}
+            stored = self.store.get_many(missing, pipeline().vocab) if self.store is not None else {}
+            unparsed = [t for t in missing if t not in stored]
+            docs = dict(zip(unparsed, pipeline().pipe([plain_letters(t) for t in unparsed])))
+            if self.store is not None and unparsed:
+                self.store.put_docs(unparsed, [docs[t] for t in unparsed])
+            fresh = {t: annotation_of(stored.get(t) or docs[t], t) for t in missing}
             with self._lock:
                 self._items.update(fresh)
                 while len(self._items) > self.size:

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
 
 from assistant.retrieve.stopwords import STOPWORDS
 
@@ -23,10 +24,17 @@ def is_stopword(word: str) -> bool:
 
 
 def content_terms(text: str) -> list[str]:
+    return list(_content_terms(text))
+
+
+@lru_cache(maxsize=65536)
+def _content_terms(text: str) -> tuple[str, ...]:
+    """Cached: scoring one question's candidates reads each sentence's terms many times over
+    (its own, as a neighbour, as an antecedent): ~160 stemmings a question at BBC size."""
     from assistant.index.keyword import stemmer
 
     words = [w for w in re.findall(r"[a-z0-9]+", fold(text).lower()) if w not in STOPWORDS]
-    return stemmer().stemWords(words)
+    return tuple(stemmer().stemWords(words))
 
 
 CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]+")

@@ -1,0 +1,166 @@
+"""spaCy parses of corpus sentences, kept by content so a question never waits for them.
+
+Parsing is the slow part of reading a candidate sentence (~4 ms each on this machine, against
+~0.6 ms to load a stored parse and annotate it), and a question at BBC size brings a hundred
+candidates. Ingest therefore parses every sentence once, after the new generation is published
+(`ask` works meanwhile), in worker processes, committing batch by batch: a killed run keeps what
+it finished and the next run parses only what is missing. Queries read the same store and add the
+parses they had to make themselves.
+
+What is stored is spaCy's own `Doc` (zlib-compressed `Doc.to_bytes`), keyed by the pipeline's
+name and version and the sentence text, not our annotations derived from it: a change to how
+`assistant.retrieve.nlp` reads a parse does not invalidate the store.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import json
+import logging
+import multiprocessing
+import os
+import sqlite3
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+
+from assistant.index.cache import _batches, _connect, _Transaction, text_key
+
+log = logging.getLogger(__name__)
+
+STORE_FILE = "parses.sqlite"
+DOC_EXCLUDE = ["tensor", "user_data"]  # what the annotations never read
+
+
+def pipeline_name() -> str:
+    """Names the parser that made a stored parse: another model or spaCy version never reuses it.
+    Read from package metadata, so it costs no pipeline load."""
+    from assistant.retrieve.nlp import MODEL
+
+    spec = importlib.util.find_spec(MODEL)
+    meta = Path(spec.origin).parent / "meta.json" if spec and spec.origin else None
+    model_version = json.loads(meta.read_text(encoding="utf-8")).get("version") if meta and meta.exists() else "?"
+    return f"{MODEL}-{model_version}/spacy-{importlib.metadata.version('spacy')}"
+
+
+class ParseStore:
+    """Parsed sentences by (pipeline, text) hash, in `<home>/cache/parses.sqlite`."""
+
+    def __init__(self, path: Path, pipeline: str) -> None:
+        self.db = _connect(path)
+        self.db.execute("PRAGMA busy_timeout=200")  # a query never waits long on an ingest's commit
+        self.db.execute("CREATE TABLE IF NOT EXISTS parses (key BLOB PRIMARY KEY, doc BLOB)")
+        self.pipeline = pipeline
+
+    @classmethod
+    def open(cls, cache_dir: Path) -> ParseStore:
+        return cls(cache_dir / STORE_FILE, pipeline_name())
+
+    def key(self, text: str) -> bytes:
+        return text_key(self.pipeline, text)
+
+    def missing(self, texts: Iterable[str]) -> list[str]:
+        """The texts (each once) with no stored parse."""
+        by_key = {self.key(t): t for t in texts}
+        have: set[bytes] = set()
+        for batch in _batches(list(by_key)):
+            marks = ",".join("?" * len(batch))
+            have.update(bytes(k) for (k,) in self.db.execute(f"SELECT key FROM parses WHERE key IN ({marks})", batch))
+        return [t for k, t in by_key.items() if k not in have]
+
+    def get_many(self, texts: list[str], vocab) -> dict[str, object]:
+        """Stored parses of `texts` as spaCy Docs (built on `vocab`), by text."""
+        from spacy.tokens import Doc
+
+        by_key = {self.key(t): t for t in texts}
+        found: dict[str, object] = {}
+        for batch in _batches(list(by_key)):
+            marks = ",".join("?" * len(batch))
+            for key, blob in self.db.execute(f"SELECT key, doc FROM parses WHERE key IN ({marks})", batch):
+                found[by_key[bytes(key)]] = Doc(vocab).from_bytes(zlib.decompress(blob))
+        return found
+
+    def put_many(self, texts: list[str], blobs: list[bytes]) -> None:
+        """One transaction per call; a reader busy elsewhere is not an error (the parse is redone)."""
+        try:
+            with _Transaction(self.db):
+                self.db.executemany("INSERT OR REPLACE INTO parses VALUES (?, ?)",
+                                    [(self.key(t), b) for t, b in zip(texts, blobs)])
+        except sqlite3.OperationalError as e:
+            log.debug("parses not stored: %s", e)
+
+    def put_docs(self, texts: list[str], docs: list) -> None:
+        self.put_many(texts, [pack(d) for d in docs])
+
+
+def pack(doc) -> bytes:
+    return zlib.compress(doc.to_bytes(exclude=DOC_EXCLUDE))
+
+
+def parse_batch(texts: list[str]) -> list[bytes]:
+    """Worker task: the packed parses of `texts` (as `nlp.AnnotationCache` parses them)."""
+    from assistant.retrieve.nlp import pipeline, plain_letters
+
+    return [pack(doc) for doc in pipeline().pipe([plain_letters(t) for t in texts])]
+
+
+def _exit_with(parent: int) -> None:
+    """A worker whose ingest was killed (`kill -9` sends nothing to children) exits too, rather
+    than wait forever on a queue nobody writes to."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
+def _start_worker(parent: int) -> None:
+    from assistant.retrieve.nlp import pipeline
+
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+    pipeline()
+
+
+def _parsed_batches(batches: list[list[str]], workers: int) -> Iterator[tuple[list[str], list[bytes]]]:
+    """Each batch with its parses, in order; `workers` > 1 parses in that many spawned processes
+    (spawn, not fork: the parent holds ONNX and SQLite threads a fork would copy mid-state)."""
+    if workers <= 1 or len(batches) <= 1:
+        for batch in batches:
+            yield batch, parse_batch(batch)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(os.getpid(),)) as pool:
+        pending: list[tuple[list[str], Future]] = []
+        queue = iter(batches)
+        for batch in queue:
+            pending.append((batch, pool.submit(parse_batch, batch)))
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            batch, future = pending.pop(0)
+            yield batch, future.result()
+            nxt = next(queue, None)
+            if nxt is not None:
+                pending.append((nxt, pool.submit(parse_batch, nxt)))
+
+
+def parse_corpus(texts: Iterable[str], store: ParseStore, workers: int, batch: int,
+                 progress: Callable[[str, int, int], None] | None = None) -> int:
+    """Parse and store every text the store lacks, `batch` texts per worker task and commit;
+    returns how many were parsed."""
+    todo = store.missing(texts)
+    if not todo:
+        return 0
+    log.info("parsing %d sentences with %d worker(s)", len(todo), workers)
+    done = 0
+    if progress:
+        progress("parse", 0, len(todo))
+    for batch, blobs in _parsed_batches(list(_batches(todo, batch)), workers):
+        store.put_many(batch, blobs)
+        done += len(batch)
+        if progress:
+            progress("parse", done, len(todo))
+    return done
