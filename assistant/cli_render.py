@@ -124,8 +124,8 @@ def ingest_summary(report) -> None:
                   f"{sum(len(d.boilerplate_removed) for d in docs):,} boilerplate lines removed, "
                   f"{report.duplicate_groups:,} duplicate groups "
                   f"({sum(1 for d in docs if d.duplicate_group and not d.is_original):,} copies)")
-    console.print(f"embedded {report.embedded_texts:,} texts ({report.reused_vectors:,} reused) "
-                  f"in {report.seconds:.1f} s")
+    console.print(f"embedded {report.embedded_texts:,} texts ({report.reused_vectors:,} reused), "
+                  f"parsed {report.parsed_sentences:,} sentences, in {report.seconds:.1f} s")
     if report.skipped:
         console.print(f"skipped {len(report.skipped):,} files:", style="yellow")
         for file, reason in report.skipped[:MAX_SKIPPED_LISTED]:

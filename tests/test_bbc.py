@@ -99,6 +99,7 @@ def test_reingest_of_the_unchanged_corpus_embeds_nothing(bbc):
     assert again.returncode == 0, again.stderr[-2000:]
     report = json.loads(again.stdout)
     assert report["embedded_texts"] == 0 and report["added"] == report["updated"] == report["removed"] == 0
+    assert bbc[1]["parsed_sentences"] > 30000 and report["parsed_sentences"] == 0  # each sentence parsed once
 
 
 def test_question_about_an_article_with_an_identical_twin_cites_one_of_them(bbc):
