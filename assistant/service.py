@@ -339,7 +339,7 @@ class Assistant:
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
         history = conversation.turns if conversation else []
-        query = standalone_query(question, history, self._article_text)
+        query = standalone_query(self.recased(question), history, self._article_text)
         _, scored, timings = self.evidence(query, retrieval, prefer=cited_before(question, history))
         t = time.perf_counter()
         answer = self.answer_from_evidence(question, query, scored, engine, max_sources, history, on_sentence)
@@ -350,6 +350,16 @@ class Assistant:
             conversation.add(Turn(question, query, answer.answer, answer.abstained, answer.short_answer,
                                   list(dict.fromkeys(c.file for c in answer.citations))))
         return answer
+
+    def recased(self, question: str) -> str:
+        """A question typed in one case, with its words cased as the passages BM25 finds for it
+        write them (`retrieve/truecase.py`): the parser and the name checks read capitals."""
+        from assistant.retrieve.truecase import recase, single_case
+
+        if not single_case(question):
+            return question
+        hits = self.retriever.search(question, None, "bm25")
+        return recase(question, (h.chunk.text for h in hits))
 
     def _article_text(self, file: str) -> str:
         return self.documents[file].text if file in self.documents else ""
