@@ -9,9 +9,11 @@ import re
 import resource
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -195,3 +197,24 @@ def test_read_only_data_folder_is_a_clear_error_and_the_index_survives(private_h
             p.chmod(mode)
     assert docs_of(private_home) == before
     assert run_cli(["ask", BLINKEN], private_home).returncode == 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not can_drop(), reason="root without setpriv ignores file permissions")
+def test_a_parse_store_that_cannot_be_written_costs_parsing_not_the_answer(private_home):
+    cache = Path(private_home["ASSISTANT_HOME"]) / "cache"
+    with closing(sqlite3.connect(cache / "parses.sqlite")) as parses:  # so the question must parse, and fail
+        parses.execute("DELETE FROM parses")                           # to store what it parsed
+        parses.commit()
+    modes = {p: p.stat().st_mode for p in [cache, *cache.iterdir()]}
+    for p, mode in modes.items():
+        p.chmod(mode & ~0o222)
+    try:
+        asked = subprocess.run(obeying_permissions([sys.executable, "-m", "assistant.cli", "ask", "--json",
+                                                    "Who is China's No. 2 leader?"]),
+                               env=private_home, cwd=REPO, capture_output=True, text=True, timeout=600)
+    finally:
+        for p, mode in modes.items():
+            p.chmod(mode)
+    assert asked.returncode == 0, asked.stderr
+    assert json.loads(asked.stdout)["short_answer"] and "Traceback" not in asked.stderr

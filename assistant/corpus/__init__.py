@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,8 +80,11 @@ def load_corpus(root: Path, cache: CleanedCache | None = None, progress: Progres
     for i, path in enumerate(paths):
         try:
             result = _load_one(path, root, cache, rules)
+        except sqlite3.Error:
+            raise  # the data folder's cache failed (read-only, full), not the file: the CLI says so in one line
         except Exception as e:  # one bad file is reported, never fatal
-            log.exception("cannot clean %s", path)
+            log.warning("cannot clean %s: %s: %s", path, type(e).__name__, e)
+            log.debug("cannot clean %s", path, exc_info=True)
             result = Skipped(path.relative_to(root).as_posix(), f"could not be cleaned: {type(e).__name__}: {e}")
         if progress:
             progress("read", i + 1, len(paths))

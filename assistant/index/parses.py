@@ -78,10 +78,13 @@ class ParseStore:
 
         by_key = {self.key(t): t for t in texts}
         found: dict[str, object] = {}
-        for batch in _batches(list(by_key)):
-            marks = ",".join("?" * len(batch))
-            for key, blob in self.db.execute(f"SELECT key, doc FROM parses WHERE key IN ({marks})", batch):
-                found[by_key[bytes(key)]] = Doc(vocab).from_bytes(zlib.decompress(blob))
+        try:
+            for batch in _batches(list(by_key)):
+                marks = ",".join("?" * len(batch))
+                for key, blob in self.db.execute(f"SELECT key, doc FROM parses WHERE key IN ({marks})", batch):
+                    found[by_key[bytes(key)]] = Doc(vocab).from_bytes(zlib.decompress(blob))
+        except sqlite3.Error as e:  # e.g. a read-only shared home: the question parses its sentences itself
+            log.debug("stored parses unreadable: %s", e)
         return found
 
     def put_many(self, texts: list[str], blobs: list[bytes]) -> None:
@@ -90,7 +93,7 @@ class ParseStore:
             with _Transaction(self.db):
                 self.db.executemany("INSERT OR REPLACE INTO parses VALUES (?, ?)",
                                     [(self.key(t), b) for t, b in zip(texts, blobs)])
-        except sqlite3.OperationalError as e:
+        except sqlite3.Error as e:  # busy (an ingest is committing) or read-only: parsed again next time
             log.debug("parses not stored: %s", e)
 
     def put_docs(self, texts: list[str], docs: list) -> None:
