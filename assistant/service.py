@@ -144,13 +144,13 @@ class Assistant:
     @cached_property
     def retriever(self):
         from assistant.index.keyword import KeywordIndex
-        from assistant.index.store import open_store
+        from assistant.retrieve.dense import dense_search
         from assistant.retrieve.hybrid import HybridRetriever
 
         s = self.settings
         keyword = KeywordIndex(self.snap.folder / "bm25", len(self.snap.chunks))
-        return HybridRetriever(self.snap.chunks, open_store(s), keyword, s.dense_top_k, s.keyword_top_k,
-                               s.fused_top_k, s.rrf_k)
+        return HybridRetriever(self.snap.chunks, dense_search(s, self.snap), keyword, s.dense_top_k,
+                               s.keyword_top_k, s.fused_top_k, s.rrf_k)
 
     @cached_property
     def term_stats(self):

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # Every sentence of the articles of the best few retrieved chunks is a candidate: the sentence
     # that answers often sits in a chunk of the same article that retrieval ranked lower.
     whole_article_hits: int = Field(default=3, ge=0)
+    # Dense search is exact over the generation's chunk vectors up to this many chunks (150 MB at
+    # 100k; no chromadb import in a new process), Chroma's HNSW index above it or with a server.
+    exact_search_max_chunks: int = Field(default=100_000, ge=0)
     annotation_cache_sentences: int = Field(default=20000, ge=0)
     # Ingest parses every sentence once (after publishing; `index/parses.py`) so questions read
     # stored parses; in this many worker processes (unset = the number of cores).

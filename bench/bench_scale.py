@@ -202,7 +202,7 @@ def build_replica(base_home: Path, target: Path, sentences: int, seed: int = 0) 
                  [{"file": c.file, "start": c.start, "end": c.end, "line_start": c.line_start,
                    "line_end": c.line_end, "tokens": c.tokens} for c in chunks])
     zipf = dict(base.documents.tables.query("SELECT word, zipf FROM word_zipf"))
-    writer.finish(sentence_vectors, term_df(parts_all), zipf, lambda folder: keyword.build(texts, folder / "bm25"))
+    writer.finish(sentence_vectors, cvec, term_df(parts_all), zipf, lambda folder: keyword.build(texts, folder / "bm25"))
     writer.publish()
     # what ingest stores with every generation: without it each serving process computes the
     # refusal model's null profile over all sentence vectors (reading every one into memory)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.index.chunking import DocumentParts
-from assistant.index.snapshot import FORMAT, KEEP_PREVIOUS, POINTER, SCHEMA, SENTENCE_DTYPE
+from assistant.index.snapshot import CHUNK_VECTORS, FORMAT, KEEP_PREVIOUS, POINTER, SCHEMA, SENTENCE_DTYPE
 from assistant.models import Document
 
 
@@ -55,14 +55,15 @@ class GenerationWriter:
         self.doc_count += 1
         self.chunk_count += len(entry.chunk_rows)
 
-    def finish(self, sentence_vectors: np.ndarray, term_df: dict[str, int], word_zipf: dict[str, float],
-               write_extra: Callable[[Path], None]) -> None:
+    def finish(self, sentence_vectors: np.ndarray, chunk_vectors: np.ndarray, term_df: dict[str, int],
+               word_zipf: dict[str, float], write_extra: Callable[[Path], None]) -> None:
         self.db.executemany("INSERT INTO terms VALUES (?, ?)", term_df.items())
         self.db.executemany("INSERT INTO word_zipf VALUES (?, ?)", word_zipf.items())
         self.db.execute("COMMIT")
         self.db.close()
         np.save(self.tmp / "sentences.npy", np.array(self.rows, dtype=SENTENCE_DTYPE))
         np.save(self.tmp / "sentence_vectors.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
+        np.save(self.tmp / CHUNK_VECTORS, np.ascontiguousarray(chunk_vectors, dtype=np.float32))
         write_extra(self.tmp)
 
     def publish(self) -> Path:

@@ -379,7 +379,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
             profile = probes.compute(sentences, sentence_vectors, stats, cached_encode)
         probes.write(folder, profile)
 
-    writer.finish(sentence_vectors, df, zipf, write_extra)
+    writer.finish(sentence_vectors, chunk_vectors, df, zipf, write_extra)
     if progress:
         progress("keyword index", 1, 1)
     writer.publish()

@@ -29,8 +29,9 @@ import numpy as np
 from assistant.models import Chunk, Document, Sentence
 
 POINTER = "CURRENT"
+CHUNK_VECTORS = "chunk_vectors.npy"
 KEEP_PREVIOUS = 1  # readers that opened the previous generation can finish
-FORMAT = 2
+FORMAT = 3  # 3: chunk_vectors.npy (exact dense search)
 SENTENCE_DTYPE = np.dtype([("doc", "<i4"), ("chunk", "<i4"), ("start", "<i4"), ("end", "<i4"),
                            ("line_start", "<i4"), ("line_end", "<i4"), ("heading", "?")])
 TRUNCATED = "\u2026"  # a title made from a first sentence ends so
@@ -316,6 +317,7 @@ class Snapshot:
     sentence_vectors: np.ndarray
     terms: TermTable
     sentence_count: int
+    chunk_vectors: np.ndarray | None = None  # chunk-table order; None in generations written before it
 
     @property
     def chunk_ids(self) -> set[str]:
@@ -355,7 +357,8 @@ def load(index_dir: Path) -> Snapshot | None:
     return Snapshot(folder=folder, config_key=info["config_key"], documents=documents, chunks=chunks,
                     sentences=SentenceRows(array, documents, chunks.id_at),
                     sentence_vectors=np.load(folder / "sentence_vectors.npy", mmap_mode="r"),
-                    terms=TermTable(tables), sentence_count=len(array))
+                    terms=TermTable(tables), sentence_count=len(array),
+                    chunk_vectors=np.load(folder / CHUNK_VECTORS, mmap_mode="r") if (folder / CHUNK_VECTORS).exists() else None)
 
 
 def read_json(path: Path, default):

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (Chroma) + BM25, fused with reciprocal-rank fusion."""
+"""Hybrid retrieval: dense (`dense.py`: exact or Chroma) + BM25, fused with reciprocal-rank fusion."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from assistant.index.keyword import KeywordIndex
 from assistant.index.snapshot import ChunkStore
-from assistant.index.store import VectorStore
+from assistant.retrieve.dense import ChromaDense, ExactDense
 from assistant.models import Chunk
 
 
@@ -33,18 +33,14 @@ class HybridRetriever:
     """Candidates from both lists, resolved against the open generation's chunk table (the
     Chroma collection may hold rows of a generation being built or just retired)."""
 
-    def __init__(self, chunks: ChunkStore, store: VectorStore | None, keyword: KeywordIndex,
+    def __init__(self, chunks: ChunkStore, dense_search: ExactDense | ChromaDense | None, keyword: KeywordIndex,
                  dense_k: int, keyword_k: int, fused_k: int, rrf_k: int) -> None:
         self.chunks = chunks
-        self.store, self.keyword = store, keyword
+        self.dense_search, self.keyword = dense_search, keyword
         self.dense_k, self.keyword_k, self.fused_k, self.rrf_k = dense_k, keyword_k, fused_k, rrf_k
 
     def dense(self, vector: np.ndarray) -> list[int]:
-        if self.store is None:
-            return []
-        ids = [cid for cid, _ in self.store.query(vector, self.dense_k * 3 + 10)]
-        positions = self.chunks.positions_of(ids)
-        return [positions[cid] for cid in ids if cid in positions][: self.dense_k]
+        return self.dense_search.nearest(vector, self.dense_k) if self.dense_search is not None else []
 
     def lexical(self, query: str) -> list[int]:
         return [pos for pos, _ in self.keyword.query(query, self.keyword_k)]
