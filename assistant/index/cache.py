@@ -11,38 +11,22 @@ being written, never what was committed):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from assistant.corpus.duplicates import Fingerprint, near_duplicate_scheme
+from assistant.index.kvstore import Transaction, batches, connect, text_key
 from assistant.models import Document
-
-LOOKUP_BATCH = 900  # SQLite's default limit on bound parameters is 999
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    return db
-
-
-def _batches(items: list, size: int = LOOKUP_BATCH) -> Iterable[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 class DocumentCache:
     """Cleaned documents by raw bytes, chunk layouts by cleaned text."""
 
     def __init__(self, path: Path, version: str) -> None:
-        self.db = _connect(path)
+        self.db = connect(path)
         self.version = version
         self.db.execute("CREATE TABLE IF NOT EXISTS cleaned (raw_sha256 TEXT, version TEXT, document TEXT, "
                         "text_hash TEXT, shingles INTEGER, signature BLOB, PRIMARY KEY (raw_sha256, version))")
@@ -77,7 +61,7 @@ class DocumentCache:
 
     def transaction(self):
         """Group many writes into one commit (much faster than one commit each)."""
-        return _Transaction(self.db)
+        return Transaction(self.db)
 
 
 class _Originals:
@@ -108,34 +92,18 @@ class _NearPairs:
         return seen, pairs
 
     def save(self, seen: set[str], pairs: list[tuple[str, str]]) -> None:
-        with _Transaction(self.db):
+        with Transaction(self.db):
             self.db.execute("DELETE FROM near_seen")
             self.db.execute("DELETE FROM near_pairs")
             self.db.executemany("INSERT INTO near_seen VALUES (?, ?)", [(self.scheme, h) for h in sorted(seen)])
             self.db.executemany("INSERT INTO near_pairs VALUES (?, ?, ?)", [(self.scheme, a, b) for a, b in pairs])
 
 
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self):
-        self.db.execute("BEGIN")
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
-
-
-def text_key(model: str, text: str) -> bytes:
-    return hashlib.blake2b(f"{model}\0{text}".encode("utf-8"), digest_size=16).digest()
-
-
 class VectorCache:
     """Embeddings by (model, text) hash."""
 
     def __init__(self, path: Path, model: str, dim: int) -> None:
-        self.db = _connect(path)
+        self.db = connect(path)
         self.model, self.dim = model, dim
         self.db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB)")
 
@@ -144,7 +112,7 @@ class VectorCache:
 
     def get_many(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
         found: dict[bytes, np.ndarray] = {}
-        for batch in _batches(list(dict.fromkeys(keys))):
+        for batch in batches(list(dict.fromkeys(keys))):
             marks = ",".join("?" * len(batch))
             for key, blob in self.db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch):
                 found[bytes(key)] = np.frombuffer(blob, dtype=np.float32)
@@ -152,7 +120,7 @@ class VectorCache:
 
     def put_many(self, keys: list[bytes], vectors: np.ndarray) -> None:
         """One transaction per call: what was committed survives a kill."""
-        with _Transaction(self.db):
+        with Transaction(self.db):
             self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
                                 [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in zip(keys, vectors)])
 

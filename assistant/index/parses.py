@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
-from assistant.index.cache import _batches, _connect, _Transaction, text_key
+from assistant.index.kvstore import Transaction, batches, connect, text_key
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class ParseStore:
     """Parsed sentences by (pipeline, text) hash, in `<home>/cache/parses.sqlite`."""
 
     def __init__(self, path: Path, pipeline: str) -> None:
-        self.db = _connect(path)
+        self.db = connect(path)
         self.db.execute("PRAGMA busy_timeout=200")  # a query never waits long on an ingest's commit
         self.db.execute("CREATE TABLE IF NOT EXISTS parses (key BLOB PRIMARY KEY, doc BLOB)")
         self.pipeline = pipeline
@@ -67,7 +67,7 @@ class ParseStore:
         """The texts (each once) with no stored parse."""
         by_key = {self.key(t): t for t in texts}
         have: set[bytes] = set()
-        for batch in _batches(list(by_key)):
+        for batch in batches(list(by_key)):
             marks = ",".join("?" * len(batch))
             have.update(bytes(k) for (k,) in self.db.execute(f"SELECT key FROM parses WHERE key IN ({marks})", batch))
         return [t for k, t in by_key.items() if k not in have]
@@ -79,7 +79,7 @@ class ParseStore:
         by_key = {self.key(t): t for t in texts}
         found: dict[str, object] = {}
         try:
-            for batch in _batches(list(by_key)):
+            for batch in batches(list(by_key)):
                 marks = ",".join("?" * len(batch))
                 for key, blob in self.db.execute(f"SELECT key, doc FROM parses WHERE key IN ({marks})", batch):
                     found[by_key[bytes(key)]] = Doc(vocab).from_bytes(zlib.decompress(blob))
@@ -90,7 +90,7 @@ class ParseStore:
     def put_many(self, texts: list[str], blobs: list[bytes]) -> None:
         """One transaction per call; a reader busy elsewhere is not an error (the parse is redone)."""
         try:
-            with _Transaction(self.db):
+            with Transaction(self.db):
                 self.db.executemany("INSERT OR REPLACE INTO parses VALUES (?, ?)",
                                     [(self.key(t), b) for t, b in zip(texts, blobs)])
         except sqlite3.Error as e:  # busy (an ingest is committing) or read-only: parsed again next time
@@ -126,18 +126,18 @@ def _start_worker(parent: int) -> None:
     pipeline()
 
 
-def _parsed_batches(batches: list[list[str]], workers: int) -> Iterator[tuple[list[str], list[bytes]]]:
+def _parsed_batches(groups: list[list[str]], workers: int) -> Iterator[tuple[list[str], list[bytes]]]:
     """Each batch with its parses, in order; `workers` > 1 parses in that many spawned processes
     (spawn, not fork: the parent holds ONNX and SQLite threads a fork would copy mid-state)."""
-    if workers <= 1 or len(batches) <= 1:
-        for batch in batches:
+    if workers <= 1 or len(groups) <= 1:
+        for batch in groups:
             yield batch, parse_batch(batch)
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(os.getpid(),)) as pool:
         pending: list[tuple[list[str], Future]] = []
-        queue = iter(batches)
+        queue = iter(groups)
         for batch in queue:
             pending.append((batch, pool.submit(parse_batch, batch)))
             if len(pending) >= 2 * workers:
@@ -150,9 +150,9 @@ def _parsed_batches(batches: list[list[str]], workers: int) -> Iterator[tuple[li
                 pending.append((nxt, pool.submit(parse_batch, nxt)))
 
 
-def parse_corpus(texts: Iterable[str], store: ParseStore, workers: int, batch: int,
+def parse_corpus(texts: Iterable[str], store: ParseStore, workers: int, per_batch: int,
                  progress: Callable[[str, int, int], None] | None = None) -> int:
-    """Parse and store every text the store lacks, `batch` texts per worker task and commit;
+    """Parse and store every text the store lacks, `per_batch` texts per worker task and commit;
     returns how many were parsed."""
     todo = store.missing(texts)
     if not todo:
@@ -161,7 +161,7 @@ def parse_corpus(texts: Iterable[str], store: ParseStore, workers: int, batch: i
     done = 0
     if progress:
         progress("parse", 0, len(todo))
-    for batch, blobs in _parsed_batches(list(_batches(todo, batch)), workers):
+    for batch, blobs in _parsed_batches(list(batches(todo, per_batch)), workers):
         store.put_many(batch, blobs)
         done += len(batch)
         if progress:

@@ -9,8 +9,10 @@ ingest would not fit the ingest budget.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
+import types
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -85,18 +87,36 @@ class Annotation:
     names: tuple[Entity, ...] = ()  # noun phrases with a proper noun, label "NAME": what NER missed
 
 
+def _lazy_info(*args, **kwargs):
+    """`spacy.info`, imported with spaCy's command line only when called."""
+    return importlib.import_module("spacy.cli.info").info(*args, **kwargs)
+
+
 def _import_spacy():
-    """spaCy without torch: thinc, its ML layer, imports torch when it is installed (5-8 s, for
-    GPU shims this CPU pipeline never uses). Torch is hidden while spaCy is imported, then
-    made importable again (ingest still needs it)."""
-    hide = "torch" not in sys.modules
-    if hide:
+    """spaCy without torch and without its command line. thinc, its ML layer, imports torch when
+    it is installed (5-8 s, for GPU shims this CPU pipeline never uses); spaCy's `__init__`
+    imports its whole CLI (~30 modules, jinja2, ~0.2 s of a cold `ask`) for `spacy.info` alone.
+    Both are hidden while spaCy is imported, then made importable again (ingest needs torch;
+    `spacy.info` and `import spacy.cli` still work)."""
+    if "spacy" in sys.modules:
+        return sys.modules["spacy"]
+    hide_torch = "torch" not in sys.modules
+    if hide_torch:
         sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
+    cli, info = types.ModuleType("spacy.cli"), types.ModuleType("spacy.cli.info")
+    cli.__path__ = []  # a package, so `spacy.cli.info` resolves to the stub below
+    info.info = _lazy_info  # type: ignore[attr-defined]
+    sys.modules["spacy.cli"], sys.modules["spacy.cli.info"] = cli, info
     try:
         import spacy
     finally:
-        if hide and sys.modules.get("torch", 0) is None:
+        if hide_torch and sys.modules.get("torch", 0) is None:
             del sys.modules["torch"]
+        for name, stub in (("spacy.cli", cli), ("spacy.cli.info", info)):
+            if sys.modules.get(name) is stub:
+                del sys.modules[name]
+        if "spacy" in sys.modules and sys.modules["spacy"].__dict__.get("cli") is cli:
+            del sys.modules["spacy"].__dict__["cli"]
     return spacy
 
 
