@@ -1,10 +1,12 @@
-"""Real servers for tests: start a command, wait until it answers on loopback, stop it."""
+"""Real processes for tests: servers that answer on loopback, and a question asked in a new process."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -49,3 +51,16 @@ def background_server(cmd: list[str], ready_url: str, timeout: float, ready_code
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def ask_in_new_process(env: dict[str, str], question: str, module: str) -> tuple[str, bool]:
+    """The answer a fresh process gives, and whether answering it imported `module` (what a cold
+    `ask` pays for)."""
+    script = ("import json, sys\nfrom assistant.service import Assistant\n"
+              f"answer = Assistant.open().ask({question!r})\n"
+              f"print(json.dumps([answer.answer, {module!r} in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    text, loaded = json.loads(out.stdout.strip().splitlines()[-1])
+    return text, loaded
+

@@ -3,13 +3,11 @@ HNSW index for a large one or a Chroma server; both find the same chunks here.""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 
 from assistant.index.store import open_store
 from assistant.retrieve.dense import ChromaDense, ExactDense, dense_search
+from processes import ask_in_new_process
 
 QUESTIONS = ["Why was Blinken's trip postponed?", "Who is China's No. 2 leader?",
              "Which company's smartphone business was crippled by the curbs?", "balloon over Montana"]
@@ -40,9 +38,5 @@ def test_chroma_is_used_for_a_large_corpus_or_a_server(settings, assistant):
 
 def test_a_new_process_answers_without_loading_chromadb(cli_env):
     """chromadb's import is ~0.45 s of a cold `ask`; a small corpus never needs it."""
-    script = ("import sys; from assistant.service import Assistant; a = Assistant.open(); "
-              "answer = a.ask(\"Why was Blinken's trip postponed?\"); "
-              "print('balloon' in answer.answer, 'chromadb' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", script], env=cli_env, capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["True", "False"]
+    answer, loaded = ask_in_new_process(cli_env, "Why was Blinken's trip postponed?", "chromadb")
+    assert "balloon" in answer and not loaded
