@@ -211,3 +211,19 @@ def test_parse_pass_killed_after_publishing_resumes_with_only_the_missing_senten
     assert not usable.abstained and "balloon" in usable.answer
     assert resumed.returncode == 0, resumed.stderr
     assert 0 < json.loads(resumed.stdout)["parsed_sentences"] == missing < len(texts) - 32
+
+
+def test_a_script_that_cannot_spawn_parse_workers_still_parses_everything(tmp_path):
+    """A script calling ingest without a `__main__` guard cannot start spawned workers (each
+    would run the script again); the parse pass then runs in the script's own process."""
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from assistant.index.parses import ParseStore, parse_corpus\n"
+        f"store = ParseStore.open(Path({str(tmp_path / 'cache')!r}))\n"
+        "texts = [f'Sentence {i} says that Anna met Boris in Paris.' for i in range(40)]\n"
+        "print('parsed', parse_corpus(texts, store, 2, 8), 'missing', len(store.missing(texts)))\n", "utf-8")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-4:] == ["parsed", "40", "missing", "0"]

@@ -26,6 +26,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from assistant.index.kvstore import Transaction, batches, connect, text_key
@@ -126,13 +127,9 @@ def _start_worker(parent: int) -> None:
     pipeline()
 
 
-def _parsed_batches(groups: list[list[str]], workers: int) -> Iterator[tuple[list[str], list[bytes]]]:
-    """Each batch with its parses, in order; `workers` > 1 parses in that many spawned processes
-    (spawn, not fork: the parent holds ONNX and SQLite threads a fork would copy mid-state)."""
-    if workers <= 1 or len(groups) <= 1:
-        for batch in groups:
-            yield batch, parse_batch(batch)
-        return
+def _in_workers(groups: list[list[str]], workers: int) -> Iterator[tuple[list[str], list[bytes]]]:
+    """Each batch with its parses, in order, from `workers` spawned processes (spawn, not fork:
+    the parent holds ONNX and SQLite threads a fork would copy mid-state)."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(os.getpid(),)) as pool:
@@ -148,6 +145,21 @@ def _parsed_batches(groups: list[list[str]], workers: int) -> Iterator[tuple[lis
             nxt = next(queue, None)
             if nxt is not None:
                 pending.append((nxt, pool.submit(parse_batch, nxt)))
+
+
+def _parsed_batches(groups: list[list[str]], workers: int) -> Iterator[tuple[list[str], list[bytes]]]:
+    """Each batch with its parses, in order; in worker processes when `workers` > 1, and in this
+    one if they cannot run (a script calling ingest without a `__main__` guard cannot spawn)."""
+    done = 0
+    if workers > 1 and len(groups) > 1:
+        try:
+            for parsed in _in_workers(groups, workers):
+                yield parsed
+                done += 1
+        except BrokenProcessPool as e:
+            log.warning("parse workers stopped (%s); parsing in this process", e)
+    for batch in groups[done:]:
+        yield batch, parse_batch(batch)
 
 
 def parse_corpus(texts: Iterable[str], store: ParseStore, workers: int, per_batch: int,
