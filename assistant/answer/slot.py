@@ -1,0 +1,183 @@
+"""Does the short answer fill the slot the question asks about, or another role in its sentence?
+
+On a large corpus most traps that still get an answer find a sentence on the asked topic with an
+entity of the asked type that plays another part in it: "Who wrote the X virus?" finds the
+anti-virus firm that *said* something about the virus; "Which judge…?" a defendant the sentence
+never calls a judge; "How much is the kit deal worth?" an amount that is the worth of something
+else. Read from spaCy's dependency parse of the question and of the quoted sentence:
+
+- speaker: a who-question about a deed is not answered by the subject of a reporting verb ("X
+  said") when the sentence never uses the asked verb;
+- possessor: "Whose party…?" is answered by the owner of the party ("X's party", "the party of X");
+- owner of an amount: "How much is X worth?" is not answered by "Y worth £4m" when Y is none of
+  the question's words;
+- name: "What is the name of X's game/wife…?" needs a name in the sentence that the question
+  does not already give.
+
+Each check is a reason (a short string) or None, read for the question's first ask on the
+sentence the answer would quote. The refusal model counts a failed check as a missing span
+(`confidence.py`): the span found is not of the asked kind after all. A question of none of these
+shapes is answered without parsing anything (`applies`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from assistant.answer.span import ShortSpan, derived, named_in_question, same_word, spans_for, words_of
+from assistant.models import core_question
+from assistant.retrieve.terms import content_terms
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+    from assistant.retrieve.nlp import Annotation
+    from assistant.retrieve.question import Ask
+
+# Verbs that report speech or thought: their subject is a source, not a doer of the asked deed.
+REPORTING = frozenset("say tell add claim state comment announce report warn insist stress explain argue note "
+                      "confirm suggest believe think predict estimate reckon fear".split())
+NAME_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
+PERSON_LABELS = frozenset({"PERSON"})
+AMOUNT_LABELS = frozenset({"MONEY", "PERCENT", "QUANTITY"})
+VALUE_WORDS = frozenset({"worth", "value", "valued"})  # "Y worth £4m", "valued at £4m": the amount is Y's
+NAME_NOUN = "name"
+LIST_WH = frozenset({"name", "list"})  # "Name the X who…": the asked deed is in a clause, not the main verb
+CACHE = 512
+
+
+def _asks_doer(ask: Ask) -> bool:
+    return bool(ask.labels & {"PERSON", "ORG"}) and ask.wh not in LIST_WH
+
+
+def _asks_amount(ask: Ask) -> bool:
+    return bool(ask.labels & AMOUNT_LABELS) and ask.labels <= AMOUNT_LABELS | {"CARDINAL"}
+
+
+def applies(ask: Ask, question_words: set[str]) -> bool:
+    """Could any check fire for this ask? (Read before parsing anything.)"""
+    return _asks_doer(ask) or ask.wh == "whose" or _asks_amount(ask) or NAME_NOUN in question_words
+
+
+def _word(token: Token) -> str:
+    return token.lemma_.lower()
+
+
+def _same(a: str, b: str) -> bool:
+    return same_word(a, b) or derived(a, b)
+
+
+def _in_sentence(word: str, doc: Doc) -> bool:
+    return any(_same(_word(t), word) for t in doc if t.is_alpha)
+
+
+def _question_verb(q: Doc) -> Token | None:
+    """The question's main verb, if it is a full verb ("wrote"), not a copula or an auxiliary."""
+    root = next((t for t in q if t.dep_ == "ROOT"), None)
+    if root is None or root.pos_ != "VERB" or _word(root) in ("be", "do", "have"):
+        return None
+    return root
+
+
+def _span_root(doc: Doc, span: ShortSpan) -> Token | None:
+    found = doc.char_span(span.start, span.end, alignment_mode="expand")
+    return found.root if found is not None and len(found) else None
+
+
+def speaker(ask: Ask, q: Doc, doc: Doc, root: Token) -> str | None:
+    """ "Who wrote the virus?" is not answered by the firm that *said* something about it."""
+    verb = _question_verb(q)
+    if verb is None or _word(verb) in REPORTING or not _asks_doer(ask):
+        return None
+    if root.dep_ in ("nsubj", "nsubjpass") and _word(root.head) in REPORTING and not _in_sentence(_word(verb), doc):
+        return "speaker"
+    return None
+
+
+def possessor(ask: Ask, doc: Doc, root: Token) -> str | None:
+    """ "Whose party…?" is answered by the party's owner, not by another name near the party."""
+    if ask.wh != "whose" or ask.head is None:
+        return None
+    owned = root.head
+    if root.dep_ in ("poss", "compound") and _same(_word(owned), ask.head):
+        return None
+    if root.dep_ == "pobj" and root.head.dep_ == "prep" and _same(_word(root.head.head), ask.head):
+        return None  # "the party of X", "a statement from X"
+    return "possessor"
+
+
+def amount_owner(ask: Ask, doc: Doc, root: Token, asked: set[str]) -> str | None:
+    """ "How much is the deal worth?" is not answered by "subsidies worth £4m": the amount is the
+    worth of a noun the question does not use."""
+    if not _asks_amount(ask):
+        return None
+    token = root
+    for _ in range(3):
+        if token.head.i == token.i:
+            return None
+        token = token.head
+        if _word(token) in VALUE_WORDS:
+            owner = token.head if token.dep_ in ("amod", "acl", "npadvmod", "advmod") else None
+            if owner is not None and owner.pos_ in ("NOUN", "PROPN") and not any(
+                    _same(_word(owner), a) for a in asked):
+                return "owner"
+            return None
+    return None
+
+
+def _names_person(name: Token) -> bool:
+    """ "the maiden name of X's wife Audrey", "the name of the minister": the named thing is a person
+    (a person noun, or a noun the question gives a person's name in apposition)."""
+    from assistant.retrieve.question import PERSON_NOUNS
+
+    owners = [o for p in name.children if p.dep_ == "prep" and p.lower_ == "of" for o in p.children
+              if o.dep_ == "pobj"]
+    return any(_word(o) in PERSON_NOUNS or any(c.ent_type_ == "PERSON" for c in o.children if c.dep_ in (
+        "appos", "compound")) for o in owners)
+
+
+def name_missing(q: Doc, doc: Doc, ann: Annotation, query_words: set[str], ask: Ask) -> str | None:
+    """ "What is the name of …?": some name in the sentence the question does not give."""
+    name = next((t for t in q if _word(t) == NAME_NOUN and t.pos_ == "NOUN"), None)
+    if name is None:
+        return None
+    labels = PERSON_LABELS if _names_person(name) else NAME_LABELS | {"NAME"}
+    for e in (*ann.entities, *ann.names):
+        if e.label in labels and not named_in_question(e.text, query_words, ask.named, e.label):
+            return None
+    return "name"
+
+
+def reasons(ask: Ask, q: Doc, doc: Doc, ann: Annotation, query: str) -> list[str]:
+    """Every slot check the sentence fails for one ask."""
+    words = words_of(query)
+    asked = {s for w in ask.terms | {ask.head or ""} for s in (w, *content_terms(w)) if s}
+    spans = spans_for(ask, ann, query) if ask.labels else []
+    root = _span_root(doc, spans[0]) if spans else None
+    out = [r for r in (name_missing(q, doc, ann, words, ask),) if r]
+    if root is not None:
+        out += [r for r in (speaker(ask, q, doc, root), possessor(ask, doc, root),
+                            amount_owner(ask, doc, root, asked)) if r]
+    return out
+
+
+@lru_cache(maxsize=CACHE)
+def _question_doc(question: str) -> Doc:
+    from assistant.retrieve.nlp import parse
+
+    return parse(question)
+
+
+@lru_cache(maxsize=CACHE)
+def unfilled(query: str, sentence: str) -> tuple[str, ...]:
+    """The slot checks `sentence` fails for the question's first ask (loads spaCy if one applies)."""
+    from assistant.retrieve.nlp import annotation_of, pipeline, plain_letters
+    from assistant.retrieve.question import parse_question
+
+    question = core_question(query)
+    ask = parse_question(question).first
+    if not applies(ask, words_of(question)):
+        return ()
+    doc = pipeline()(plain_letters(sentence))  # same offsets as the sentence: spans map onto tokens
+    return tuple(reasons(ask, _question_doc(question), doc, annotation_of(doc, sentence), query))

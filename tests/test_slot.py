@@ -1,0 +1,65 @@
+"""The slot check: an entity of the asked type that plays another role in its sentence than the
+one asked about is not an answer, and the refusal model refuses it whatever its score."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.confidence import Features, Model
+from assistant.answer.slot import unfilled
+
+
+@pytest.mark.parametrize(("question", "answers", "trap", "reason"), [
+    # the source of a statement is not the doer of a deed the sentence never mentions
+    ("Who designed the new footbridge?", "The new footbridge was designed by Ove Lindqvist, the council said.",
+     "Harbour Engineering said the new footbridge would open in May.", "speaker"),
+    # "whose": the owner of the asked thing, not another name near it
+    ("Whose yacht did the customs officers search?", "Customs officers searched Peter Walsh's yacht at Dover.",
+     "Customs officers searched a yacht at Dover, the Home Office said.", "possessor"),
+    # an amount that is the worth of something the question does not ask about
+    ("How much is the stadium sponsorship deal worth?", "The stadium sponsorship deal is worth £12m over five years.",
+     "The council approved grants worth £2m for local clubs near the stadium.", "owner"),
+    # "the name of": a name the question does not already give
+    ("What is the name of Brightline's new phone?", "Brightline will launch its new phone, the Zephyr, in May.",
+     "Brightline will launch its new phone in May.", "name"),
+])
+def test_a_span_in_another_role_fails_the_slot_check(question, answers, trap, reason):
+    assert unfilled(question, answers) == ()
+    assert reason in unfilled(question, trap)
+
+
+def test_a_person_named_in_the_question_is_not_the_name_asked_for():
+    question = "What was the maiden name of the mayor's wife Helen?"
+    assert "name" in unfilled(question, "The mayor's wife Helen died in Bath in 2003.")
+    assert unfilled(question, "The mayor's wife Helen, born Helen Carter, died in Bath in 2003.") == ()
+
+
+def test_a_who_question_about_saying_is_answered_by_the_speaker():
+    assert unfilled("Who said the footbridge would open in May?",
+                    "Harbour Engineering said the new footbridge would open in May.") == ()
+
+
+def _features(top: float, unfilled_slot: float) -> Features:
+    return Features(top, 0, 0, 0, 0, 1.0, 0.0, 0, 0, 0, 1.0, unfilled_slot)
+
+
+def test_an_unfilled_slot_is_refused_however_strong_the_evidence():
+    model = Model(("top_score",), (0.0,), (1.0,), (10.0,), -3.0, 0.5)
+    assert model.judge(_features(0.9, 0.0)).answer
+    verdict = model.decide(_features(0.9, 0.0), lambda: _features(0.9, 1.0), 1.1)
+    assert not verdict.answer and verdict.probability == 0.0
+
+
+def test_the_slot_is_read_only_when_the_cheap_features_leave_the_question_answerable():
+    model = Model(("top_score",), (0.0,), (1.0,), (10.0,), -3.0, 0.5)
+    assert not model.decide(_features(0.1, 0.0), lambda: pytest.fail("parsed a hopeless question"), 1.1).answer
+
+
+def test_a_question_of_no_checked_shape_is_not_parsed_against_the_sentence(monkeypatch):
+    from assistant.retrieve import nlp
+    from assistant.retrieve.question import parse_question
+
+    question = "Why did the council close the library?"
+    parse_question(question)  # what the span reader has read already
+    monkeypatch.setattr(nlp, "pipeline", lambda: pytest.fail("parsed the sentence"))
+    assert unfilled(question, "The council said the roof was unsafe.") == ()
