@@ -22,6 +22,9 @@ from assistant.answer.slot import unfilled
     # "the name of": a name the question does not already give
     ("What is the name of Brightline's new phone?", "Brightline will launch its new phone, the Zephyr, in May.",
      "Brightline will launch its new phone in May.", "name"),
+    # "what is the N of M": a value stated of N, not N as the object of a preposition
+    ("What is the boiling point of ethanol?", "The boiling point of ethanol is 78C at sea level.",
+     "The mixture was heated to the boiling point of ethanol and left to cool.", "attribute"),
 ])
 def test_a_span_in_another_role_fails_the_slot_check(question, answers, trap, reason):
     assert unfilled(question, answers) == ()

@@ -57,7 +57,8 @@ def _asks_amount(ask: Ask) -> bool:
 
 def applies(ask: Ask, question_words: set[str]) -> bool:
     """Could any check fire for this ask? (Read before parsing anything.)"""
-    return _asks_doer(ask) or ask.wh == "whose" or _asks_amount(ask) or NAME_NOUN in question_words
+    return _asks_doer(ask) or ask.wh == "whose" or _asks_amount(ask) or NAME_NOUN in question_words \
+        or (ask.wh == "what" and ask.head is not None and not ask.labels)
 
 
 def _word(token: Token) -> str:
@@ -126,6 +127,19 @@ def amount_owner(ask: Ask, doc: Doc, root: Token, asked: set[str]) -> str | None
     return None
 
 
+def attribute(ask: Ask, q: Doc, doc: Doc) -> str | None:
+    """ "What is the speed of light?" asks for a value stated of the noun; a sentence that uses the
+    noun only as the object of a preposition ("moved at the speed of light") states none."""
+    root = next((t for t in q if t.dep_ == "ROOT"), None)
+    if ask.wh != "what" or ask.head is None or ask.labels or root is None or _word(root) != "be":
+        return None
+    uses = [t for t in doc if t.pos_ == "NOUN" and _same(_word(t), ask.head)]
+    if uses and all(t.dep_ == "pobj" and t.head.lower_ != "of" and not any(
+            c.dep_ in ("appos", "nummod", "acl", "relcl") for c in t.children) for t in uses):
+        return "attribute"
+    return None
+
+
 def _names_person(name: Token) -> bool:
     """ "the maiden name of X's wife Audrey", "the name of the minister": the named thing is a person
     (a person noun, or a noun the question gives a person's name in apposition)."""
@@ -155,7 +169,7 @@ def reasons(ask: Ask, q: Doc, doc: Doc, ann: Annotation, query: str) -> list[str
     asked = {s for w in ask.terms | {ask.head or ""} for s in (w, *content_terms(w)) if s}
     spans = spans_for(ask, ann, query) if ask.labels else []
     root = _span_root(doc, spans[0]) if spans else None
-    out = [r for r in (name_missing(q, doc, ann, words, ask),) if r]
+    out = [r for r in (name_missing(q, doc, ann, words, ask), attribute(ask, q, doc)) if r]
     if root is not None:
         out += [r for r in (speaker(ask, q, doc, root), possessor(ask, doc, root),
                             amount_owner(ask, doc, root, asked)) if r]
