@@ -25,6 +25,9 @@ from assistant.answer.slot import unfilled
     # "what is the N of M": a value stated of N, not N as the object of a preposition
     ("What is the boiling point of ethanol?", "The boiling point of ethanol is 78C at sea level.",
      "The mixture was heated to the boiling point of ethanol and left to cool.", "attribute"),
+    # a future event is not dated by a past one
+    ("When will the next folk festival be held?", "The next folk festival will be held on 4 June.",
+     "The last folk festival took place in 2019.", "tense"),
 ])
 def test_a_span_in_another_role_fails_the_slot_check(question, answers, trap, reason):
     assert unfilled(question, answers) == ()

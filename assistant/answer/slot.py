@@ -12,7 +12,10 @@ else. Read from spaCy's dependency parse of the question and of the quoted sente
 - owner of an amount: "How much is X worth?" is not answered by "Y worth £4m" when Y is none of
   the question's words;
 - name: "What is the name of X's game/wife…?" needs a name in the sentence that the question
-  does not already give.
+  does not already give;
+- tense: "When will X be held?" is not answered by the date of a past event;
+- attribute: "What is the N of M?" needs a sentence stating something of N, not one using N only
+  as the object of a preposition ("at the speed of light").
 
 Each check is a reason (a short string) or None, read for the question's first ask on the
 sentence the answer would quote. The refusal model counts a failed check as a missing span
@@ -44,6 +47,8 @@ AMOUNT_LABELS = frozenset({"MONEY", "PERCENT", "QUANTITY"})
 VALUE_WORDS = frozenset({"worth", "value", "valued"})  # "Y worth £4m", "valued at £4m": the amount is Y's
 NAME_NOUN = "name"
 LIST_WH = frozenset({"name", "list"})  # "Name the X who…": the asked deed is in a clause, not the main verb
+TIME_LABELS = frozenset({"DATE", "TIME"})
+FUTURE = frozenset({"will", "'ll", "shall"})
 CACHE = 512
 
 
@@ -58,6 +63,7 @@ def _asks_amount(ask: Ask) -> bool:
 def applies(ask: Ask, question_words: set[str]) -> bool:
     """Could any check fire for this ask? (Read before parsing anything.)"""
     return _asks_doer(ask) or ask.wh == "whose" or _asks_amount(ask) or NAME_NOUN in question_words \
+        or bool(ask.labels & TIME_LABELS) \
         or (ask.wh == "what" and ask.head is not None and not ask.labels)
 
 
@@ -127,6 +133,19 @@ def amount_owner(ask: Ask, doc: Doc, root: Token, asked: set[str]) -> str | None
     return None
 
 
+def tense(ask: Ask, q: Doc, doc: Doc, root: Token) -> str | None:
+    """ "When will X be held?" is not answered by the date of a past event ("The last one took place
+    in 2019"): the span's verb is in the past and the sentence speaks of no future."""
+    if not ask.labels & TIME_LABELS or not any(t.dep_ == "aux" and t.lower_ in FUTURE for t in q):
+        return None
+    verb = root.head
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+        verb = verb.head
+    if verb.tag_ == "VBD" and not any(t.lower_ in FUTURE | {"would"} for t in doc):
+        return "tense"
+    return None
+
+
 def attribute(ask: Ask, q: Doc, doc: Doc) -> str | None:
     """ "What is the speed of light?" asks for a value stated of the noun; a sentence that uses the
     noun only as the object of a preposition ("moved at the speed of light") states none."""
@@ -172,7 +191,7 @@ def reasons(ask: Ask, q: Doc, doc: Doc, ann: Annotation, query: str) -> list[str
     out = [r for r in (name_missing(q, doc, ann, words, ask), attribute(ask, q, doc)) if r]
     if root is not None:
         out += [r for r in (speaker(ask, q, doc, root), possessor(ask, doc, root),
-                            amount_owner(ask, doc, root, asked)) if r]
+                            amount_owner(ask, doc, root, asked), tense(ask, q, doc, root)) if r]
     return out
 
 
