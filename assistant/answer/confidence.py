@@ -20,13 +20,18 @@ says relative to the question and to this corpus, not raw score levels alone:
   on a large corpus have a sentence on exactly the asked topic with an entity of the asked type
   (a bid sentence with an amount): only the syntax says the amount is not the bid.
 
+On top of the fitted model, one rule: if the answer's span plays another role in the quoted
+sentence than the one asked about (`slot.py`: the speaker of "said" for "who wrote…", the worth
+of another noun, the date of a past event for "when will…"), the probability is 0.
+
 The last two are hinges, zero for a question in the corpus's vocabulary that matches well
 above the null: they can only argue for refusing, so a fit cannot use them to tell traps
 from answers on one corpus in a way that inverts on the next. Each feature with a known
 direction (`DIRECTION`) is dropped from the fit if its coefficient comes out the wrong way.
 
-The relation needs spaCy, so it is read only for a question the cheaper features leave
-answerable (`Model.decide`): a plainly off-topic question never loads it.
+The relation and the slot need spaCy, so they are read only for a question the cheaper features
+leave answerable (`Model.decide`; the relation only if the model uses it): a plainly off-topic
+question never loads it.
 
 The coefficients are fitted by `python -m eval.calibrate --fit` and shipped as
 `confidence_model.json` next to this module; nothing is fitted at run time. The shipped fit reads

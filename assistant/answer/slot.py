@@ -18,9 +18,12 @@ else. Read from spaCy's dependency parse of the question and of the quoted sente
   as the object of a preposition ("at the speed of light").
 
 Each check is a reason (a short string) or None, read for the question's first ask on the
-sentence the answer would quote. The refusal model counts a failed check as a missing span
-(`confidence.py`): the span found is not of the asked kind after all. A question of none of these
-shapes is answered without parsing anything (`applies`).
+sentence the answer would quote (the best one). A failed check refuses (`Model.probability` in
+`confidence.py`): a rule, not a fitted input, since one corpus alone rarely shows the pattern and a
+fit on it would learn nothing to carry to the other; on both dev sets no check fires on a right
+answer (eval/README.md, "Slot check"). A question of none of these shapes is not parsed against
+the sentence (`applies`), and the refusal model reads the slot only for a question its cheaper
+features leave answerable, so an off-topic question never loads spaCy for it.
 """
 
 from __future__ import annotations
