@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from assistant.answer.span import ShortSpan, derived, named_in_question, same_word, spans_for, words_of
 from assistant.models import core_question
+from assistant.retrieve.question import NAME_NOUNS
 from assistant.retrieve.terms import content_terms
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ NAME_NOUN = "name"
 LIST_WH = frozenset({"name", "list"})  # "Name the X who…": the asked deed is in a clause, not the main verb
 TIME_LABELS = frozenset({"DATE", "TIME"})
 FUTURE = frozenset({"will", "'ll", "shall"})
+SELF = frozenset("he she it they we i his her its their our my him them us me".split())
+OWNER_PREPOSITIONS = frozenset({"of", "from", "by"})
 CACHE = 512
 
 
@@ -100,20 +103,27 @@ def speaker(ask: Ask, q: Doc, doc: Doc, root: Token) -> str | None:
     verb = _question_verb(q)
     if verb is None or _word(verb) in REPORTING or not _asks_doer(ask):
         return None
-    if root.dep_ in ("nsubj", "nsubjpass") and _word(root.head) in REPORTING and not _in_sentence(_word(verb), doc):
+    if root.dep_ in ("nsubj", "nsubjpass") and _word(root.head) in REPORTING \
+            and not _in_sentence(_word(verb), doc) and not _self_report(root.head):
         return "speaker"
     return None
+
+
+def _self_report(verb: Token) -> bool:
+    """Does the speaker report a deed of its own ("X said he had bought…", "X said its engineers…")?
+    Then the speaker may well be the doer, in other words than the question's."""
+    said = [t for c in verb.children if c.dep_ in ("ccomp", "xcomp") for t in c.subtree]
+    return any(t.pos_ == "PRON" and t.lower_ in SELF for t in said)
 
 
 def possessor(ask: Ask, doc: Doc, root: Token) -> str | None:
     """ "Whose party…?" is answered by the party's owner, not by another name near the party."""
     if ask.wh != "whose" or ask.head is None:
         return None
-    owned = root.head
-    if root.dep_ in ("poss", "compound") and _same(_word(owned), ask.head):
-        return None
-    if root.dep_ == "pobj" and root.head.dep_ == "prep" and _same(_word(root.head.head), ask.head):
-        return None  # "the party of X", "a statement from X"
+    if root.dep_ == "poss" or root.dep_ == "compound" and _same(_word(root.head), ask.head):
+        return None  # "X's party", "the X party" (or "X's brainchild" for "whose idea")
+    if root.dep_ == "pobj" and root.head.lower_ in OWNER_PREPOSITIONS:
+        return None  # "the party of X", "a statement from X", "a party thrown by X"
     return "possessor"
 
 
@@ -149,6 +159,13 @@ def tense(ask: Ask, q: Doc, doc: Doc, root: Token) -> str | None:
     return None
 
 
+def _valued(noun: Token) -> bool:
+    """Is something stated of the noun where it stands: an apposition or clause ("the capital,
+    Canberra"), or a figure in its phrase ("with a population of 5 million")?"""
+    return any(c.dep_ in ("appos", "acl", "relcl") for c in noun.children) \
+        or any(t.like_num for t in noun.subtree)
+
+
 def attribute(ask: Ask, q: Doc, doc: Doc) -> str | None:
     """ "What is the speed of light?" asks for a value stated of the noun; a sentence that uses the
     noun only as the object of a preposition ("moved at the speed of light") states none."""
@@ -156,8 +173,7 @@ def attribute(ask: Ask, q: Doc, doc: Doc) -> str | None:
     if ask.wh != "what" or ask.head is None or ask.labels or root is None or _word(root) != "be":
         return None
     uses = [t for t in doc if t.pos_ == "NOUN" and _same(_word(t), ask.head)]
-    if uses and all(t.dep_ == "pobj" and t.head.lower_ != "of" and not any(
-            c.dep_ in ("appos", "nummod", "acl", "relcl") for c in t.children) for t in uses):
+    if uses and all(t.dep_ == "pobj" and t.head.lower_ != "of" and not _valued(t) for t in uses):
         return "attribute"
     return None
 
@@ -178,7 +194,12 @@ def name_missing(q: Doc, doc: Doc, ann: Annotation, query_words: set[str], ask: 
     name = next((t for t in q if _word(t) == NAME_NOUN and t.pos_ == "NOUN"), None)
     if name is None:
         return None
-    labels = PERSON_LABELS if _names_person(name) else NAME_LABELS | {"NAME"}
+    if _names_person(name):
+        labels = PERSON_LABELS
+    elif ask.labels and ask.head not in NAME_NOUNS:
+        labels = NAME_LABELS | {"NAME"}  # "the name of the game": a title
+    else:
+        return None  # "What name is given to the mix…?": a coined term may be written in lower case
     for e in (*ann.entities, *ann.names):
         if e.label in labels and not named_in_question(e.text, query_words, ask.named, e.label):
             return None
