@@ -40,6 +40,11 @@ def test_a_person_named_in_the_question_is_not_the_name_asked_for():
     assert unfilled(question, "The mayor's wife Helen, born Helen Carter, died in Bath in 2003.") == ()
 
 
+def test_a_pronoun_elsewhere_in_the_report_does_not_make_it_the_speakers_deed():
+    assert "speaker" in unfilled("Who designed the new footbridge?",
+                                 "Harbour Engineering said the footbridge would close because it was unsafe.")
+
+
 def test_a_who_question_about_saying_is_answered_by_the_speaker():
     assert unfilled("Who said the footbridge would open in May?",
                     "Harbour Engineering said the new footbridge would open in May.") == ()
@@ -74,6 +79,7 @@ def test_a_question_of_no_checked_shape_is_not_parsed_against_the_sentence(monke
 @pytest.mark.parametrize(("question", "sentence"), [
     # a speaker reporting a deed of its own is its doer, in other words than the question's
     ("Who bought the football club?", "Harlow Capital said it had acquired a 75% stake in the club."),
+    ("Who built the search tool?", "Yahoo said its engineers had built the tool in six weeks."),
     # an owner by "of", "from" or "by" owns it, whatever noun the sentence uses
     ("Whose idea was the congestion charge?", "The congestion charge was the brainchild of Mayor Ken Dale."),
     # a figure in the noun's own phrase is stated of it

@@ -112,8 +112,9 @@ def speaker(ask: Ask, q: Doc, doc: Doc, root: Token) -> str | None:
 def _self_report(verb: Token) -> bool:
     """Does the speaker report a deed of its own ("X said he had bought…", "X said its engineers…")?
     Then the speaker may well be the doer, in other words than the question's."""
-    said = [t for c in verb.children if c.dep_ in ("ccomp", "xcomp") for t in c.subtree]
-    return any(t.pos_ == "PRON" and t.lower_ in SELF for t in said)
+    subjects = [s for c in verb.children if c.dep_ in ("ccomp", "xcomp") for s in c.children
+                if s.dep_ in ("nsubj", "nsubjpass")]
+    return any(t.lower_ in SELF for s in subjects for t in (s, *[p for p in s.children if p.dep_ == "poss"]))
 
 
 def possessor(ask: Ask, doc: Doc, root: Token) -> str | None:
