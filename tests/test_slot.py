@@ -13,6 +13,9 @@ from assistant.answer.slot import unfilled
     # the source of a statement is not the doer of a deed the sentence never mentions
     ("Who designed the new footbridge?", "The new footbridge was designed by Ove Lindqvist, the council said.",
      "Harbour Engineering said the new footbridge would open in May.", "speaker"),
+    # one person asked for by role: not someone the sentence neither calls so, nor describes, nor credits
+    ("Which captain lifted the trophy?", "Captain Alan Kerr lifted the trophy after the final.",
+     "Mr Dawson, 31, has already admitted the assault and will be sentenced after the hearing.", "role"),
     # "whose": the owner of the asked thing, not another name near it
     ("Whose yacht did the customs officers search?", "Customs officers searched Peter Walsh's yacht at Dover.",
      "Customs officers searched a yacht at Dover, the Home Office said.", "possessor"),
@@ -84,6 +87,8 @@ def test_a_question_of_no_checked_shape_is_not_parsed_against_the_sentence(monke
     ("Whose idea was the congestion charge?", "The congestion charge was the brainchild of Mayor Ken Dale."),
     # a figure in the noun's own phrase is stated of it
     ("What is the population of Lakeland?", "Lakeland, with a population of 5 million, votes on Sunday."),
+    # a person described in other words ("X from the embassy") or credited with the deed
+    ("Which diplomat signed the accord?", "Anna Berg from the foreign ministry's treaty office signed the accord."),
     # a coined term may be written in lower case: only a typed or personal name is required
     ("What name is given to the new scheduling method?", "The new scheduling method is dubbed smart slotting."),
 ])

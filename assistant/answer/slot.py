@@ -8,6 +8,8 @@ else. Read from spaCy's dependency parse of the question and of the quoted sente
 
 - speaker: a who-question about a deed is not answered by the subject of a reporting verb ("X
   said") when the sentence never uses the asked verb;
+- role: "Which judge…?" (one person) is not answered by a person the sentence neither calls a
+  judge, nor describes at all, nor says did the asked deed;
 - possessor: "Whose party…?" is answered by the owner of the party ("X's party", "the party of X");
 - owner of an amount: "How much is X worth?" is not answered by "Y worth £4m" when Y is none of
   the question's words;
@@ -55,6 +57,7 @@ TIME_LABELS = frozenset({"DATE", "TIME"})
 FUTURE = frozenset({"will", "'ll", "shall"})
 SELF = frozenset("he she it they we i his her its their our my him them us me".split())
 OWNER_PREPOSITIONS = frozenset({"of", "from", "by"})
+HONORIFICS = frozenset("mr mrs ms miss dr sir dame lord lady".split())
 CACHE = 512
 
 
@@ -115,6 +118,29 @@ def _self_report(verb: Token) -> bool:
     subjects = [s for c in verb.children if c.dep_ in ("ccomp", "xcomp") for s in c.children
                 if s.dep_ in ("nsubj", "nsubjpass")]
     return any(t.lower_ in SELF for s in subjects for t in (s, *[p for p in s.children if p.dep_ == "poss"]))
+
+
+def _described(root: Token) -> bool:
+    """Does the sentence say what the person is: a noun or affiliation in the name's own phrase
+    ("Treasury Secretary Janet Yellen", "X from the embassy"), the noun it stands in apposition to
+    or heads a list for ("singers including X"), or its predicate ("X is a judge")? An honorific
+    ("Mr") or another name is no description."""
+    near = [c for c in root.children if c.dep_ in ("compound", "appos", "amod", "prep")]
+    near += [root.head] if root.dep_ in ("appos", "pobj", "conj") else []
+    near += [c for c in root.head.children if c.dep_ in ("attr", "acomp")] if root.dep_ == "nsubj" else []
+    return any(t.pos_ == "NOUN" or t.pos_ == "PROPN" and t.lower_ not in HONORIFICS and t.ent_type_ != "PERSON"
+               for t in near if t.i != root.i)
+
+
+def role(ask: Ask, q: Doc, doc: Doc, root: Token) -> str | None:
+    """ "Which judge is presiding…?" (one person) is not answered by a person the sentence neither
+    calls by the asked noun, nor describes at all, nor says did the asked deed (a defendant)."""
+    if ask.head is None or ask.labels != PERSON_LABELS or ask.several or _in_sentence(ask.head, doc):
+        return None
+    verb = _question_verb(q)
+    if verb is not None and _in_sentence(_word(verb), doc) or _described(root):
+        return None
+    return "role"
 
 
 def possessor(ask: Ask, doc: Doc, root: Token) -> str | None:
@@ -216,7 +242,8 @@ def reasons(ask: Ask, q: Doc, doc: Doc, ann: Annotation, query: str) -> list[str
     out = [r for r in (name_missing(q, doc, ann, words, ask), attribute(ask, q, doc)) if r]
     if root is not None:
         out += [r for r in (speaker(ask, q, doc, root), possessor(ask, doc, root),
-                            amount_owner(ask, doc, root, asked), tense(ask, q, doc, root)) if r]
+                            amount_owner(ask, doc, root, asked), tense(ask, q, doc, root),
+                            role(ask, q, doc, root)) if r]
     return out
 
 
