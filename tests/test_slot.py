@@ -87,6 +87,7 @@ def test_a_question_of_no_checked_shape_is_not_parsed_against_the_sentence(monke
     ("Whose idea was the congestion charge?", "The congestion charge was the brainchild of Mayor Ken Dale."),
     # a figure in the noun's own phrase is stated of it
     ("What is the population of Lakeland?", "Lakeland, with a population of 5 million, votes on Sunday."),
+    ("What is the aim of the walking campaign?", "The walking campaign was launched with the aim of cutting traffic."),
     # a person described in other words ("X from the embassy") or credited with the deed
     ("Which diplomat signed the accord?", "Anna Berg from the foreign ministry's treaty office signed the accord."),
     # a coined term may be written in lower case: only a typed or personal name is required

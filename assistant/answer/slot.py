@@ -188,9 +188,11 @@ def tense(ask: Ask, q: Doc, doc: Doc, root: Token) -> str | None:
 
 def _valued(noun: Token) -> bool:
     """Is something stated of the noun where it stands: an apposition or clause ("the capital,
-    Canberra"), or a figure in its phrase ("with a population of 5 million")?"""
-    return any(c.dep_ in ("appos", "acl", "relcl") for c in noun.children) \
-        or any(t.like_num for t in noun.subtree)
+    Canberra", "with the aim of raising money"), or a figure in its phrase ("with a population of
+    5 million")?"""
+    return any(c.dep_ in ("appos", "acl", "relcl", "ccomp") for c in noun.children) \
+        or any(t.like_num for t in noun.subtree) \
+        or any(o.dep_ == "pcomp" or o.pos_ == "VERB" for c in noun.children if c.dep_ == "prep" for o in c.children)
 
 
 def attribute(ask: Ask, q: Doc, doc: Doc) -> str | None:
