@@ -90,6 +90,8 @@ def test_a_question_of_no_checked_shape_is_not_parsed_against_the_sentence(monke
     ("What is the aim of the walking campaign?", "The walking campaign was launched with the aim of cutting traffic."),
     # a person described in other words ("X from the embassy") or credited with the deed
     ("Which diplomat signed the accord?", "Anna Berg from the foreign ministry's treaty office signed the accord."),
+    # a person standing by the question's words, in other words than its verb
+    ("Which player scored the winning goal?", "Tom Smith's late goal gave Rovers victory."),
     # a coined term may be written in lower case: only a typed or personal name is required
     ("What name is given to the new scheduling method?", "The new scheduling method is dubbed smart slotting."),
 ])

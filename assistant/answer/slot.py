@@ -134,7 +134,9 @@ def _described(root: Token) -> bool:
 
 def role(ask: Ask, q: Doc, doc: Doc, root: Token) -> str | None:
     """ "Which judge is presiding…?" (one person) is not answered by a person the sentence neither
-    calls by the asked noun, nor describes at all, nor says did the asked deed (a defendant)."""
+    calls by the asked noun, nor describes at all, nor says did the asked deed (a defendant). Read
+    only for a span standing apart from the question's words ("Smith's late goal" for "Which player
+    scored the winning goal?" stands by one)."""
     if ask.head is None or ask.labels != PERSON_LABELS or ask.several or _in_sentence(ask.head, doc):
         return None
     verb = _question_verb(q)
@@ -245,7 +247,7 @@ def reasons(ask: Ask, q: Doc, doc: Doc, ann: Annotation, query: str) -> list[str
     if root is not None:
         out += [r for r in (speaker(ask, q, doc, root), possessor(ask, doc, root),
                             amount_owner(ask, doc, root, asked), tense(ask, q, doc, root),
-                            role(ask, q, doc, root)) if r]
+                            None if spans[0].linked else role(ask, q, doc, root)) if r]
     return out
 
 
