@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from assistant.answer.span import ShortSpan, derived, named_in_question, same_word, spans_for, words_of
 from assistant.models import core_question
-from assistant.retrieve.question import NAME_NOUNS
+from assistant.retrieve.question import NAME_NOUNS, PERSON_NOUNS
 from assistant.retrieve.terms import content_terms
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ REPORTING = frozenset("say tell add claim state comment announce report warn ins
                       "confirm suggest believe think predict estimate reckon fear".split())
 NAME_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
 PERSON_LABELS = frozenset({"PERSON"})
+DOER_LABELS = frozenset({"PERSON", "ORG"})
 AMOUNT_LABELS = frozenset({"MONEY", "PERCENT", "QUANTITY"})
 VALUE_WORDS = frozenset({"worth", "value", "valued"})  # "Y worth £4m", "valued at £4m": the amount is Y's
 NAME_NOUN = "name"
@@ -62,7 +63,7 @@ CACHE = 512
 
 
 def _asks_doer(ask: Ask) -> bool:
-    return bool(ask.labels & {"PERSON", "ORG"}) and ask.wh not in LIST_WH
+    return bool(ask.labels & DOER_LABELS) and ask.wh not in LIST_WH
 
 
 def _asks_amount(ask: Ask) -> bool:
@@ -212,8 +213,6 @@ def attribute(ask: Ask, q: Doc, doc: Doc) -> str | None:
 def _names_person(name: Token) -> bool:
     """ "the maiden name of X's wife Audrey", "the name of the minister": the named thing is a person
     (a person noun, or a noun the question gives a person's name in apposition)."""
-    from assistant.retrieve.question import PERSON_NOUNS
-
     owners = [o for p in name.children if p.dep_ == "prep" and p.lower_ == "of" for o in p.children
               if o.dep_ == "pobj"]
     return any(_word(o) in PERSON_NOUNS or any(c.ent_type_ == "PERSON" for c in o.children if c.dep_ in (
