@@ -3,6 +3,8 @@ one asked about is not an answer, and the refusal model refuses it whatever its 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from assistant.answer.confidence import Features, Model
@@ -97,3 +99,38 @@ def test_a_question_of_no_checked_shape_is_not_parsed_against_the_sentence(monke
 ])
 def test_answers_in_other_words_pass_the_slot_check(question, sentence):
     assert unfilled(question, sentence) == ()
+
+
+ARTICLES = {
+    "bridge.txt": "New footbridge for Bristol\n\nHarbour Engineering said the new footbridge over the Avon would open "
+                  "in May. The footbridge will link the station to the harbour. Work began last spring after a "
+                  "long planning dispute.\n",
+    "market.txt": "Farmers' market moves\n\nThe farmers' market in Leeds will move to the corn exchange next year. "
+                  "Stallholders welcomed the move, which gives them a roof in winter.\n",
+    "library.txt": "Library hours cut\n\nThe council cut the opening hours of the central library to save money. "
+                   "Readers protested outside the town hall on Saturday.\n",
+}
+
+
+def test_the_service_refuses_an_answer_in_another_role_and_gives_the_one_in_the_asked_role(tmp_path):
+    from assistant.index.ingest import ingest
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in ARTICLES.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    # a model answering every question (p 0.5 over a cutoff of 0.1): only the slot rule refuses
+    model = tmp_path / "model.json"
+    model.write_text(json.dumps({"version": 1, "features": ["top_score"], "mean": [0.0], "scale": [1.0],
+                                 "coef": [0.0], "intercept": 0.0, "cutoff": 0.1}), encoding="utf-8")
+    settings = Settings(home=tmp_path / "home", corpus=corpus, confidence_model=model)
+    ingest(settings)
+    assistant = Assistant(settings)
+    asked = assistant.ask("Who said the new footbridge over the Avon would open in May?")
+    assert not asked.abstained and "Harbour Engineering" in asked.answer
+    trap = assistant.ask("Who designed the new footbridge over the Avon?")
+    _, scored, _ = assistant.evidence(trap.query)
+    assert assistant.assess(trap.query, scored).features.slot_unfilled == 1.0
+    assert trap.abstained
