@@ -261,27 +261,32 @@ class Assistant:
                                    self.encoder.encode)
         return found
 
-    def _features(self, query: str, scored, relation: bool = False):
-        """The refusal model's features; `relation` reads the asked relation too (loads spaCy)."""
+    def _features(self, query: str, scored, parsed: bool = False, every: bool = False):
+        """The refusal model's features; `parsed` reads the slot check and, if the model uses it (or
+        `every`), the asked relation too (loads spaCy)."""
         from assistant.answer.confidence import features
 
-        reader = None
-        if relation and self.settings.span_reader:
-            from assistant.answer.relation import relation_coverage
+        reader = slot = None
+        if parsed and self.settings.span_reader:
+            from assistant.answer.slot import unfilled as slot
 
-            reader = partial(relation_coverage, stats=self.term_stats)
-        return features(query, scored, self.term_stats, self.snap.sentences, self.meta, self.null_profile, reader)
+            if every or self.confidence_model.reads_relation:
+                from assistant.answer.relation import relation_coverage
+
+                reader = partial(relation_coverage, stats=self.term_stats)
+        return features(query, scored, self.term_stats, self.snap.sentences, self.meta, self.null_profile, reader,
+                        slot)
 
     def assess(self, query: str, scored, full: bool = False):
         """The refusal model's verdict on scored evidence: probability, decision and features.
-        The relation feature is read only if the cheaper ones leave the question answerable,
-        unless `full` (the calibration reads every feature of every case)."""
+        The parsed features (slot, relation) are read only if the cheaper ones leave the question
+        answerable, unless `full` (the calibration reads every feature of every case)."""
         from assistant.answer.span import LINKED_SPAN_BOOST
 
         if full:
-            return self.confidence_model.judge(self._features(query, scored, relation=True))
+            return self.confidence_model.judge(self._features(query, scored, parsed=True, every=True))
         return self.confidence_model.decide(self._features(query, scored),
-                                            lambda: self._features(query, scored, relation=True), LINKED_SPAN_BOOST)
+                                            lambda: self._features(query, scored, parsed=True), LINKED_SPAN_BOOST)
 
     def _score(self, query: str, vector, probe, rows: list[int], read_spans: bool | None = None,
                prefer: tuple[str, ...] = ()):

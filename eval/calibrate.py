@@ -19,7 +19,8 @@ Each fit picks its cutoff on its own training cases: the most refusals of unansw
 questions with false refusals at most `--max-false-refusal` on each training corpus, counted
 as the eval counts them (answerable questions refused, whether or not the forced answer was
 right: the label says which way to lean, the cutoff is held to the gate's metric). The model
-reads `INPUTS` unless `--inputs` says otherwise; the held-out seeds sets are
+reads `INPUTS` unless `--inputs` says otherwise (the slot rule, `slot_unfilled`, is applied by
+`Model.probability` in every fit and rate, never fitted); the held-out seeds sets are
 scored with the shipped model only (never fitted on). Writes the reliability curve
 (predicted answerable-probability bins vs observed share answerable) and a JSON report to
 eval/reports/. It only reads the product through its public `Assistant` API.

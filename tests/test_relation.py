@@ -59,8 +59,8 @@ def test_the_relation_is_read_only_when_the_cheap_features_leave_the_question_an
 
 
 def test_a_model_fitted_without_the_relation_never_reads_it():
-    model = Model(("top_score",), (0.0,), (1.0,), (10.0,), -3.0, 0.5)
-    assert model.decide(_features(0.5), lambda: pytest.fail("read the relation"), 1.1).answer
+    assert _model().reads_relation
+    assert not Model(("top_score",), (0.0,), (1.0,), (10.0,), -3.0, 0.5).reads_relation
 
 
 def test_a_sentence_without_a_verb_is_read_too():

@@ -20,13 +20,18 @@ says relative to the question and to this corpus, not raw score levels alone:
   on a large corpus have a sentence on exactly the asked topic with an entity of the asked type
   (a bid sentence with an amount): only the syntax says the amount is not the bid.
 
+On top of the fitted model, one rule: if the answer's span plays another role in the quoted
+sentence than the one asked about (`slot.py`: the speaker of "said" for "who wrote…", the worth
+of another noun, the date of a past event for "when will…"), the probability is 0.
+
 The last two are hinges, zero for a question in the corpus's vocabulary that matches well
 above the null: they can only argue for refusing, so a fit cannot use them to tell traps
 from answers on one corpus in a way that inverts on the next. Each feature with a known
 direction (`DIRECTION`) is dropped from the fit if its coefficient comes out the wrong way.
 
-The relation needs spaCy, so it is read only for a question the cheaper features leave
-answerable (`Model.decide`): a plainly off-topic question never loads it.
+The relation and the slot need spaCy, so they are read only for a question the cheaper features
+leave answerable (`Model.decide`; the relation only if the model uses it): a plainly off-topic
+question never loads it.
 
 The coefficients are fitted by `python -m eval.calibrate --fit` and shipped as
 `confidence_model.json` next to this module; nothing is fitted at run time. The shipped fit reads
@@ -61,6 +66,7 @@ SPAN_LINKED = {"answer-span", "answer-linked"}
 UNMET = {"speaker", "predicate", "names", "time"}
 RELATION_SENTENCES = 3  # the best few sentences, as many as an answer quotes: does any state the relation?
 RELATION_UNREAD = 1.0  # the relation before spaCy reads it: the most it could be (the gate stays optimistic)
+SLOT_UNREAD = 0.0  # the slot check before spaCy reads it: filled (the gate stays optimistic)
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,7 @@ class Features:
     unknown_share: float  # IDF-weighted share of the question's terms the corpus lacks, past UNKNOWN_HINGE
     below_null: float  # how far the best raw match is from clearly beating unrelated questions' (hinge)
     relation_coverage: float  # one of the best 3 sentences states the asked relation (`relation.py`), in [0, 1]
+    slot_unfilled: float = 0.0  # the quoted sentence's answer plays another role than the asked one (`slot.py`): refuse
 
     def vector(self, names: Sequence[str]) -> list[float]:
         values = asdict(self)
@@ -87,12 +94,13 @@ class Features:
         """The feature sets span reading could still produce: the gate before loading spaCy."""
         lifted = min(1.0, self.top_score * boost)
         return [Features(**{**asdict(self), "top_score": lifted, "span_linked": linked, "span_missing": 0.0,
-                             "relation_coverage": RELATION_UNREAD}) for linked in (0.0, 1.0)]
+                             "relation_coverage": RELATION_UNREAD, "slot_unfilled": SLOT_UNREAD})
+                for linked in (0.0, 1.0)]
 
 
 # +1: more means more likely right to answer; -1: less; absent: either way
 DIRECTION = {"top_score": 1, "top_dense": 1, "near_coverage": 1, "span_linked": 1, "span_missing": -1, "unmet": -1,
-             "unknown_share": -1, "below_null": -1, "relation_coverage": 1}
+             "unknown_share": -1, "below_null": -1, "relation_coverage": 1, "slot_unfilled": -1}
 
 
 @dataclass(frozen=True)
@@ -134,9 +142,11 @@ def below_null(value: float, profile: dict | None) -> float:
 
 def features(query: str, scored: list[Evidence], stats: TermStats, sentences: Sequence[Sentence],
              meta: dict[str, DocumentMeta], profile: dict | None,
-             relation: Callable[[str, str], float] | None = None) -> Features:
+             relation: Callable[[str, str], float] | None = None,
+             slot: Callable[[str, str], Sequence[str]] | None = None) -> Features:
     """The model's features for a question's scored evidence (best first). `relation(query,
-    sentence)` reads the relation (spaCy); without it, it counts as `RELATION_UNREAD`."""
+    sentence)` reads the relation and `slot(query, sentence)` the slot checks that fail (spaCy);
+    without them they count as `RELATION_UNREAD` and `SLOT_UNREAD`."""
     terms = content_terms(core_question(query))
     unknown = max(0.0, (1.0 - known_share(terms, stats)) - UNKNOWN_HINGE)
     if not scored:
@@ -151,7 +161,8 @@ def features(query: str, scored: list[Evidence], stats: TermStats, sentences: Se
                     span_missing=float(bool(marks & SPAN_MISSING)), unmet=float(bool(marks & UNMET)),
                     unknown_share=unknown, below_null=below_null(best_raw, profile),
                     relation_coverage=max(relation(query, e.sentence.text) for e in scored[:RELATION_SENTENCES])
-                    if relation else RELATION_UNREAD)
+                    if relation else RELATION_UNREAD,
+                    slot_unfilled=float(bool(slot(query, top.sentence.text))) if slot else SLOT_UNREAD)
 
 
 @dataclass(frozen=True)
@@ -166,9 +177,18 @@ class Model:
     cutoff: float
 
     def probability(self, f: Features) -> float:
+        """P(answering is right); 0 when the answer fills another role than the asked one (a rule,
+        not a fitted input: `slot.py` fires on no right answer of either dev set, see eval/README)."""
+        if f.slot_unfilled:
+            return 0.0
         z = self.intercept + sum(c * (x - m) / s for c, x, m, s in zip(self.coef, f.vector(self.names), self.mean,
                                                                             self.scale))
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    @property
+    def reads_relation(self) -> bool:
+        """Is the relation (three spaCy parses a question) worth reading for this model?"""
+        return "relation_coverage" in self.names
 
     def judge(self, f: Features) -> Confidence:
         p = self.probability(f)
@@ -179,9 +199,9 @@ class Model:
         return any(self.probability(g) >= self.cutoff for g in f.favourable(boost))
 
     def decide(self, cheap: Features, full: Callable[[], Features], boost: float) -> Confidence:
-        """The verdict, reading the relation (`full`, which loads spaCy) only if the cheap features
-        leave the question answerable; a model that does not use it never reads it."""
-        if "relation_coverage" not in self.names or not self.could_answer(cheap, boost):
+        """The verdict, reading the parsed features (`full`: the slot check, and the relation if the
+        model uses it; spaCy) only if the cheap features leave the question answerable."""
+        if not self.could_answer(cheap, boost):
             return self.judge(cheap)
         return self.judge(full())
 
