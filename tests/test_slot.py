@@ -39,6 +39,24 @@ def test_a_span_in_another_role_fails_the_slot_check(question, answers, trap, re
     assert reason in unfilled(question, trap)
 
 
+@pytest.mark.parametrize(("question", "answers", "trap", "context", "reason"), [
+    # the asked noun: a sentence sharing only the owner's name says nothing of its capital
+    ("What is the capital of Norway?", "Oslo, the capital of Norway, hosted the talks.",
+     "Norway's largest fishing firm, Nordfisk, cut 300 jobs.", "", "unstated-noun"),
+    # the owner: the same office held elsewhere is another office
+    ("Who is the prime minister of Portugal?", "Portugal's prime minister, Ana Costa, opened the bridge.",
+     "Mark Dean became Britain's longest-serving prime minister.", "Dean marks a record in London", "unstated-owner"),
+])
+def test_what_is_the_n_of_m_needs_both_stated(question, answers, trap, context, reason):
+    assert unfilled(question, answers, "") == ()
+    assert reason in unfilled(question, trap, context)
+    assert unfilled(question, trap.replace("Britain", "Portugal"), context) == () or reason == "unstated-noun"
+
+
+def test_an_amount_states_the_price_it_is():
+    assert unfilled("What is the price of the new Orbit phone?", "The new Orbit phone comes in two sizes, one for $99.") == ()
+
+
 def test_a_person_named_in_the_question_is_not_the_name_asked_for():
     question = "What was the maiden name of the mayor's wife Helen?"
     assert "name" in unfilled(question, "The mayor's wife Helen died in Bath in 2003.")

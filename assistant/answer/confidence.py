@@ -143,9 +143,9 @@ def below_null(value: float, profile: dict | None) -> float:
 def features(query: str, scored: list[Evidence], stats: TermStats, sentences: Sequence[Sentence],
              meta: dict[str, DocumentMeta], profile: dict | None,
              relation: Callable[[str, str], float] | None = None,
-             slot: Callable[[str, str], Sequence[str]] | None = None) -> Features:
+             slot: Callable[[str, str, str], Sequence[str]] | None = None) -> Features:
     """The model's features for a question's scored evidence (best first). `relation(query,
-    sentence)` reads the relation and `slot(query, sentence)` the slot checks that fail (spaCy);
+    sentence)` reads the relation and `slot(query, sentence, context)` the slot checks that fail (spaCy);
     without them they count as `RELATION_UNREAD` and `SLOT_UNREAD`."""
     terms = content_terms(core_question(query))
     unknown = max(0.0, (1.0 - known_share(terms, stats)) - UNKNOWN_HINGE)
@@ -154,7 +154,8 @@ def features(query: str, scored: list[Evidence], stats: TermStats, sentences: Se
     top = scored[0]
     marks = set(top.marked_down)
     second = scored[1].score / top.score if len(scored) > 1 and top.score > 0 else 0.0
-    near = _coverage(terms, neighbourhood_text(sentences, top.row, meta.get(top.sentence.file)), stats)
+    context = neighbourhood_text(sentences, top.row, meta.get(top.sentence.file))
+    near = _coverage(terms, context, stats)
     best_raw = max(raw_match(e) for e in scored)
     return Features(top_score=top.score, top_dense=top.dense, top_lexical=top.lexical, near_coverage=near,
                     second_ratio=min(1.0, second), span_linked=float(bool(marks & SPAN_LINKED)),
@@ -162,7 +163,7 @@ def features(query: str, scored: list[Evidence], stats: TermStats, sentences: Se
                     unknown_share=unknown, below_null=below_null(best_raw, profile),
                     relation_coverage=max(relation(query, e.sentence.text) for e in scored[:RELATION_SENTENCES])
                     if relation else RELATION_UNREAD,
-                    slot_unfilled=float(bool(slot(query, top.sentence.text))) if slot else SLOT_UNREAD)
+                    slot_unfilled=float(bool(slot(query, top.sentence.text, context))) if slot else SLOT_UNREAD)
 
 
 @dataclass(frozen=True)

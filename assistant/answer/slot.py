@@ -74,7 +74,8 @@ def applies(ask: Ask, question_words: set[str]) -> bool:
     """Could any check fire for this ask? (Read before parsing anything.)"""
     return _asks_doer(ask) or ask.wh == "whose" or _asks_amount(ask) or NAME_NOUN in question_words \
         or bool(ask.labels & TIME_LABELS) \
-        or (ask.wh == "what" and ask.head is not None and not ask.labels)
+        or (ask.wh == "what" and ask.head is not None and not ask.labels) \
+        or ("of" in question_words and bool(question_words & {"is", "are", "was", "were"}))
 
 
 def _word(token: Token) -> str:
@@ -210,6 +211,44 @@ def attribute(ask: Ask, q: Doc, doc: Doc) -> str | None:
     return None
 
 
+def _of_phrase(q: Doc) -> tuple[Token, Token] | None:
+    """ "What is the capital of Australia?", "Who is the prime minister of Japan?": the noun the
+    question asks about and the noun its "of" phrase names, when the main verb is "be"."""
+    root = next((t for t in q if t.dep_ == "ROOT"), None)
+    if root is None or _word(root) != "be":
+        return None
+    for noun in root.children:
+        if noun.dep_ in ("attr", "nsubj") and noun.pos_ == "NOUN":
+            for prep in noun.children:
+                if prep.dep_ == "prep" and prep.lower_ == "of":
+                    owner = next((o for o in prep.children if o.dep_ == "pobj"), None)
+                    if owner is not None:
+                        return noun, owner
+    return None
+
+
+def unstated(ask: Ask, q: Doc, doc: Doc, context: str) -> str | None:
+    """ "What is the N of M?" is answered by a sentence that speaks of N, and of M there or in the
+    sentences around it: a general-knowledge question ("the capital of Australia", "the prime
+    minister of Japan") otherwise finds a sentence that only shares the name ("Australia's largest
+    copper miner") or the noun ("the Labour Party's longest-serving prime minister"). The noun is
+    looked for only when a name answers (a role, a place): "the purpose of the meeting" is stated
+    in other words. Not for an amount: the figure states the price ("comes … for $99")."""
+    phrase = _of_phrase(q)
+    if phrase is None or _asks_amount(ask):
+        return None
+    noun, owner = phrase
+    if _word(noun) == NAME_NOUN or _word(noun) in NAME_NOUNS:
+        return None  # the name is what answers "What is the name/title of X?" (`name_missing` reads it)
+    if ask.labels & NAME_LABELS and not _in_sentence(_word(noun), doc):
+        return "unstated-noun"  # a role or place noun; "the purpose of the meeting" is stated in other words
+    owner_words = {_word(t) for t in owner.subtree if t.pos_ in ("PROPN", "NOUN") and t.dep_ != "poss"}
+    around = {w.lower() for w in words_of(context)} | {_word(t) for t in doc}
+    if owner_words and not any(any(_same(w, a) for a in around) for w in owner_words):
+        return "unstated-owner"
+    return None
+
+
 def _names_person(name: Token) -> bool:
     """ "the maiden name of X's wife Audrey", "the name of the minister": the named thing is a person
     (a person noun, or a noun the question gives a person's name in apposition)."""
@@ -236,13 +275,14 @@ def name_missing(q: Doc, doc: Doc, ann: Annotation, query_words: set[str], ask: 
     return "name"
 
 
-def reasons(ask: Ask, q: Doc, doc: Doc, ann: Annotation, query: str) -> list[str]:
-    """Every slot check the sentence fails for one ask."""
+def reasons(ask: Ask, q: Doc, doc: Doc, ann: Annotation, query: str, context: str = "") -> list[str]:
+    """Every slot check the sentence fails for one ask (`context`: the sentences around it)."""
     words = words_of(query)
     asked = {s for w in ask.terms | {ask.head or ""} for s in (w, *content_terms(w)) if s}
     spans = spans_for(ask, ann, query) if ask.labels else []
     root = _span_root(doc, spans[0]) if spans else None
-    out = [r for r in (name_missing(q, doc, ann, words, ask), attribute(ask, q, doc)) if r]
+    out = [r for r in (name_missing(q, doc, ann, words, ask), attribute(ask, q, doc),
+                       unstated(ask, q, doc, context)) if r]
     if root is not None:
         out += [r for r in (speaker(ask, q, doc, root), possessor(ask, doc, root),
                             amount_owner(ask, doc, root, asked), tense(ask, q, doc, root),
@@ -258,8 +298,9 @@ def _question_doc(question: str) -> Doc:
 
 
 @lru_cache(maxsize=CACHE)
-def unfilled(query: str, sentence: str) -> tuple[str, ...]:
-    """The slot checks `sentence` fails for the question's first ask (loads spaCy if one applies)."""
+def unfilled(query: str, sentence: str, context: str = "") -> tuple[str, ...]:
+    """The slot checks `sentence` fails for the question's first ask (loads spaCy if one applies);
+    `context`: its neighbourhood (the sentences around it, the article's headline)."""
     from assistant.retrieve.nlp import annotation_of, pipeline, plain_letters
     from assistant.retrieve.question import parse_question
 
@@ -268,4 +309,4 @@ def unfilled(query: str, sentence: str) -> tuple[str, ...]:
     if not applies(ask, words_of(question)):
         return ()
     doc = pipeline()(plain_letters(sentence))  # same offsets as the sentence: spans map onto tokens
-    return tuple(reasons(ask, _question_doc(question), doc, annotation_of(doc, sentence), query))
+    return tuple(reasons(ask, _question_doc(question), doc, annotation_of(doc, sentence), query, context))
