@@ -155,3 +155,13 @@ def test_a_sentence_opening_on_a_quantifier_is_about_the_articles_subject():
     counted = "Some 487,939 people had returned their ballot papers by Wednesday - a turnout of 25.7%."
     assert unmet(asked, Neighbourhood(counted, counted)) == ["names"]
     assert unmet(asked, Neighbourhood(counted, counted, document_lead=lead)) == []
+
+
+def test_the_plural_noun_ending_an_everyday_name_does_not_name_it_alone():
+    p = analyse("Who was named best actress at the Independent Spirit Awards?")
+    other = "The Theatregoers' Choice Awards named Victoria Hamilton best actress."
+    assert "names" in unmet(p, near(other))
+    assert "names" not in unmet(p, near("Sideways won six Independent Spirit Awards on Saturday."))
+    assert "names" not in unmet(p, near("At the Spirit awards, Catalina Sandino Moreno took best actress."))
+    # a person's surname is no class: "Bell" still names Duncan Bell
+    assert "names" not in unmet(analyse("Why can Duncan Bell only play for England?"), near("England has capped Bell."))

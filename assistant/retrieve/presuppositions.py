@@ -283,7 +283,20 @@ def names_all(names: tuple[tuple[str, ...], ...], text: str) -> bool:
     """Is every name (any of its parts, as written; see `specific_names`) in the text? A part of a
     several-word name counts only where it is not the start of another name: "Alan Clark" does
     not name Alan Milburn, "Wang Yi" not Wang Wentao ("Mr Milburn", "Qin said" do name them)."""
-    return all(any(_mentions(part, text, parts if len(parts) > 1 else ()) for part in parts) for parts in names)
+    return all(_named(parts, text) for parts in names)
+
+
+def _named(parts: tuple[str, ...], text: str) -> bool:
+    """One name in the text: any of its parts, except, for a name made of everyday words only
+    ending in a plural noun ("Independent Spirit Awards"), that noun alone: it names the class
+    ("the Theatregoers' Choice Awards"), not the one asked about."""
+    telling = parts[:-1] if len(parts) > 1 and all(p.startswith("~") for p in parts) and _plural(parts[-1]) else parts
+    return any(_mentions(part, text, parts if len(parts) > 1 else ()) for part in telling)
+
+
+def _plural(part: str) -> bool:
+    word = part.lstrip("~").lower()
+    return any(lemma != word for lemma in lexicon.readings(word).get("NOUN", ()))
 
 
 def _mentions(part: str, text: str, name: tuple[str, ...] = ()) -> bool:
