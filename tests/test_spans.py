@@ -292,3 +292,16 @@ def test_a_bare_where_prefers_the_place_by_the_name_it_gives():
     text = ("The meeting with Raimondo in Washington had not been announced, but the meeting with Tai in Detroit "
             "was expected.")
     assert spans_for(parse_question(question).first, annotate(text), question)[0].text == "Detroit"
+
+
+def test_the_name_the_asked_noun_stands_for_answers_even_if_ner_missed_it():
+    ask = parse_question("Which Scottish club has signed a new kit deal with Umbro?").first
+    sentence = ("Umbro, which recently lost sponsorship deals with Chelsea and Celtic, said on Thursday it had "
+                "signed a new four-year agreement with Scottish club Rangers.")
+    assert spans_for(ask, annotate(sentence), ask.text)[0].text == "Rangers"
+
+
+def test_a_nationality_inside_a_compound_adjective_is_no_answer_to_who():
+    ask = parse_question("Who will supply kit to the athletics squads?").first
+    sentence = "The German-based firm kitted out the team at the 2004 Olympics."
+    assert "German" not in [s.text for s in spans_for(ask, annotate(sentence), ask.text)]

@@ -65,6 +65,9 @@ class Entity:
     frame: tuple[str, frozenset[str]] | None = None
     # names of whoever does what the span's verb says ("Elton John, who took … $42.7m": Elton John)
     actors: tuple[str, ...] = ()
+    # lemmas of the common nouns the syntax says it is: "club" in "Scottish club Rangers", "playwright"
+    # and "author" in "the work's author, US playwright Eve Ensler"
+    described: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,18 @@ def _actors(doc: Doc, span: Span, depth: int = 4) -> tuple[str, ...]:
     return tuple(e.text for e in doc.ents if e.label_ not in UNNAMED and any(t.i in found for t in e))
 
 
+def _described(span: Span) -> frozenset[str]:
+    """The common nouns standing for the span itself: noun compounds before its root ("club Rangers"),
+    and the nouns it is in apposition with, up and down the chain ("author, playwright Eve Ensler")."""
+    nouns, token = set(), span.root
+    nouns |= {c.lemma_.lower() for c in token.children if c.dep_ in ("compound", "appos") and c.pos_ == "NOUN"}
+    while token.dep_ == "appos" and token.head is not token:
+        token = token.head
+        if token.pos_ == "NOUN":
+            nouns.add(token.lemma_.lower())  # its head only: in "energy drink company", a drink is no company
+    return frozenset(nouns)
+
+
 def _widen(doc: Doc, span: Span) -> tuple[int, int]:
     """Token bounds of an entity with a leading currency symbol and a trailing "m"/"bn" put back."""
     start, end = span.start, span.end
@@ -256,7 +271,7 @@ def _entity(doc: Doc, span: Span, label: str, window: int, role: str) -> Entity:
         heads.append(token.lemma_.lower())
     return Entity(span.text, label, span.start_char, span.end_char, frozenset(near), role,
                   frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN", counts, tuple(heads),
-                  _owners(doc, span), _frame(span), _actors(doc, span))
+                  _owners(doc, span), _frame(span), _actors(doc, span), _described(span))
 
 
 def _conjuncts(doc: Doc, ent: Span, tagged: set[int]) -> list[Span]:
