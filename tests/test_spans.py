@@ -150,6 +150,9 @@ def test_when_no_candidate_has_the_asked_type_every_score_drops():
 @pytest.mark.parametrize("sentence, reason", [
     ("The union called the strike in response to the planned job cuts.", "in response to the planned job cuts"),
     ("Heavy snow forced the organisers to cancel the race.", "Heavy snow"),
+    ("The cancellation was caused by a row over pay.", "by a row over pay"),  # passive: the agent
+    ("The falls were triggered when stocks were found to be 3.5% higher.",
+     "when stocks were found to be 3.5% higher"),
 ])
 def test_a_reason_phrase_or_the_cause_of_the_event_answers_why(sentence, reason):
     assert _span_texts("Why was the event cancelled?", sentence) == [reason]

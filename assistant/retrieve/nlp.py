@@ -320,6 +320,13 @@ def reason_clauses(doc: Doc) -> tuple[Clause, ...]:
             tokens = [t for t in doc[min(t.i for t in tokens) : max(t.i for t in tokens) + 1]]
         elif token.dep_ == "pobj" and token.lemma_.lower() in REASON_NOUNS and token.head.dep_ == "prep":
             tokens = list(token.head.subtree)  # "in retaliation for the visit"
+        elif token.lemma_.lower() in CAUSE_VERBS and token.pos_ == "VERB" \
+                and any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children):
+            # passive: the cause is the agent or the clause ("was caused by a row over pay", "were
+            # triggered when the EIA said…")
+            tokens = [t for c in token.children if c.dep_ in ("agent", "advcl") for t in c.subtree]
+            if len(tokens) < 2:
+                continue
         elif token.lemma_.lower() in CAUSE_VERBS and token.pos_ == "VERB":
             subjects = [c for c in token.children if c.dep_ == "nsubj"]
             chunks = [c for c in doc.noun_chunks if subjects and c.start <= subjects[0].i < c.end]
