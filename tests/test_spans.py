@@ -308,3 +308,14 @@ def test_a_nationality_inside_a_compound_adjective_is_no_answer_to_who():
     ask = parse_question("Who will supply kit to the athletics squads?").first
     sentence = "The German-based firm kitted out the team at the 2004 Olympics."
     assert "German" not in [s.text for s in spans_for(ask, annotate(sentence), ask.text)]
+
+
+@pytest.mark.parametrize("question, head, label", [
+    ("What is the group developing the copy-protection system called?", "group", "ORG"),
+    ("What was the virus dubbed?", "virus", "WORK_OF_ART"),  # a name of any kind
+    ("What is the title of the film the actor wants to make?", "film", "WORK_OF_ART"),
+    ("Which titles has the player won?", "title", "EVENT"),
+])
+def test_a_question_for_a_name_asks_for_a_named_thing(question, head, label):
+    ask = parse_question(question).first
+    assert ask.head == head and label in ask.labels and not ask.strict
