@@ -240,7 +240,7 @@ def _described(span: Span) -> frozenset[str]:
     and the nouns it is in apposition with, up and down the chain ("author, playwright Eve Ensler")."""
     nouns, token = set(), span.root
     nouns |= {c.lemma_.lower() for c in token.children if c.dep_ in ("compound", "appos") and c.pos_ == "NOUN"}
-    while token.dep_ == "appos" and token.head is not token:
+    while token.dep_ == "appos" and token.head.i != token.i:
         token = token.head
         if token.pos_ == "NOUN":
             nouns.add(token.lemma_.lower())  # its head only: in "energy drink company", a drink is no company
