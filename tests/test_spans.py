@@ -319,3 +319,10 @@ def test_a_nationality_inside_a_compound_adjective_is_no_answer_to_who():
 def test_a_question_for_a_name_asks_for_a_named_thing(question, head, label):
     ask = parse_question(question).first
     assert ask.head == head and label in ask.labels and not ask.strict
+
+
+def test_a_participle_clause_dates_its_own_event_not_the_main_verbs():
+    ask = parse_question("In which year did the minister become a clerk?").first
+    sentence = "Born in 1912 and educated in Portsmouth, the minister became a clerk at the Inland Revenue."
+    spans = spans_for(ask, annotate(sentence), ask.text)
+    assert [s.text for s in spans] == ["1912"] and not spans[0].asked  # a birth year, not when he became one

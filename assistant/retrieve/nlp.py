@@ -140,6 +140,8 @@ def _head_chain(span: Span, depth: int = 3) -> set[str]:
                 if child.dep_ in SUBJECTS and child.pos_ in NOUN_POS and not span.start <= child.i < span.end:
                     lemmas |= {t.lemma_.lower() for t in (child, *child.children)
                                if t is child or t.dep_ in ("amod", "compound")}  # "quarterly profits"
+            if token.dep_ == "advcl" and token.tag_ == "VBN" and not any(c.dep_ in SUBJECTS for c in token.children):
+                break  # a participle clause ("Born in 1912 …, he became a clerk") is an event of its own
     return lemmas
 
 
