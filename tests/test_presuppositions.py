@@ -165,3 +165,12 @@ def test_the_plural_noun_ending_an_everyday_name_does_not_name_it_alone():
     assert "names" not in unmet(p, near("At the Spirit awards, Catalina Sandino Moreno took best actress."))
     # a person's surname is no class: "Bell" still names Duncan Bell
     assert "names" not in unmet(analyse("Why can Duncan Bell only play for England?"), near("England has capped Bell."))
+
+
+def test_an_events_circumstances_may_be_reported_with_its_object_in_other_words():
+    p = analyse("Where were the resistance members caught dropping leaflets?")
+    assert "predicate" not in unmet(p, near("They were arrested as they dropped leaflets at Munich University."))
+    assert "predicate" in unmet(p, near("They were arrested at Munich University."))
+    # a question about who did the deed gets no such leeway: "called for an apology" is another event
+    assert "predicate" in unmet(analyse("Which families received the apology?"),
+                                near("The mayor has called for an apology from the families."))

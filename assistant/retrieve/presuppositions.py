@@ -112,6 +112,11 @@ class Presuppositions:
     names: tuple[tuple[str, ...], ...] = ()  # specific names, as parts ("~He": an everyday word)
     months: frozenset[str] = field(default_factory=frozenset)
     years: frozenset[str] = field(default_factory=frozenset)
+    # lemmas of the common nouns completing the predicate of a question about an event's circumstances
+    # ("Where were they caught dropping *leaflets*?"): a sentence stating them with the names around it
+    # reports that event in other words ("arrested as they dropped leaflets"); "Who received the apology?"
+    # is not answered by any sentence with "apology" (who called for one)
+    completion: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -194,11 +199,37 @@ def specific_names(question: str, zipf: Callable[[str], float] = english_zipf) -
     return tuple(required)
 
 
+COMPLETION_WORDS = 4  # words after the verb read for its object ("Tony Blair's apology")
+
+
+def completion(question: str, predicate: Predicate | None) -> frozenset[str]:
+    """Lemmas of the common nouns right after the predicate, before any preposition: its object. A
+    name there ("accompanied Blinken") is no completion: every sentence about the person has it."""
+    if predicate is None:
+        return frozenset()
+    after = question[question.find(predicate.word) + len(predicate.word) :] if predicate.word in question else ""
+    nouns: set[str] = set()
+    for word in lexicon.words(after)[:COMPLETION_WORDS]:
+        found = lexicon.readings(word.lower())
+        if "ADP" in found or "SCONJ" in found or word.lower() == "to":
+            break
+        if word[:1].islower() and "NOUN" in found and word.lower() not in DETERMINERS | PRONOUNS:
+            nouns |= set(found["NOUN"])
+    return frozenset(nouns)
+
+
+def _states_completion(p: Presuppositions, text: str) -> bool:
+    return any(set(lexicon.readings(w.lower()).get("NOUN", ())) & p.completion for w in lexicon.words(text))
+
+
 def analyse(question: str, zipf: Callable[[str], float] = english_zipf) -> Presuppositions:
-    return Presuppositions(speaker=asked_speaker(question), predicate=checked_predicate(question),
+    predicate = checked_predicate(question)
+    return Presuppositions(speaker=asked_speaker(question), predicate=predicate,
                            names=specific_names(question, zipf),
                            months=frozenset(m.lower() for m in MONTH.findall(question)),
-                           years=frozenset(YEAR.findall(question)))
+                           years=frozenset(YEAR.findall(question)),
+                           completion=completion(question, predicate) if predicate and predicate.shape == "passive"
+                           else frozenset())
 
 
 # ---- checks against a neighbourhood -----------------------------------------------------
@@ -343,7 +374,8 @@ def unmet(p: Presuppositions, near: Neighbourhood, paraphrased: bool = False) ->
             and not any(part in near.document_outlet.lower() for part in p.speaker):
         missing.append("speaker")
     if p.predicate and not reports_event(p.predicate.lemma, near.quoted or near.sentence) \
-            and not (paraphrased and p.predicate.lemma not in EXCHANGE_VERBS):
+            and not (paraphrased and p.predicate.lemma not in EXCHANGE_VERBS) \
+            and not (p.completion and _states_completion(p, near.quoted or near.sentence)):
         missing.append("predicate")
     if p.names and not names_all(p.names, fold(f"{near.text} {near.document_title} {near.document_outlet}")) \
             and not _names_in_article(p.names, near):
