@@ -46,6 +46,16 @@ def test_questions_without_a_typed_answer_ask_for_none(question):
     assert not parse_question(question).typed
 
 
+@pytest.mark.parametrize("question, purpose", [
+    ("What was the firm hoping to get out of paying off the official?", True),
+    ("What did the firm hope to achieve by cutting prices?", True),
+    ("What did he get for winning the race?", False),  # a prize, not a purpose
+    ("What does the firm plan to do with the money?", False),
+])
+def test_what_an_intended_outcome_of_a_deed_was_asks_why(question, purpose):
+    assert parse_question(question).first.reason == purpose
+
+
 def test_why_asks_for_a_reason():
     ask = parse_question("Why was the match called off?").first
     assert ask.reason and not ask.strict

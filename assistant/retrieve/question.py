@@ -216,6 +216,17 @@ def _asks_cause(doc, wh: str | None, at: int, head) -> bool:
         for t in after)
 
 
+def _asks_purpose(doc, wh: str | None, head) -> bool:
+    """ "What was X hoping to get out of paying Y?", "What did X hope to achieve by cutting prices?": what an
+    intended outcome (a verb completing another, "hoping to get") of a deed (the gerund after a preposition)
+    was, i.e. why X did it."""
+    if wh != "what" or head is not None:
+        return False
+    return any(t.dep_ == "xcomp" and t.head.pos_ == "VERB" and any(
+        c.dep_ == "prep" and any(g.dep_ == "pcomp" and g.tag_ == "VBG" for p in (c, *c.children) for g in p.children)
+        for c in t.children) for t in doc)
+
+
 def _owner_kinds(doc, head) -> frozenset[str]:
     """Entity labels of the names that qualify a common noun of the question ("Japan's economy",
     "American retail sales"), except a modifier of the asked noun (in "Which US chipmakers…", "US"
@@ -280,7 +291,7 @@ def _ask(doc, text: str) -> Ask:
                and t.lower_ not in ("how", "much", "many") and (head is None or t.i != head.i)]
     return Ask(text=text, wh=wh, head=lemma, labels=labels, strict=strict, count=count,
                several=(count or 0) > 1 or plural_head or plural_who,
-               reason=wh == "why" or _asks_cause(doc, wh, at, head),
+               reason=wh == "why" or _asks_cause(doc, wh, at, head) or _asks_purpose(doc, wh, head),
                counted=lemma if wh == "how many" else None, exact=lemma in EXACT_HEADS,
                duration=wh == "how long" or lemma in DURATION_HEADS,
                named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
