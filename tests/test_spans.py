@@ -336,3 +336,16 @@ def test_a_participle_clause_dates_its_own_event_not_the_main_verbs():
     sentence = "Born in 1912 and educated in Portsmouth, the minister became a clerk at the Inland Revenue."
     spans = spans_for(ask, annotate(sentence), ask.text)
     assert [s.text for s in spans] == ["1912"] and not spans[0].asked  # a birth year, not when he became one
+
+
+def test_a_follow_up_keeps_to_the_best_sentences_article_when_a_linked_span_lies_elsewhere():
+    def at(file, text, score, row):
+        s = Sentence(file=file, chunk_id=f"{file}:0", start=0, end=len(text), line_start=1, line_end=1, text=text)
+        return Evidence(s, score, score, score, row)
+
+    topic = at("play.txt", "The Media Council said the performance would not be put on.", 0.40, 0)
+    elsewhere = at("game.txt", "\u201cThis game is so good,\u201d wrote Charles MacIntyre, from England.", 0.33, 1)
+    alone = SpanFinder("Who wrote it?", CACHE, candidates=4).rerank([topic, elsewhere])
+    assert alone[0].sentence.file == "game.txt"  # a question on its own: the span by "wrote" wins
+    follow_up = SpanFinder("Who wrote it? (context: The Monologues; Which play was banned?)", CACHE, candidates=4)
+    assert follow_up.rerank([topic, elsewhere])[0].sentence.file == "play.txt"

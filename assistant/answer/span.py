@@ -314,7 +314,7 @@ class SpanFinder:
                 judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type" if i in cannot else "answer-unverified"),
                                0))
         judged.sort(key=lambda j: -j[0].score)
-        return _linked_first(judged)
+        return _linked_first(judged, follow_up=self.query != self.question)
 
 
 def _verdict(ask: Ask, ann: Annotation, question: str) -> int | None:
@@ -334,11 +334,12 @@ def _verdict(ask: Ask, ann: Annotation, question: str) -> int | None:
     return (2 if spans[0].asked else int(spans[0].linked)) if spans else None
 
 
-def _linked_first(judged: list[tuple[Evidence, int]]) -> list[Evidence]:
+def _linked_first(judged: list[tuple[Evidence, int]], follow_up: bool = False) -> list[Evidence]:
     """A sentence whose span stands by the question's words, scoring nearly as well as the best
     one whose span stands less close to them, takes the best one's place (and its score: the
     evidence is the same set, only the sentence to quote changes). A best sentence whose span
-    stands by a name the question gives yields only to one of its own article."""
+    stands by a name the question gives yields only to one of its own article, and so does the best
+    sentence for a follow-up ("Who wrote it?": the play's article, not any "wrote" elsewhere)."""
     out = [ev for ev, _ in judged]
     if not judged or judged[0][1] == 2:
         return out
@@ -347,7 +348,8 @@ def _linked_first(judged: list[tuple[Evidence, int]]) -> list[Evidence]:
         if ev.score < PREFER_LINKED_RATIO * best.score:
             break
         if support > best_support and "not-a-sentence" not in ev.marked_down \
-                and (best_support == 0 or ev.sentence.file == best.sentence.file):  # a headline states no fact
+                and (best_support == 0 and not follow_up  # a headline states no fact
+                     or ev.sentence.file == best.sentence.file):
             promoted = replace(ev, score=best.score, marked_down=(*ev.marked_down, "answer-linked"))
             return [promoted, *out[:i], *out[i + 1 :]]
     return out

@@ -214,13 +214,21 @@ def neighbourhood(sentences: list[Sentence], row: int, meta: dict[str, DocumentM
 
 def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], sentences: list[Sentence],
                     vectors: np.ndarray, stats: TermStats, meta: dict[str, DocumentMeta] | None = None,
-                    probe_vector: np.ndarray | None = None) -> list[Evidence]:
+                    probe_vector: np.ndarray | None = None, own_vector: np.ndarray | None = None,
+                    topic_files: frozenset[str] = frozenset()) -> list[Evidence]:
     """Every candidate sentence scored as evidence, best first. `meta`: each file's title and date;
-    `probe_vector`: the question embedded without its verb (`presuppositions.without_predicate`)."""
+    `probe_vector`: the question embedded without its verb (`presuppositions.without_predicate`);
+    `own_vector`: a follow-up's own question embedded without its conversation context, which weighs
+    half in the meaning of the sentences of `topic_files` (the articles the conversation is about:
+    which of their sentences answers is for the question to say; elsewhere "Who wrote it?" alone
+    would match any "wrote")."""
     if not rows:
         return []
     terms, context = query_terms(question)
     dense = vectors[rows] @ query_vector
+    if own_vector is not None and topic_files:
+        topical = np.array([sentences[r].file in topic_files for r in rows])
+        dense = np.where(topical, (dense + vectors[rows] @ own_vector) / 2, dense)
     # a sentence that matches the question less once the verb is gone expresses the verb's meaning
     paraphrased = (dense - vectors[rows] @ probe_vector > PARAPHRASE_MARGIN if probe_vector is not None
                    else np.zeros(len(rows), bool))
