@@ -174,3 +174,11 @@ def test_an_events_circumstances_may_be_reported_with_its_object_in_other_words(
     # a question about who did the deed gets no such leeway: "called for an apology" is another event
     assert "predicate" in unmet(analyse("Which families received the apology?"),
                                 near("The mayor has called for an apology from the families."))
+
+
+def test_a_long_name_one_typing_slip_off_is_still_named():
+    p = analyse("Which title did James McIlroy win in Sheffield?")
+    assert "names" not in unmet(p, near("James McIlroy motored to the 800m title in Sheffied on Sunday."))
+    assert "names" in unmet(p, near("James McIlroy motored to the 800m title in Birmingham on Sunday."))
+    # a short name one letter off is another name
+    assert "names" in unmet(analyse("What did Wang Yi say?"), near("Wang Ye said the talks went well."))

@@ -103,6 +103,7 @@ NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w.]*(?:['\u2019]s)?(?:[\s-]+[A-Z
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "lord", "lady", "dame"}  # "Mr Milburn" names Alan Milburn
 RARE_NAME_ZIPF = 4.0  # below this a name is specific (Blinken 1.7, Vienna 4.0); above, it is everyday (Washington 5.1)
 MIN_SHARED_PREFIX = 5  # "agree"/"agreement", "discuss"/"discussion", but not "state"/"statue"
+MIN_MISSPELT = 7  # a name this long one letter off is misspelt; shorter ones are other names ("Wang Ye")
 
 
 @dataclass(frozen=True)
@@ -330,9 +331,28 @@ def _plural(part: str) -> bool:
     return any(lemma != word for lemma in lexicon.readings(word).get("NOUN", ()))
 
 
+def _one_edit(a: str, b: str) -> bool:
+    """Are the words one letter dropped, added or changed apart ("Sheffied", "Sheffield")?"""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    short, long = sorted((a, b), key=len)
+    i = next((k for k, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
+    return short[i + (len(short) == len(long)) :] == long[i + 1 :]
+
+
+def _misspelt(part: str, text: str) -> str | None:
+    """The text's spelling of a long rare name one typing slip away from the question's: corpora have
+    typos ("in Sheffied on Sunday"), and the name a sentence misspells is still the one it names."""
+    if part.startswith("~") or len(part) < MIN_MISSPELT:
+        return None
+    return next((w for w in set(re.findall(rf"\b{re.escape(part[:2])}\w+", text)) if _one_edit(w, part)), None)
+
+
 def _mentions(part: str, text: str, name: tuple[str, ...] = ()) -> bool:
     if part.lstrip("~") not in text:
-        return False  # most sentences: no regex needed
+        part = _misspelt(part, text) or ""
+        if not part:
+            return False  # most sentences: no regex needed
     word = re.escape(part.lstrip("~"))
     if part.startswith("~"):  # an everyday word: not where a capital only marks a sentence's start
         pattern = rf"(?<![.!?\u201c\u201d\"]\s)(?<!^)(?<![\u201c\"])\b{word}\b"
