@@ -226,12 +226,12 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
         return []
     terms, context = query_terms(question)
     dense = vectors[rows] @ query_vector
-    if own_vector is not None and topic_files:
-        topical = np.array([sentences[r].file in topic_files for r in rows])
-        dense = np.where(topical, (dense + vectors[rows] @ own_vector) / 2, dense)
     # a sentence that matches the question less once the verb is gone expresses the verb's meaning
     paraphrased = (dense - vectors[rows] @ probe_vector > PARAPHRASE_MARGIN if probe_vector is not None
                    else np.zeros(len(rows), bool))
+    if own_vector is not None and topic_files:
+        topical = np.array([sentences[r].file in topic_files for r in rows])
+        dense = np.where(topical, (dense + vectors[rows] @ own_vector) / 2, dense)
     asked = core_question(question)
     presupposed: Presuppositions = analyse(asked, stats.zipf)
     question_factor = UNKNOWN_NAME_PENALTY if unknown_names(question, stats) else 1.0

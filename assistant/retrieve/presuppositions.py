@@ -345,7 +345,7 @@ def _misspelt(part: str, text: str) -> str | None:
     typos ("in Sheffied on Sunday"), and the name a sentence misspells is still the one it names."""
     if part.startswith("~") or len(part) < MIN_MISSPELT:
         return None
-    return next((w for w in set(re.findall(rf"\b{re.escape(part[:2])}\w+", text)) if _one_edit(w, part)), None)
+    return next((w for w in sorted(set(re.findall(rf"\b{re.escape(part[:2])}\w+", text))) if _one_edit(w, part)), None)
 
 
 def _mentions(part: str, text: str, name: tuple[str, ...] = ()) -> bool:
