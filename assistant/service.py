@@ -175,7 +175,7 @@ class Assistant:
         conversation's previous answer cited (candidates, and boosted)."""
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        vector, probe = self._embed(query)
+        vector, probe, core = self._embed(query)
         timings["embed"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         hits = self.retriever.search(query, vector, mode)
@@ -184,7 +184,7 @@ class Assistant:
         rows = self.candidate_rows(hits)
         rows = list(dict.fromkeys(rows + [r for f in prefer if f in self.documents
                                           for r in self.documents.sentence_range(f)]))
-        scored = self._score(query, vector, probe, rows, read_spans, prefer)
+        scored = self._score(query, vector, probe, rows, read_spans, prefer, core)
         timings["evidence"] = (time.perf_counter() - t) * 1000
         return hits, scored, timings
 
@@ -202,16 +202,20 @@ class Assistant:
                 if sentences.array[i]["start"] >= start and sentences.array[i]["end"] <= end]
 
     def evidence_for_rows(self, query: str, rows: list[int]):
-        vector, probe = self._embed(query)
-        return self._score(query, vector, probe, rows)
+        vector, probe, core = self._embed(query)
+        return self._score(query, vector, probe, rows, core=core)
 
     def _embed(self, query: str):
-        """The query's vector, and (one batch) the query's without its checked verb, if it has one."""
+        """The query's vector, and (one batch) the query's without its checked verb, if it has one, and a
+        follow-up's own question without its conversation context, if it has context."""
+        from assistant.models import core_question
         from assistant.retrieve.presuppositions import without_predicate
 
         probe = without_predicate(query)
-        vectors = self.encoder.encode([query] if probe is None else [query, probe])
-        return vectors[0], (vectors[1] if probe is not None else None)
+        own = core_question(query)
+        texts = [query] + ([probe] if probe is not None else []) + ([own] if own != query else [])
+        vectors = self.encoder.encode(texts)
+        return vectors[0], (vectors[1] if probe is not None else None), (vectors[-1] if own != query else None)
 
     @cached_property
     def annotations(self):
@@ -289,12 +293,12 @@ class Assistant:
                                             lambda: self._features(query, scored, parsed=True), LINKED_SPAN_BOOST)
 
     def _score(self, query: str, vector, probe, rows: list[int], read_spans: bool | None = None,
-               prefer: tuple[str, ...] = ()):
+               prefer: tuple[str, ...] = (), core=None):
         from assistant.answer.span import LINKED_SPAN_BOOST
         from assistant.retrieve.evidence import score_sentences
 
         scored = score_sentences(query, vector, rows, self.snap.sentences, self.snap.sentence_vectors,
-                                 self.term_stats, self.meta, probe)
+                                 self.term_stats, self.meta, probe, core, frozenset(prefer))
         if prefer and self.settings.followup_article_boost:
             from assistant.chat.followup import prefer_files
 

@@ -94,3 +94,18 @@ def test_an_article_that_names_its_subject_in_its_second_sentence_states_it_for_
     later = texts[3]
     assert "names" in unmet(asked, Neighbourhood(later, later, document_lead=article_lead(rows, 3, meta)))
     assert unmet(asked, Neighbourhood(later, later, document_lead=article_lead(rows, 3, meta, 2))) == []
+
+
+def test_a_follow_ups_own_words_outweigh_its_conversations():
+    from assistant.retrieve.evidence import lexical_support, query_terms
+    from assistant.retrieve.terms import TermStats
+
+    texts = ["The attachment poses as a card but anyone opening it will get a crude image of smiley faces.",
+             "The Zafi.D virus translates the greeting on its subject line into many languages.",
+             "Users must open the attachment to be infected by the virus."]
+    stats = TermStats.from_texts(texts)
+    terms, context = query_terms("What do people get if they open the attachment? (context: What does the "
+                                 "Zafi.D virus pretend to be?)")
+    assert "context" not in terms and {"virus", "pretend"} <= context and "attach" not in context
+    answer, topic = (lexical_support(terms, t, stats, context=context) for t in texts[:2])
+    assert answer > topic  # unweighted, the context's "Zafi.D virus" words make the topic sentence win

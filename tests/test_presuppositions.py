@@ -155,3 +155,30 @@ def test_a_sentence_opening_on_a_quantifier_is_about_the_articles_subject():
     counted = "Some 487,939 people had returned their ballot papers by Wednesday - a turnout of 25.7%."
     assert unmet(asked, Neighbourhood(counted, counted)) == ["names"]
     assert unmet(asked, Neighbourhood(counted, counted, document_lead=lead)) == []
+
+
+def test_the_plural_noun_ending_an_everyday_name_does_not_name_it_alone():
+    p = analyse("Who was named best actress at the Independent Spirit Awards?")
+    other = "The Theatregoers' Choice Awards named Victoria Hamilton best actress."
+    assert "names" in unmet(p, near(other))
+    assert "names" not in unmet(p, near("Sideways won six Independent Spirit Awards on Saturday."))
+    assert "names" not in unmet(p, near("At the Spirit awards, Catalina Sandino Moreno took best actress."))
+    # a person's surname is no class: "Bell" still names Duncan Bell
+    assert "names" not in unmet(analyse("Why can Duncan Bell only play for England?"), near("England has capped Bell."))
+
+
+def test_an_events_circumstances_may_be_reported_with_its_object_in_other_words():
+    p = analyse("Where were the resistance members caught dropping leaflets?")
+    assert "predicate" not in unmet(p, near("They were arrested as they dropped leaflets at Munich University."))
+    assert "predicate" in unmet(p, near("They were arrested at Munich University."))
+    # a question about who did the deed gets no such leeway: "called for an apology" is another event
+    assert "predicate" in unmet(analyse("Which families received the apology?"),
+                                near("The mayor has called for an apology from the families."))
+
+
+def test_a_long_name_one_typing_slip_off_is_still_named():
+    p = analyse("Which title did James McIlroy win in Sheffield?")
+    assert "names" not in unmet(p, near("James McIlroy motored to the 800m title in Sheffied on Sunday."))
+    assert "names" in unmet(p, near("James McIlroy motored to the 800m title in Birmingham on Sunday."))
+    # a short name one letter off is another name
+    assert "names" in unmet(analyse("What did Wang Yi say?"), near("Wang Ye said the talks went well."))

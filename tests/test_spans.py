@@ -46,6 +46,16 @@ def test_questions_without_a_typed_answer_ask_for_none(question):
     assert not parse_question(question).typed
 
 
+@pytest.mark.parametrize("question, purpose", [
+    ("What was the firm hoping to get out of paying off the official?", True),
+    ("What did the firm hope to achieve by cutting prices?", True),
+    ("What did he get for winning the race?", False),  # a prize, not a purpose
+    ("What does the firm plan to do with the money?", False),
+])
+def test_what_an_intended_outcome_of_a_deed_was_asks_why(question, purpose):
+    assert parse_question(question).first.reason == purpose
+
+
 def test_why_asks_for_a_reason():
     ask = parse_question("Why was the match called off?").first
     assert ask.reason and not ask.strict
@@ -150,6 +160,9 @@ def test_when_no_candidate_has_the_asked_type_every_score_drops():
 @pytest.mark.parametrize("sentence, reason", [
     ("The union called the strike in response to the planned job cuts.", "in response to the planned job cuts"),
     ("Heavy snow forced the organisers to cancel the race.", "Heavy snow"),
+    ("The cancellation was caused by a row over pay.", "by a row over pay"),  # passive: the agent
+    ("The falls were triggered when stocks were found to be 3.5% higher.",
+     "when stocks were found to be 3.5% higher"),
 ])
 def test_a_reason_phrase_or_the_cause_of_the_event_answers_why(sentence, reason):
     assert _span_texts("Why was the event cancelled?", sentence) == [reason]
@@ -292,3 +305,47 @@ def test_a_bare_where_prefers_the_place_by_the_name_it_gives():
     text = ("The meeting with Raimondo in Washington had not been announced, but the meeting with Tai in Detroit "
             "was expected.")
     assert spans_for(parse_question(question).first, annotate(text), question)[0].text == "Detroit"
+
+
+def test_the_name_the_asked_noun_stands_for_answers_even_if_ner_missed_it():
+    ask = parse_question("Which Scottish club has signed a new kit deal with Umbro?").first
+    sentence = ("Umbro, which recently lost sponsorship deals with Chelsea and Celtic, said on Thursday it had "
+                "signed a new four-year agreement with Scottish club Rangers.")
+    assert spans_for(ask, annotate(sentence), ask.text)[0].text == "Rangers"
+
+
+def test_a_nationality_inside_a_compound_adjective_is_no_answer_to_who():
+    ask = parse_question("Who will supply kit to the athletics squads?").first
+    sentence = "The German-based firm kitted out the team at the 2004 Olympics."
+    assert "German" not in [s.text for s in spans_for(ask, annotate(sentence), ask.text)]
+
+
+@pytest.mark.parametrize("question, head, label", [
+    ("What is the group developing the copy-protection system called?", "group", "ORG"),
+    ("What was the virus dubbed?", "virus", "WORK_OF_ART"),  # a name of any kind
+    ("What is the title of the film the actor wants to make?", "film", "WORK_OF_ART"),
+    ("Which titles has the player won?", "title", "EVENT"),
+])
+def test_a_question_for_a_name_asks_for_a_named_thing(question, head, label):
+    ask = parse_question(question).first
+    assert ask.head == head and label in ask.labels and not ask.strict
+
+
+def test_a_participle_clause_dates_its_own_event_not_the_main_verbs():
+    ask = parse_question("In which year did the minister become a clerk?").first
+    sentence = "Born in 1912 and educated in Portsmouth, the minister became a clerk at the Inland Revenue."
+    spans = spans_for(ask, annotate(sentence), ask.text)
+    assert [s.text for s in spans] == ["1912"] and not spans[0].asked  # a birth year, not when he became one
+
+
+def test_a_follow_up_keeps_to_the_best_sentences_article_when_a_linked_span_lies_elsewhere():
+    def at(file, text, score, row):
+        s = Sentence(file=file, chunk_id=f"{file}:0", start=0, end=len(text), line_start=1, line_end=1, text=text)
+        return Evidence(s, score, score, score, row)
+
+    topic = at("play.txt", "The Media Council said the performance would not be put on.", 0.40, 0)
+    elsewhere = at("game.txt", "\u201cThis game is so good,\u201d wrote Charles MacIntyre, from England.", 0.33, 1)
+    alone = SpanFinder("Who wrote it?", CACHE, candidates=4).rerank([topic, elsewhere])
+    assert alone[0].sentence.file == "game.txt"  # a question on its own: the span by "wrote" wins
+    follow_up = SpanFinder("Who wrote it? (context: The Monologues; Which play was banned?)", CACHE, candidates=4)
+    assert follow_up.rerank([topic, elsewhere])[0].sentence.file == "play.txt"

@@ -59,6 +59,7 @@ class ShortSpan:
     headed: bool = False  # attached to, or beside, the noun the question asks about ("chipmakers Intel")
     asked: bool = False  # beside a word of what is asked (its verb, its nouns), not only a name it asks about
     by_name: bool = False  # beside a name the question gives ("the meeting with Tai in Detroit")
+    titled: bool = False  # the asked noun stands for it in the syntax ("Scottish club Rangers" for "which club")
 
 
 def words_of(text: str) -> set[str]:
@@ -145,10 +146,16 @@ def _retyped(e: Entity, ask: Ask) -> bool:
     words from "official"), or it is the object of "in"/"at" and the question is a bare "where"."""
     if e.label not in NAME_LABELS or not ask.labels & NAME_LABELS:
         return False
-    if ask.head is not None and e.heads and touches(frozenset(e.heads[:1]), {ask.head}) \
-            and e.role not in MODIFIER_ROLES:
+    if ask.head is not None and (e.heads and touches(frozenset(e.heads[:1]), {ask.head})
+                                 and e.role not in MODIFIER_ROLES or _titled(e, ask)):
         return True
     return ask.head is None and bool(ask.labels & PLACE_LABELS) and e.role == "pobj" and bool(e.near & LOCATIVE)
+
+
+def _titled(e: Entity, ask: Ask) -> bool:
+    """Does the asked noun stand for the span in the syntax, as a compound before it or in apposition
+    ("Scottish club Rangers", "the work's author, playwright Eve Ensler")?"""
+    return ask.head is not None and touches(e.described, {ask.head})
 
 
 def _foreign(e: Entity, ask: Ask, asked: set[str]) -> bool:
@@ -204,12 +211,14 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
     found = []
     # names NER missed, after what it found; only where the type is one it tags unreliably
     # (for "who" they would let every sentence with a capitalised word answer)
-    names = ann.names if ask.labels & LOOSE and not ask.strict else ()
+    # (and, for any named type, a name the asked noun stands for: "Scottish club Rangers")
+    loose = ask.labels & LOOSE and not ask.strict
+    names = [n for n in ann.names if loose or ask.labels & NAME_LABELS and _titled(n, ask)]
     for e in (*ann.entities, *names):
         if e.label not in ask.labels | {"NAME"} and not _retyped(e, ask) \
                 or named_in_question(e.text, asked, ask.named, e.label):
             continue
-        if e.label == "NAME" and (found or not e.proper):
+        if e.label == "NAME" and (found or not e.proper) and not _titled(e, ask):
             break  # a name NER missed ("… Tourism Leadership Summit"), not "China's treatment"
         if e.label == "NAME" and set(WORD.findall(e.text.lower())) <= TITLES:
             continue  # "Vice Premier" is a title, not a name
@@ -217,9 +226,10 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             continue  # "how long": "three-hour", "3 years", not "last November" or "this week"
         if ask.counted and not _counts(e, ask.counted):
             continue  # "how many seats" is not answered by another count
-        if e.role in MODIFIER_ROLES and (e.label in PLACE_LABELS | {"NORP"} or "FAC" in ask.labels):
-            continue  # "US Trade Representative", "the Chinese side", "Treasury Secretary": a modifier,
-            # not a place, a party or a building
+        if e.role in MODIFIER_ROLES and (e.label in PLACE_LABELS | {"NORP"} or "FAC" in ask.labels) \
+                or e.role == "npadvmod" and e.label in PLACE_LABELS | {"NORP"}:
+            continue  # "US Trade Representative", "the Chinese side", "Treasury Secretary", "the
+            # German-based firm": a modifier, not a place, a party or a building
         if _foreign(e, ask, asked):
             continue  # "The US economy grew 3.7%" does not give Japan's growth
         if ask.exact and not any(c.isdigit() for c in e.text):
@@ -233,14 +243,17 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
         on_relation = touches(e.near, relation)
         end = _with_counted(ann.text, e.end, ask.counted)
         by_name = touches(e.near, set(ask.named))
-        found.append(ShortSpan(ann.text[e.start : end], e.label, e.start, end, on_relation or by_name,
-                               ask.head is not None and touches(e.near, {ask.head}), on_relation, by_name))
+        titled = _titled(e, ask)
+        found.append(ShortSpan(ann.text[e.start : end], e.label, e.start, end, on_relation or by_name or titled,
+                               ask.head is not None and touches(e.near, {ask.head}), on_relation or titled, by_name,
+                               titled))
     if "PERCENT" in ask.labels and any(s.label == "PERCENT" for s in found):
         found = [s for s in found if s.label != "CARDINAL"]  # a rate is a percentage where one is given
     found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
     # a bare "where"/"when" names no noun of its answer: of spans equally by what is asked, the one by
     # the name it gives ("Where was Tai to meet him?": "the meeting with Tai in Detroit")
-    return sorted(found, key=lambda s: (not s.asked, not s.linked, ask.head is None and not s.by_name))
+    # the asked noun standing for a span ("club Rangers") says more than its words nearby
+    return sorted(found, key=lambda s: (not s.titled, not s.asked, not s.linked, ask.head is None and not s.by_name))
 
 
 class SpanFinder:
@@ -301,7 +314,7 @@ class SpanFinder:
                 judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type" if i in cannot else "answer-unverified"),
                                0))
         judged.sort(key=lambda j: -j[0].score)
-        return _linked_first(judged)
+        return _linked_first(judged, follow_up=self.query != self.question)
 
 
 def _verdict(ask: Ask, ann: Annotation, question: str) -> int | None:
@@ -321,11 +334,12 @@ def _verdict(ask: Ask, ann: Annotation, question: str) -> int | None:
     return (2 if spans[0].asked else int(spans[0].linked)) if spans else None
 
 
-def _linked_first(judged: list[tuple[Evidence, int]]) -> list[Evidence]:
+def _linked_first(judged: list[tuple[Evidence, int]], follow_up: bool = False) -> list[Evidence]:
     """A sentence whose span stands by the question's words, scoring nearly as well as the best
     one whose span stands less close to them, takes the best one's place (and its score: the
     evidence is the same set, only the sentence to quote changes). A best sentence whose span
-    stands by a name the question gives yields only to one of its own article."""
+    stands by a name the question gives yields only to one of its own article, and so does the best
+    sentence for a follow-up ("Who wrote it?": the play's article, not any "wrote" elsewhere)."""
     out = [ev for ev, _ in judged]
     if not judged or judged[0][1] == 2:
         return out
@@ -334,7 +348,8 @@ def _linked_first(judged: list[tuple[Evidence, int]]) -> list[Evidence]:
         if ev.score < PREFER_LINKED_RATIO * best.score:
             break
         if support > best_support and "not-a-sentence" not in ev.marked_down \
-                and (best_support == 0 or ev.sentence.file == best.sentence.file):  # a headline states no fact
+                and (best_support == 0 and not follow_up  # a headline states no fact
+                     or ev.sentence.file == best.sentence.file):
             promoted = replace(ev, score=best.score, marked_down=(*ev.marked_down, "answer-linked"))
             return [promoted, *out[:i], *out[i + 1 :]]
     return out

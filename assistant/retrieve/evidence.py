@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.models import DocumentMeta, Sentence, core_question
+from assistant.models import CONTEXT_MARK, DocumentMeta, Sentence, core_question
 from assistant.retrieve.predicates import asked_predicate
 from assistant.retrieve.presuppositions import (Neighbourhood, Presuppositions, analyse, names_all, question_names,
                                                 unmet)
@@ -38,6 +38,7 @@ ANAPHORIC_START = re.compile(r"^(?:[\"\u201c]?)(?:The (?:last|first|next|same|la
 PRONOUN_ATTRIBUTED_QUOTE = re.compile(r"[\u201d\"],?\s+(?:he|she|they)\s+(?:said|says|told|added|insisted|stressed|"
                                       r"noted|continued|explained|wrote)\b")
 CONTEXT_DISCOUNT = 0.9
+CONTEXT_TERM_WEIGHT = 0.5  # a follow-up's conversation words keep the topic; its own words say what is asked
 UNKNOWN_NAME_PENALTY = 0.55  # the question names something the articles never mention
 COMMON_WORD_ZIPF = 4.5  # capitalised but everyday words ("America") don't count as names
 # A name the article's headline or first sentence gives counts, at this weight, for its later
@@ -86,18 +87,31 @@ class AskedName:
     stems: frozenset[str]
 
 
-def lexical_support(query_terms: list[str], text: str, stats: TermStats, given: tuple[AskedName, ...] = ()) -> float:
+def lexical_support(query_terms: list[str], text: str, stats: TermStats, given: tuple[AskedName, ...] = (),
+                    context: frozenset[str] = frozenset()) -> float:
     """IDF-weighted share of the question's terms in the text. `given`: names the article's lead
     states, credited at `ARTICLE_NAME_CREDIT` unless the text names someone else with a part of
-    them ("Wang Yi" is not Wang Wentao; "Davenport" is Lindsay Davenport)."""
+    them ("Wang Yi" is not Wang Wentao; "Davenport" is Lindsay Davenport). `context`: terms only a
+    follow-up's conversation gives, weighted `CONTEXT_TERM_WEIGHT`."""
     if not query_terms:
         return 0.0
     present = set(content_terms(text))
     credited = {t for name in given if not name.stems & present or names_all((name.parts,), text) for t in name.stems}
-    total = sum(stats.idf(t) for t in set(query_terms))
-    found = sum(stats.idf(t) * (1.0 if t in present else ARTICLE_NAME_CREDIT if t in credited else 0.0)
-                for t in set(query_terms))
+    weight = {t: stats.idf(t) * (CONTEXT_TERM_WEIGHT if t in context else 1.0) for t in set(query_terms)}
+    total = sum(weight.values())
+    found = sum(w * (1.0 if t in present else ARTICLE_NAME_CREDIT if t in credited else 0.0)
+                for t, w in weight.items())
     return found / total if total else 0.0
+
+
+def query_terms(query: str) -> tuple[list[str], frozenset[str]]:
+    """The query's content terms, and those of them only its conversation context gives ("What else
+    might it be used for? (context: Who developed ArtGarden?)"): the follow-up's own words say what
+    is asked, the context only keeps the topic."""
+    own = content_terms(core_question(query))
+    rest = query[len(core_question(query)) + len(CONTEXT_MARK) :].rstrip(")") if CONTEXT_MARK in query else ""
+    context = [t for t in content_terms(rest) if t not in own]
+    return own + context, frozenset(context)
 
 
 def name_terms(question: str, presupposed: Presuppositions) -> tuple[AskedName, ...]:
@@ -200,16 +214,24 @@ def neighbourhood(sentences: list[Sentence], row: int, meta: dict[str, DocumentM
 
 def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], sentences: list[Sentence],
                     vectors: np.ndarray, stats: TermStats, meta: dict[str, DocumentMeta] | None = None,
-                    probe_vector: np.ndarray | None = None) -> list[Evidence]:
+                    probe_vector: np.ndarray | None = None, own_vector: np.ndarray | None = None,
+                    topic_files: frozenset[str] = frozenset()) -> list[Evidence]:
     """Every candidate sentence scored as evidence, best first. `meta`: each file's title and date;
-    `probe_vector`: the question embedded without its verb (`presuppositions.without_predicate`)."""
+    `probe_vector`: the question embedded without its verb (`presuppositions.without_predicate`);
+    `own_vector`: a follow-up's own question embedded without its conversation context, which weighs
+    half in the meaning of the sentences of `topic_files` (the articles the conversation is about:
+    which of their sentences answers is for the question to say; elsewhere "Who wrote it?" alone
+    would match any "wrote")."""
     if not rows:
         return []
-    terms = content_terms(question)
+    terms, context = query_terms(question)
     dense = vectors[rows] @ query_vector
     # a sentence that matches the question less once the verb is gone expresses the verb's meaning
     paraphrased = (dense - vectors[rows] @ probe_vector > PARAPHRASE_MARGIN if probe_vector is not None
                    else np.zeros(len(rows), bool))
+    if own_vector is not None and topic_files:
+        topical = np.array([sentences[r].file in topic_files for r in rows])
+        dense = np.where(topical, (dense + vectors[rows] @ own_vector) / 2, dense)
     asked = core_question(question)
     presupposed: Presuppositions = analyse(asked, stats.zipf)
     question_factor = UNKNOWN_NAME_PENALTY if unknown_names(question, stats) else 1.0
@@ -231,11 +253,11 @@ def score_sentences(question: str, query_vector: np.ndarray, rows: list[int], se
         credit = given[s.file]
         if credit and first is not None and not inherits_subject(sentences[first].text, names):
             credit = ()
-        lex = lexical_support(terms, s.text, stats, credit)
+        lex = lexical_support(terms, s.text, stats, credit, context)
         if first is not None:
             # "The last such event took place in 2019." means little without the sentence before it
             lex = max(lex, CONTEXT_DISCOUNT * lexical_support(terms, sentences[first].text + " " + s.text, stats,
-                                                              credit))
+                                                              credit, context))
             cos = max(float(cos), CONTEXT_DISCOUNT * float(vectors[first] @ query_vector))
         score = question_factor * (DENSE_WEIGHT * float(cos) + LEXICAL_WEIGHT * lex)
         missing = unmet(presupposed, neighbourhood(sentences, row, meta or {}, first, named_leads[s.file]), bool(says_verb))

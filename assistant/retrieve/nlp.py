@@ -67,6 +67,9 @@ class Entity:
     frame: tuple[str, frozenset[str]] | None = None
     # names of whoever does what the span's verb says ("Elton John, who took … $42.7m": Elton John)
     actors: tuple[str, ...] = ()
+    # lemmas of the common nouns the syntax says it is: "club" in "Scottish club Rangers", "playwright"
+    # and "author" in "the work's author, US playwright Eve Ensler"
+    described: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,8 @@ def _head_chain(span: Span, depth: int = 3) -> set[str]:
                 if child.dep_ in SUBJECTS and child.pos_ in NOUN_POS and not span.start <= child.i < span.end:
                     lemmas |= {t.lemma_.lower() for t in (child, *child.children)
                                if t is child or t.dep_ in ("amod", "compound")}  # "quarterly profits"
+            if token.dep_ == "advcl" and token.tag_ == "VBN" and not any(c.dep_ in SUBJECTS for c in token.children):
+                break  # a participle clause ("Born in 1912 …, he became a clerk") is an event of its own
     return lemmas
 
 
@@ -252,6 +257,18 @@ def _actors(doc: Doc, span: Span, depth: int = 4) -> tuple[str, ...]:
     return tuple(e.text for e in doc.ents if e.label_ not in UNNAMED and any(t.i in found for t in e))
 
 
+def _described(span: Span) -> frozenset[str]:
+    """The common nouns standing for the span itself: noun compounds before its root ("club Rangers"),
+    and the nouns it is in apposition with, up and down the chain ("author, playwright Eve Ensler")."""
+    nouns, token = set(), span.root
+    nouns |= {c.lemma_.lower() for c in token.children if c.dep_ in ("compound", "appos") and c.pos_ == "NOUN"}
+    while token.dep_ == "appos" and token.head.i != token.i:
+        token = token.head
+        if token.pos_ == "NOUN":
+            nouns.add(token.lemma_.lower())  # its head only: in "energy drink company", a drink is no company
+    return frozenset(nouns)
+
+
 def _widen(doc: Doc, span: Span) -> tuple[int, int]:
     """Token bounds of an entity with a leading currency symbol and a trailing "m"/"bn" put back."""
     start, end = span.start, span.end
@@ -276,7 +293,7 @@ def _entity(doc: Doc, span: Span, label: str, window: int, role: str) -> Entity:
         heads.append(token.lemma_.lower())
     return Entity(span.text, label, span.start_char, span.end_char, frozenset(near), role,
                   frozenset(t.lemma_.lower() for t in span), span.root.pos_ == "PROPN", counts, tuple(heads),
-                  _owners(doc, span), _frame(span), _actors(doc, span))
+                  _owners(doc, span), _frame(span), _actors(doc, span), _described(span))
 
 
 def _conjuncts(doc: Doc, ent: Span, tagged: set[int]) -> list[Span]:
@@ -325,6 +342,13 @@ def reason_clauses(doc: Doc) -> tuple[Clause, ...]:
             tokens = [t for t in doc[min(t.i for t in tokens) : max(t.i for t in tokens) + 1]]
         elif token.dep_ == "pobj" and token.lemma_.lower() in REASON_NOUNS and token.head.dep_ == "prep":
             tokens = list(token.head.subtree)  # "in retaliation for the visit"
+        elif token.lemma_.lower() in CAUSE_VERBS and token.pos_ == "VERB" \
+                and any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children):
+            # passive: the cause is the agent or the clause ("was caused by a row over pay", "were
+            # triggered when the EIA said…")
+            tokens = [t for c in token.children if c.dep_ in ("agent", "advcl") for t in c.subtree]
+            if len(tokens) < 2:
+                continue
         elif token.lemma_.lower() in CAUSE_VERBS and token.pos_ == "VERB":
             subjects = [c for c in token.children if c.dep_ == "nsubj"]
             chunks = [c for c in doc.noun_chunks if subjects and c.start <= subjects[0].i < c.end]

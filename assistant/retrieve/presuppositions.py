@@ -103,6 +103,7 @@ NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w.]*(?:['\u2019]s)?(?:[\s-]+[A-Z
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "lord", "lady", "dame"}  # "Mr Milburn" names Alan Milburn
 RARE_NAME_ZIPF = 4.0  # below this a name is specific (Blinken 1.7, Vienna 4.0); above, it is everyday (Washington 5.1)
 MIN_SHARED_PREFIX = 5  # "agree"/"agreement", "discuss"/"discussion", but not "state"/"statue"
+MIN_MISSPELT = 7  # a name this long one letter off is misspelt; shorter ones are other names ("Wang Ye")
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,11 @@ class Presuppositions:
     names: tuple[tuple[str, ...], ...] = ()  # specific names, as parts ("~He": an everyday word)
     months: frozenset[str] = field(default_factory=frozenset)
     years: frozenset[str] = field(default_factory=frozenset)
+    # lemmas of the common nouns completing the predicate of a question about an event's circumstances
+    # ("Where were they caught dropping *leaflets*?"): a sentence stating them with the names around it
+    # reports that event in other words ("arrested as they dropped leaflets"); "Who received the apology?"
+    # is not answered by any sentence with "apology" (who called for one)
+    completion: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -194,11 +200,37 @@ def specific_names(question: str, zipf: Callable[[str], float] = english_zipf) -
     return tuple(required)
 
 
+COMPLETION_WORDS = 4  # words after the verb read for its object ("Tony Blair's apology")
+
+
+def completion(question: str, predicate: Predicate | None) -> frozenset[str]:
+    """Lemmas of the common nouns right after the predicate, before any preposition: its object. A
+    name there ("accompanied Blinken") is no completion: every sentence about the person has it."""
+    if predicate is None:
+        return frozenset()
+    after = question[question.find(predicate.word) + len(predicate.word) :] if predicate.word in question else ""
+    nouns: set[str] = set()
+    for word in lexicon.words(after)[:COMPLETION_WORDS]:
+        found = lexicon.readings(word.lower())
+        if "ADP" in found or "SCONJ" in found or word.lower() == "to":
+            break
+        if word[:1].islower() and "NOUN" in found and word.lower() not in DETERMINERS | PRONOUNS:
+            nouns |= set(found["NOUN"])
+    return frozenset(nouns)
+
+
+def _states_completion(p: Presuppositions, text: str) -> bool:
+    return any(set(lexicon.readings(w.lower()).get("NOUN", ())) & p.completion for w in lexicon.words(text))
+
+
 def analyse(question: str, zipf: Callable[[str], float] = english_zipf) -> Presuppositions:
-    return Presuppositions(speaker=asked_speaker(question), predicate=checked_predicate(question),
+    predicate = checked_predicate(question)
+    return Presuppositions(speaker=asked_speaker(question), predicate=predicate,
                            names=specific_names(question, zipf),
                            months=frozenset(m.lower() for m in MONTH.findall(question)),
-                           years=frozenset(YEAR.findall(question)))
+                           years=frozenset(YEAR.findall(question)),
+                           completion=completion(question, predicate) if predicate and predicate.shape == "passive"
+                           else frozenset())
 
 
 # ---- checks against a neighbourhood -----------------------------------------------------
@@ -283,12 +315,44 @@ def names_all(names: tuple[tuple[str, ...], ...], text: str) -> bool:
     """Is every name (any of its parts, as written; see `specific_names`) in the text? A part of a
     several-word name counts only where it is not the start of another name: "Alan Clark" does
     not name Alan Milburn, "Wang Yi" not Wang Wentao ("Mr Milburn", "Qin said" do name them)."""
-    return all(any(_mentions(part, text, parts if len(parts) > 1 else ()) for part in parts) for parts in names)
+    return all(_named(parts, text) for parts in names)
+
+
+def _named(parts: tuple[str, ...], text: str) -> bool:
+    """One name in the text: any of its parts, except, for a name made of everyday words only
+    ending in a plural noun ("Independent Spirit Awards"), that noun alone: it names the class
+    ("the Theatregoers' Choice Awards"), not the one asked about."""
+    telling = parts[:-1] if len(parts) > 1 and all(p.startswith("~") for p in parts) and _plural(parts[-1]) else parts
+    return any(_mentions(part, text, parts if len(parts) > 1 else ()) for part in telling)
+
+
+def _plural(part: str) -> bool:
+    word = part.lstrip("~").lower()
+    return any(lemma != word for lemma in lexicon.readings(word).get("NOUN", ()))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Are the words one letter dropped, added or changed apart ("Sheffied", "Sheffield")?"""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    short, long = sorted((a, b), key=len)
+    i = next((k for k, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
+    return short[i + (len(short) == len(long)) :] == long[i + 1 :]
+
+
+def _misspelt(part: str, text: str) -> str | None:
+    """The text's spelling of a long rare name one typing slip away from the question's: corpora have
+    typos ("in Sheffied on Sunday"), and the name a sentence misspells is still the one it names."""
+    if part.startswith("~") or len(part) < MIN_MISSPELT:
+        return None
+    return next((w for w in sorted(set(re.findall(rf"\b{re.escape(part[:2])}\w+", text))) if _one_edit(w, part)), None)
 
 
 def _mentions(part: str, text: str, name: tuple[str, ...] = ()) -> bool:
     if part.lstrip("~") not in text:
-        return False  # most sentences: no regex needed
+        part = _misspelt(part, text) or ""
+        if not part:
+            return False  # most sentences: no regex needed
     word = re.escape(part.lstrip("~"))
     if part.startswith("~"):  # an everyday word: not where a capital only marks a sentence's start
         pattern = rf"(?<![.!?\u201c\u201d\"]\s)(?<!^)(?<![\u201c\"])\b{word}\b"
@@ -330,7 +394,8 @@ def unmet(p: Presuppositions, near: Neighbourhood, paraphrased: bool = False) ->
             and not any(part in near.document_outlet.lower() for part in p.speaker):
         missing.append("speaker")
     if p.predicate and not reports_event(p.predicate.lemma, near.quoted or near.sentence) \
-            and not (paraphrased and p.predicate.lemma not in EXCHANGE_VERBS):
+            and not (paraphrased and p.predicate.lemma not in EXCHANGE_VERBS) \
+            and not (p.completion and _states_completion(p, near.quoted or near.sentence)):
         missing.append("predicate")
     if p.names and not names_all(p.names, fold(f"{near.text} {near.document_title} {near.document_outlet}")) \
             and not _names_in_article(p.names, near):

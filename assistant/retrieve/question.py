@@ -51,12 +51,13 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
     frozenset({"PERCENT", "CARDINAL"}): frozenset("percentage rate share proportion".split()),
     frozenset({"CARDINAL", "QUANTITY"}): frozenset({"number", "total"}),
     RANKS: frozenset({"rank", "position", "edition"}),
-    EVENTS: frozenset("event summit conference tournament competition championship".split()),
+    EVENTS: frozenset("event summit conference tournament competition championship title".split()),
     WORKS: frozenset("film movie album song book show game programme device gadget product console".split()),
 }
 PERSON_NOUNS = next(nouns for labels, nouns in HEAD_CLASSES.items() if labels == {PERSON})
 MIN_COMPOUND_HEAD = 4  # "spokes|people", "chair|woman": a compound's first part is a word, not "de|vice"
-NAME_NOUNS = {"name", "kind", "type", "sort"}  # "the name of the minister": the answer type is the minister's
+NAME_NOUNS = {"name", "kind", "type", "sort", "title"}  # "the name of the minister": the answer type is the minister's
+NAMING_VERBS = {"call", "name", "dub", "title", "nickname", "term", "christen", "label"}  # "What is the group called?"
 WH_TYPES: dict[str, frozenset[str]] = {
     "who": frozenset({PERSON, ORG, NORP}), "whom": frozenset({PERSON, ORG, NORP}),
     "whose": frozenset({PERSON, ORG}), "where": PLACES, "when": TIMES,
@@ -215,6 +216,17 @@ def _asks_cause(doc, wh: str | None, at: int, head) -> bool:
         for t in after)
 
 
+def _asks_purpose(doc, wh: str | None, head) -> bool:
+    """ "What was X hoping to get out of paying Y?", "What did X hope to achieve by cutting prices?": what an
+    intended outcome (a verb completing another, "hoping to get") of a deed (the gerund after a preposition)
+    was, i.e. why X did it."""
+    if wh != "what" or head is not None:
+        return False
+    return any(t.dep_ == "xcomp" and t.head.pos_ == "VERB" and any(
+        c.dep_ == "prep" and any(g.dep_ == "pcomp" and g.tag_ == "VBG" for p in (c, *c.children) for g in p.children)
+        for c in t.children) for t in doc)
+
+
 def _owner_kinds(doc, head) -> frozenset[str]:
     """Entity labels of the names that qualify a common noun of the question ("Japan's economy",
     "American retail sales"), except a modifier of the asked noun (in "Which US chipmakers…", "US"
@@ -245,11 +257,27 @@ def _frame(doc) -> tuple[str, frozenset[str]] | None:
     return (verb, complement) if complement else None
 
 
+def _named_thing(doc, wh: str | None, at: int):
+    """ "What is the group called?", "What was the virus dubbed?": a question for a name, asked with a
+    naming verb in the passive. Returns the naming verb's subject noun (what is named) or the verb."""
+    if wh != "what" or doc[at].dep_ in SUBJECTS:
+        return None
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.lemma_.lower() not in NAMING_VERBS or not any(c.dep_ == "auxpass" for c in root.children):
+        return None
+    return next((c for c in root.children if c.dep_ in SUBJECTS and c.pos_ == "NOUN"), root)
+
+
 def _ask(doc, text: str) -> Ask:
     wh, at = _wh(doc)
     head = _head(doc, at) if wh in ("which", "what", "whose", "name", "list", "how many") else None
+    named_thing = _named_thing(doc, wh, at) if head is None else None
+    if named_thing is not None and named_thing.pos_ == "NOUN":
+        head = named_thing  # "What is the group called?" asks which group, by its name
     lemma = head.lemma_.lower() if head is not None else None
     labels, strict = _labels(wh, head)
+    if named_thing is not None:
+        labels, strict = labels or NAMED, False  # a name of any kind, NER tagging names loosely
     if wh == "where" and any(t.lemma_.lower() in POSITION_VERBS for t in doc):
         labels = RANKS  # "Where does X rank?" asks for a position, not a place
     if wh == "what" and head is None and doc[at].dep_ in ("dobj", "attr", "npadvmod") \
@@ -263,7 +291,7 @@ def _ask(doc, text: str) -> Ask:
                and t.lower_ not in ("how", "much", "many") and (head is None or t.i != head.i)]
     return Ask(text=text, wh=wh, head=lemma, labels=labels, strict=strict, count=count,
                several=(count or 0) > 1 or plural_head or plural_who,
-               reason=wh == "why" or _asks_cause(doc, wh, at, head),
+               reason=wh == "why" or _asks_cause(doc, wh, at, head) or _asks_purpose(doc, wh, head),
                counted=lemma if wh == "how many" else None, exact=lemma in EXACT_HEADS,
                duration=wh == "how long" or lemma in DURATION_HEADS,
                named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
