@@ -272,7 +272,9 @@ class Assistant:
 
         reader = slot = None
         if parsed and self.settings.span_reader:
-            from assistant.answer.slot import unfilled as slot
+            from assistant.answer.slot import unfilled
+
+            slot = partial(unfilled, doc_of=self.annotations.doc)
 
             if every or self.confidence_model.reads_relation:
                 from assistant.answer.relation import relation_coverage

@@ -30,6 +30,7 @@ features leave answerable, so an off-topic question never loads spaCy for it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -298,9 +299,11 @@ def _question_doc(question: str) -> Doc:
 
 
 @lru_cache(maxsize=CACHE)
-def unfilled(query: str, sentence: str, context: str = "") -> tuple[str, ...]:
+def unfilled(query: str, sentence: str, context: str = "",
+             doc_of: Callable[[str], Doc] | None = None) -> tuple[str, ...]:
     """The slot checks `sentence` fails for the question's first ask (loads spaCy if one applies);
-    `context`: its neighbourhood (the sentences around it, the article's headline)."""
+    `context`: its neighbourhood (the sentences around it, the article's headline); `doc_of`: the
+    sentence's stored parse (`AnnotationCache.doc`), else it is parsed here."""
     from assistant.retrieve.nlp import annotation_of, pipeline, plain_letters
     from assistant.retrieve.question import parse_question
 
@@ -308,5 +311,6 @@ def unfilled(query: str, sentence: str, context: str = "") -> tuple[str, ...]:
     ask = parse_question(question).first
     if not applies(ask, words_of(question)):
         return ()
-    doc = pipeline()(plain_letters(sentence))  # same offsets as the sentence: spans map onto tokens
+    # same offsets as the sentence: spans map onto tokens
+    doc = doc_of(sentence) if doc_of is not None else pipeline()(plain_letters(sentence))
     return tuple(reasons(ask, _question_doc(question), doc, annotation_of(doc, sentence), query, context))

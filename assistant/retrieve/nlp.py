@@ -16,6 +16,7 @@ import types
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from threading import Lock
 from typing import TYPE_CHECKING
 
@@ -136,7 +137,10 @@ def pipeline() -> Language:
     return _loaded[0]
 
 
+@lru_cache(maxsize=1024)
 def parse(text: str) -> Doc:
+    """A question's parse, shared by the readers that need it (its asks, the slot check, follow-ups);
+    callers read it, never change it."""
     return pipeline()(text)
 
 
@@ -420,6 +424,18 @@ class AnnotationCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+        parse.cache_clear()
+
+    def doc(self, text: str) -> Doc:
+        """A corpus sentence's parse (stored at ingest, else parsed now and stored), for the
+        readers that need the Doc itself (`answer/slot.py`); same offsets as `text`."""
+        stored = self.store.get_many([text], pipeline().vocab) if self.store is not None else {}
+        if text in stored:
+            return stored[text]
+        doc = pipeline()(plain_letters(text))
+        if self.store is not None:
+            self.store.put_docs([text], [doc])
+        return doc
 
     def annotate(self, texts: list[str]) -> list[Annotation]:
         with self._lock:
