@@ -295,3 +295,15 @@ def test_a_streamed_reply_gives_each_sentence_once_when_complete_and_the_same_cl
     got.extend(stream.close())
     assert [(c.text, c.markers) for c in got] == [(c.text, c.markers) for c in parse_reply(reply)]
     assert when[0] < reply.index("Blinken") + 12  # the first sentence was out before the second was finished
+
+
+def test_a_name_made_the_doer_when_the_evidence_has_it_only_as_the_one_acted_upon_is_dropped():
+    # the follow-up "What did Raimondo say he was ready to make?" led the model to give Li Qiang's words to her
+    srcs = sources(LI)
+    v = verdict("Raimondo said he was ready to make new positive efforts.", [1], srcs)
+    assert not v.kept and "acted upon" in v.reason
+    assert verdict("Li Qiang told Raimondo he was ready to make new positive efforts.", [1], srcs).kept
+    # a passive claim, and a symmetric verb, keep their roles
+    assert verdict("Raimondo was told Li Qiang was ready to make new positive efforts.", [1], srcs).kept
+    met = sources("Li Qiang met Raimondo at the Great Hall of the People.")
+    assert verdict("Raimondo met Li Qiang at the Great Hall of the People.", [1], met).kept

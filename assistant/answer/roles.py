@@ -1,0 +1,65 @@
+"""Who does what to whom: a claim must not make a name the doer when its evidence has it only as the done-to.
+
+The guard's wording and meaning scores cannot see roles: "Raimondo said he was ready to make
+new positive efforts" shares every word with "Li Qiang told Raimondo he was ready to make new
+positive efforts", and a 1.5B model writes such reversals (docs/llm.md). spaCy's parse gives
+each name its role; a name that is the active subject of a claim's verb, but only ever the
+object of one in the evidence (told *Raimondo*, *Raimondo* was told), is a reversed role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from assistant.retrieve.terms import fold
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+# Roles that make a noun the one acted upon (ClearNLP labels, as spaCy's English models use).
+ACTED_UPON = frozenset({"dobj", "dative", "iobj", "nsubjpass"})
+# Links inside one noun phrase or list: the phrase's role is the role of the word they lead to.
+PHRASE_LINKS = frozenset({"compound", "flat", "conj", "appos"})
+# Verbs whose subject and object can trade places without changing the fact ("He met Raimondo").
+SYMMETRIC = frozenset({"meet", "marry", "face", "play", "join", "partner"})
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Doc:
+    from assistant.retrieve.nlp import parse
+
+    return parse(text)
+
+
+def _key(token: Token) -> str:
+    return fold(token.text).lower()
+
+
+def _phrase_role(token: Token) -> tuple[str, Token]:
+    """The dependency label of the phrase the token stands in, and the word it hangs from."""
+    while token.dep_ in PHRASE_LINKS and token.head is not token:
+        token = token.head
+    return token.dep_, token.head
+
+
+def _subject_names(doc: Doc) -> list[Token]:
+    """The words of proper names that are the active subject of a verb (not "be", not a symmetric one)."""
+    out = []
+    for token in doc:
+        role, verb = _phrase_role(token)
+        if token.pos_ == "PROPN" and role == "nsubj" and verb.pos_ == "VERB" and verb.lemma_ not in SYMMETRIC:
+            out.append(token)
+    return out
+
+
+def reversed_roles(claim: str, evidence: Sequence[str]) -> list[str]:
+    """Names the claim makes the subject of a verb that the evidence has only as objects."""
+    found: dict[str, None] = {}
+    docs = [_parse(text) for text in evidence]
+    for name in _subject_names(_parse(claim)):
+        roles = [_phrase_role(t)[0] for doc in docs for t in doc if _key(t) == _key(name)]
+        if roles and all(r in ACTED_UPON for r in roles):
+            found[name.text] = None
+    return list(found)
