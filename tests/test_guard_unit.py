@@ -307,3 +307,14 @@ def test_a_name_made_the_doer_when_the_evidence_has_it_only_as_the_one_acted_upo
     assert verdict("Raimondo was told Li Qiang was ready to make new positive efforts.", [1], srcs).kept
     met = sources("Li Qiang met Raimondo at the Great Hall of the People.")
     assert verdict("Raimondo met Li Qiang at the Great Hall of the People.", [1], met).kept
+
+
+def test_a_bare_name_the_question_already_gives_answers_nothing_and_is_dropped():
+    question = ("Which part of its business? (context: Huawei Technologies Ltd.; Which company's business did "
+                "those curbs cripple?)")
+    srcs = sources(HUAWEI)
+    v = verdict("Huawei Technologies Ltd.", [1], srcs, question=question)
+    assert not v.kept and "restates the question" in v.reason
+    assert verdict("The smartphone enterprise.", [1], srcs, question=question).kept
+    assert verdict("The curbs crippled the smartphone enterprise of Huawei Technologies Ltd.", [1], srcs,
+                   question=question).kept

@@ -169,6 +169,16 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
     return first
 
 
+def restates_question(claim: str, question: str) -> bool:
+    """A claim without a verb whose every content word is in the question answers nothing: to "Which part
+    of its business? (context: Huawei Technologies Ltd.; …)" the model wrote "Huawei Technologies Ltd.",
+    true to its quote but the previous turn's answer, not this one's."""
+    from assistant.answer.roles import has_verb
+
+    terms = set(claim_terms(claim))
+    return bool(terms) and terms <= set(content_terms(question)) and not has_verb(claim)
+
+
 def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
                  encode: Callable[[list[str]], np.ndarray], threshold: float, question: str = "",
                  context: Sequence[str] = ()) -> list[Verdict]:
@@ -183,4 +193,8 @@ def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
     allowed = question_name_parts(question, texts) if question else frozenset()
     asked = asked_names(question, [*texts, *context]) if question else set()
     vectors = encode([c.text for c in claims])
-    return [attribute(c, v, sources, threshold, allowed, asked) for c, v in zip(claims, vectors)]
+    verdicts = [attribute(c, v, sources, threshold, allowed, asked) for c, v in zip(claims, vectors)]
+    for v in verdicts:
+        if v.kept and question and restates_question(v.claim.text, question):
+            v.kept, v.reason = False, "restates the question without answering it"
+    return verdicts

@@ -63,3 +63,8 @@ def reversed_roles(claim: str, evidence: Sequence[str]) -> list[str]:
         if roles and all(r in ACTED_UPON for r in roles):
             found[name.text] = None
     return list(found)
+
+
+def has_verb(text: str) -> bool:
+    """Does the text state something (a verb), or only name something (a bare noun phrase)?"""
+    return any(t.pos_ in {"VERB", "AUX"} for t in _parse(text))
