@@ -302,6 +302,7 @@ def test_a_name_made_the_doer_when_the_evidence_has_it_only_as_the_one_acted_upo
     srcs = sources(LI)
     v = verdict("Raimondo said he was ready to make new positive efforts.", [1], srcs)
     assert not v.kept and "acted upon" in v.reason
+    assert not verdict("Raimondo was ready to make new positive efforts.", [1], srcs).kept
     assert verdict("Li Qiang told Raimondo he was ready to make new positive efforts.", [1], srcs).kept
     # a passive claim, and a symmetric verb, keep their roles
     assert verdict("Raimondo was told Li Qiang was ready to make new positive efforts.", [1], srcs).kept

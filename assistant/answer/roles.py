@@ -44,12 +44,20 @@ def _phrase_role(token: Token) -> tuple[str, Token]:
     return token.dep_, token.head
 
 
+def _acts(verb: Token) -> bool:
+    """A verb saying what its subject does or is ready to do ("said", "was ready to make"), not what it is
+    called ("is the Commerce Secretary": names and titles are the name checks' job)."""
+    if verb.pos_ == "VERB":
+        return verb.lemma_ not in SYMMETRIC
+    return verb.pos_ == "AUX" and any(c.dep_ == "acomp" for c in verb.children)
+
+
 def _subject_names(doc: Doc) -> list[Token]:
-    """The words of proper names that are the active subject of a verb (not "be", not a symmetric one)."""
+    """The words of proper names that are the active subject of a verb."""
     out = []
     for token in doc:
         role, verb = _phrase_role(token)
-        if token.pos_ == "PROPN" and role == "nsubj" and verb.pos_ == "VERB" and verb.lemma_ not in SYMMETRIC:
+        if token.pos_ == "PROPN" and role == "nsubj" and _acts(verb):
             out.append(token)
     return out
 
