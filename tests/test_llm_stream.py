@@ -211,19 +211,3 @@ def test_text_addressed_to_a_language_model_is_withheld_and_news_is_not():
     for news in ("Raimondo said she would ignore the criticism.", "The assistant secretary of state visited.",
                  "He told reporters he would answer all questions later.", "The curbs crippled Huawei."):
         assert not INSTRUCTION.search(news), news
-
-
-def test_where_the_extractive_engine_abstains_the_model_may_answer_only_with_a_close_paraphrase(settings, assistant):
-    question = "What did China say the airborne object over the US was for?"
-    assert assistant.ask(question, engine="extractive").abstained
-    _, scored, _ = assistant.evidence(question)
-    reply = scored[0].sentence.text  # a copy of the best passage sentence
-    with scripted_server(words(reply)) as (url, _):
-        answer = llm(settings, url, llm_when_abstained=True).ask(question)
-    assert not answer.abstained and answer.citations[0].quote == reply
-    assert_every_sentence_supported(answer, assistant)
-    with scripted_server(words("China said the object was a weather balloon.")) as (url, _):
-        invented = llm(settings, url, llm_when_abstained=True).ask(question)
-    with scripted_server(words(reply)) as (url, sent):
-        off = llm(settings, url).ask(question)  # the default: the model is not asked
-    assert invented.abstained and off.abstained and sent == []
