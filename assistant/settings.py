@@ -89,8 +89,6 @@ class Settings(BaseSettings):
     # if none is, the answer is a refusal rather than a weak extract.
     llm_weak_evidence: float = 0.45
     llm_weak_support: float = 0.7
-    # Ask the model even where the extractive engine abstains (its sentences then need llm_weak_support).
-    llm_when_abstained: bool = False
 
     # Limits for user input
     max_question_chars: int = 2000

@@ -241,7 +241,7 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
 
     `on_sentence` is called with each piece of answer text as soon as the guard keeps it.
     """
-    if fallback.abstained and not (settings.llm_when_abstained and scored):
+    if fallback.abstained:
         return fallback.model_copy(update={"engine": "llm"})  # evidence too weak: the LLM never answers alone
     passages = select_passages(scored, table, settings.llm_passage_tokens)
     numbered = {s.n: s for p in passages for s in p.sentences}
@@ -251,8 +251,7 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
                          e.row) for n, e in numbered.items()}
     asked = question if query == question else query  # a follow-up's standalone form carries its context
     encode = _encoder(settings).encode
-    # over weak evidence (or where the extractive engine abstains) only a close paraphrase is trusted
-    weak = fallback.abstained or scored[0].score < settings.llm_weak_evidence
+    weak = scored[0].score < settings.llm_weak_evidence  # over weak evidence only a close paraphrase is trusted
     leads = locate_spans(fallback, numbered, table)
     titles = [p.title for p in passages if p.title]
     builder = AnswerBuilder(numbered, table, settings.max_answer_sentences, passages, leads, asked)
@@ -301,8 +300,6 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     if error is not None:
         return _fallback(fallback, error)
     log.info("no LLM sentence survived the guard (%d dropped; refused: %s)", dropped, refused)
-    if fallback.abstained:
-        return fallback.model_copy(update={"engine": "llm"})
     if weak:  # a refusal, or nothing supported, over weak evidence: refuse
         return _refusal(query, REFUSED_NOTE if refused else WEAK_NOTE)
     texts = [s.text for s in sources.values()] + titles  # what the model read
