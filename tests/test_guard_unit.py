@@ -319,3 +319,12 @@ def test_a_bare_name_the_question_already_gives_answers_nothing_and_is_dropped()
     assert verdict("The smartphone enterprise.", [1], srcs, question=question).kept
     assert verdict("The curbs crippled the smartphone enterprise of Huawei Technologies Ltd.", [1], srcs,
                    question=question).kept
+
+
+def test_a_speakers_words_lifted_out_of_their_quote_are_dropped():
+    said = sources("She said President Joe Biden “asked me to push for concrete steps and to reiterate to you our "
+                   "desire to have more open engagement.”")
+    v = verdict("The premier hinted at concrete steps by asking him to reiterate to you our desire to have more open "
+                "engagement.", [1], said)
+    assert not v.kept and "speaker" in v.reason
+    assert verdict("Biden asked her to reiterate “our desire to have more open engagement.”", [1], said).kept

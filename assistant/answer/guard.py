@@ -11,7 +11,8 @@ or required — and it survives only if, against that evidence,
   far apart in the sentence that has both (facts moved between clauses: "officials met in
   Berlin" when Berlin belongs to another meeting),
 - no name it makes the doer of a verb is only ever the one acted upon in the evidence
-  ("Raimondo said he was ready…" over "Li Qiang told Raimondo he was ready…"; `roles.py`),
+  ("Raimondo said he was ready…" over "Li Qiang told Raimondo he was ready…"; `roles.py`), and it
+  has no "I", "we", "you"… outside quotation marks (a speaker's words lifted out of their quote),
 - it adds no negation the evidence lacks, and
 - its support score passes the threshold. The score mixes wording (the share of the
   claim's stemmed content words found in the evidence) and meaning (the best MiniLM
@@ -31,7 +32,7 @@ from itertools import combinations
 import numpy as np
 
 from assistant.answer.reply import Claim
-from assistant.answer.roles import reversed_roles
+from assistant.answer.roles import reversed_roles, unquoted_speech
 from assistant.answer.specifics import (adds_negation, asked_names, broken_names, question_name_parts, separate_facts,
                                         unbound_pairs, unsupported_specifics)
 from assistant.retrieve.terms import content_terms
@@ -120,6 +121,8 @@ def problem(claim: str, texts: Sequence[str], lexical: float, score: float, thre
         return "names or titles put together differently from the evidence: " + ", ".join(broken)
     if far := unbound_pairs(claim, texts):
         return "joins facts from different parts of the evidence: " + ", ".join(f"{a}/{b}" for a, b in far)
+    if lifted := unquoted_speech(claim):
+        return "a speaker's words without their speaker: " + ", ".join(lifted)
     if flipped := reversed_roles(claim, texts):
         return "makes the doer a name the evidence has only as the one acted upon: " + " ".join(flipped)
     if adds_negation(claim, texts):

@@ -9,6 +9,7 @@ object of one in the evidence (told *Raimondo*, *Raimondo* was told), is a rever
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 ACTED_UPON = frozenset({"dobj", "dative", "iobj", "nsubjpass"})
 # Links inside one noun phrase or list: the phrase's role is the role of the word they lead to.
 PHRASE_LINKS = frozenset({"compound", "flat", "conj", "appos"})
+# First and second person: in an answer about the news they are a speaker's words lifted out of their quote.
+SPEAKER_PRONOUNS = frozenset("i me my mine we us our ours you your yours".split())
+QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
 # Verbs whose subject and object can trade places without changing the fact ("He met Raimondo").
 SYMMETRIC = frozenset({"meet", "marry", "face", "play", "join", "partner"})
 
@@ -76,3 +80,11 @@ def reversed_roles(claim: str, evidence: Sequence[str]) -> list[str]:
 def has_verb(text: str) -> bool:
     """Does the text state something (a verb), or only name something (a bare noun phrase)?"""
     return any(t.pos_ in {"VERB", "AUX"} for t in _parse(text))
+
+
+def unquoted_speech(claim: str) -> list[str]:
+    """First- or second-person words outside quotation marks: "The premier hinted … by asking him to reiterate
+    to you our desire…" (Biden's words, relayed by Raimondo) no longer says who speaks to whom."""
+    bare = QUOTED.sub(" ", claim)
+    words = re.findall(r"[A-Za-z]+(?!\.\s?[A-Z]\b)", bare)  # not an initial: "I. M. Pei"
+    return [w for w in words if w.lower() in SPEAKER_PRONOUNS and w != "US"]
