@@ -24,6 +24,7 @@ from assistant.answer.llm_client import LLMError, stream_completion
 from assistant.answer.lead import lead_text, short_text
 from assistant.answer.passages import Numbered, Passage, render_passages, select_passages
 from assistant.answer.reply import Claim, ReplyStream
+from assistant.answer.roles import has_verb
 from assistant.models import ABSTAIN_TEXT, Answer, Citation, ShortAnswer
 from assistant.retrieve.evidence import Evidence
 from assistant.retrieve.terms import fold
@@ -185,8 +186,12 @@ class AnswerBuilder:
             return None
         self._seen.add(key)
         lead = self._lead(v) if not self.parts else ""
-        marks = "".join(f"[{k}]" for k in sorted({self._cite(n, v.score) for n in v.cited}))
+        ks = sorted({self._cite(n, v.score) for n in v.cited})
+        marks = "".join(f"[{k}]" for k in ks)
         part = f"{v.claim.text} {marks}"
+        if not has_verb(v.claim.text):  # a bare answer ("$50,000"): its sentence says how it answers, as in a lead
+            quotes = " ".join(f"{' '.join(self.citations[k - 1].quote.split())} [{k}]" for k in ks)
+            part = f"{v.claim.text.rstrip('.')} {marks}. {quotes}"
         self.parts.append(f"{lead} {part}" if lead else part)
         return self.parts[-1] if len(self.parts) == 1 else " " + part
 
