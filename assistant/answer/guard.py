@@ -32,7 +32,7 @@ from itertools import combinations
 import numpy as np
 
 from assistant.answer.reply import Claim
-from assistant.answer.roles import reversed_roles, unquoted_speech
+from assistant.answer.roles import has_verb, reversed_roles, unquoted_speech
 from assistant.answer.specifics import (adds_negation, asked_names, broken_names, question_name_parts, separate_facts,
                                         unbound_pairs, unsupported_specifics)
 from assistant.retrieve.terms import content_terms
@@ -176,8 +176,6 @@ def restates_question(claim: str, question: str) -> bool:
     """A claim without a verb whose every content word is in the question answers nothing: to "Which part
     of its business? (context: Huawei Technologies Ltd.; …)" the model wrote "Huawei Technologies Ltd.",
     true to its quote but the previous turn's answer, not this one's."""
-    from assistant.answer.roles import has_verb
-
     terms = set(claim_terms(claim))
     return bool(terms) and terms <= set(content_terms(question)) and not has_verb(claim)
 

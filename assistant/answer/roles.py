@@ -1,10 +1,12 @@
-"""Who does what to whom: a claim must not make a name the doer when its evidence has it only as the done-to.
+"""What a claim's grammar says that its words alone do not: who does what, whether it states anything, who speaks.
 
 The guard's wording and meaning scores cannot see roles: "Raimondo said he was ready to make
 new positive efforts" shares every word with "Li Qiang told Raimondo he was ready to make new
 positive efforts", and a 1.5B model writes such reversals (docs/llm.md). spaCy's parse gives
 each name its role; a name that is the active subject of a claim's verb, but only ever the
 object of one in the evidence (told *Raimondo*, *Raimondo* was told), is a reversed role.
+The same parse tells a bare answer ("$50,000", no verb) from a statement, and first- or
+second-person words outside quotation marks tell a speaker's words lifted out of their quote.
 """
 
 from __future__ import annotations
