@@ -295,3 +295,36 @@ def test_a_streamed_reply_gives_each_sentence_once_when_complete_and_the_same_cl
     got.extend(stream.close())
     assert [(c.text, c.markers) for c in got] == [(c.text, c.markers) for c in parse_reply(reply)]
     assert when[0] < reply.index("Blinken") + 12  # the first sentence was out before the second was finished
+
+
+def test_a_name_made_the_doer_when_the_evidence_has_it_only_as_the_one_acted_upon_is_dropped():
+    # the follow-up "What did Raimondo say he was ready to make?" led the model to give Li Qiang's words to her
+    srcs = sources(LI)
+    v = verdict("Raimondo said he was ready to make new positive efforts.", [1], srcs)
+    assert not v.kept and "acted upon" in v.reason
+    assert not verdict("Raimondo was ready to make new positive efforts.", [1], srcs).kept
+    assert verdict("Li Qiang told Raimondo he was ready to make new positive efforts.", [1], srcs).kept
+    # a passive claim, and a symmetric verb, keep their roles
+    assert verdict("Raimondo was told Li Qiang was ready to make new positive efforts.", [1], srcs).kept
+    met = sources("Li Qiang met Raimondo at the Great Hall of the People.")
+    assert verdict("Raimondo met Li Qiang at the Great Hall of the People.", [1], met).kept
+
+
+def test_a_bare_name_the_question_already_gives_answers_nothing_and_is_dropped():
+    question = ("Which part of its business? (context: Huawei Technologies Ltd.; Which company's business did "
+                "those curbs cripple?)")
+    srcs = sources(HUAWEI)
+    v = verdict("Huawei Technologies Ltd.", [1], srcs, question=question)
+    assert not v.kept and "restates the question" in v.reason
+    assert verdict("The smartphone enterprise.", [1], srcs, question=question).kept
+    assert verdict("The curbs crippled the smartphone enterprise of Huawei Technologies Ltd.", [1], srcs,
+                   question=question).kept
+
+
+def test_a_speakers_words_lifted_out_of_their_quote_are_dropped():
+    said = sources("She said President Joe Biden “asked me to push for concrete steps and to reiterate to you our "
+                   "desire to have more open engagement.”")
+    v = verdict("The premier hinted at concrete steps by asking him to reiterate to you our desire to have more open "
+                "engagement.", [1], said)
+    assert not v.kept and "speaker" in v.reason
+    assert verdict("Biden asked her to reiterate “our desire to have more open engagement.”", [1], said).kept

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.answer.llm import LeadSpan, answers_otherwise
-from assistant.models import ShortAnswer
+from assistant.answer.llm import LeadSpan, answers_otherwise, missing_quotes
+from assistant.models import Answer, Citation, ShortAnswer
 
 
 def lead(text: str, label: str) -> LeadSpan:
@@ -25,3 +25,24 @@ def test_a_sentence_leaving_the_answer_out_or_sharing_it_keeps_the_lead():
                                  "China, and which Chinese foreign minister did he meet in May?",
                                  [lead("Nicholas Burns", "PERSON"), lead("Qin Gang", "PERSON")])
     assert not answers_otherwise("£80,000", "How much did the hut sell for?", [lead("about £80,000", "MONEY")])
+
+
+MUNICH = "Blinken met Wang Yi in February on the sidelines of the Munich Security Conference."
+
+
+def extractive(span: str, label: str) -> Answer:
+    at = MUNICH.index(span)
+    cite = Citation(n=1, file="a.txt", lines=(3, 3), chars=(100, 100 + len(MUNICH)), quote=MUNICH, score=0.8)
+    short = ShortAnswer(text=span, n=1, label=label, chars=(at, at + len(span)))
+    return Answer(answer=f"{span} [1]. {MUNICH} [1]", abstained=False, query="q", citations=[cite], short_answers=[short])
+
+
+def test_the_extractive_quote_joins_an_llm_answer_that_leaves_its_short_answer_out():
+    fallback = extractive("the Munich Security Conference", "EVENT")
+    question = "At which event did Blinken meet Wang Yi in February?"
+    assert missing_quotes("Blinken met Wang Yi in February [1].", question, fallback) == fallback.citations
+    # already there (as the lead or in the model's words): nothing added
+    assert missing_quotes("the Munich Security Conference [1]. Blinken met Wang Yi there [1].", question,
+                          fallback) == []
+    # the model names another event: the two readings disagree, the quote is not added
+    assert missing_quotes("Blinken met Wang Yi at the G20 summit [1].", question, fallback) == []

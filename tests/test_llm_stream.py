@@ -211,3 +211,11 @@ def test_text_addressed_to_a_language_model_is_withheld_and_news_is_not():
     for news in ("Raimondo said she would ignore the criticism.", "The assistant secretary of state visited.",
                  "He told reporters he would answer all questions later.", "The curbs crippled Huawei."):
         assert not INSTRUCTION.search(news), news
+
+
+def test_a_bare_answer_is_followed_by_the_sentence_it_stands_in(settings, assistant, huawei_quote):
+    with scripted_server(words("Huawei Technologies Ltd. [3]")) as (url, _):
+        answer = llm(settings, url).ask(HUAWEI_Q)
+    assert not answer.fallback and answer.answer.endswith(f"{' '.join(huawei_quote.split())} [1]")
+    assert [c.quote for c in answer.citations] == [huawei_quote]
+    assert_every_sentence_supported(answer, assistant)

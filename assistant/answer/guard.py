@@ -10,6 +10,9 @@ or required — and it survives only if, against that evidence,
   for word in one evidence sentence, and two names or numbers it puts side by side are not
   far apart in the sentence that has both (facts moved between clauses: "officials met in
   Berlin" when Berlin belongs to another meeting),
+- no name it makes the doer of a verb is only ever the one acted upon in the evidence
+  ("Raimondo said he was ready…" over "Li Qiang told Raimondo he was ready…"; `roles.py`), and it
+  has no "I", "we", "you"… outside quotation marks (a speaker's words lifted out of their quote),
 - it adds no negation the evidence lacks, and
 - its support score passes the threshold. The score mixes wording (the share of the
   claim's stemmed content words found in the evidence) and meaning (the best MiniLM
@@ -29,6 +32,7 @@ from itertools import combinations
 import numpy as np
 
 from assistant.answer.reply import Claim
+from assistant.answer.roles import has_verb, reversed_roles, unquoted_speech
 from assistant.answer.specifics import (adds_negation, asked_names, broken_names, question_name_parts, separate_facts,
                                         unbound_pairs, unsupported_specifics)
 from assistant.retrieve.terms import content_terms
@@ -117,6 +121,10 @@ def problem(claim: str, texts: Sequence[str], lexical: float, score: float, thre
         return "names or titles put together differently from the evidence: " + ", ".join(broken)
     if far := unbound_pairs(claim, texts):
         return "joins facts from different parts of the evidence: " + ", ".join(f"{a}/{b}" for a, b in far)
+    if lifted := unquoted_speech(claim):
+        return "a speaker's words without their speaker: " + ", ".join(lifted)
+    if flipped := reversed_roles(claim, texts):
+        return "makes the doer a name the evidence has only as the one acted upon: " + " ".join(flipped)
     if adds_negation(claim, texts):
         return "adds a negation the evidence lacks"
     if lexical < MIN_LEXICAL:
@@ -164,6 +172,14 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
     return first
 
 
+def restates_question(claim: str, question: str) -> bool:
+    """A claim without a verb whose every content word is in the question answers nothing: to "Which part
+    of its business? (context: Huawei Technologies Ltd.; …)" the model wrote "Huawei Technologies Ltd.",
+    true to its quote but the previous turn's answer, not this one's."""
+    terms = set(claim_terms(claim))
+    return bool(terms) and terms <= set(content_terms(question)) and not has_verb(claim)
+
+
 def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
                  encode: Callable[[list[str]], np.ndarray], threshold: float, question: str = "",
                  context: Sequence[str] = ()) -> list[Verdict]:
@@ -178,4 +194,8 @@ def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
     allowed = question_name_parts(question, texts) if question else frozenset()
     asked = asked_names(question, [*texts, *context]) if question else set()
     vectors = encode([c.text for c in claims])
-    return [attribute(c, v, sources, threshold, allowed, asked) for c, v in zip(claims, vectors)]
+    verdicts = [attribute(c, v, sources, threshold, allowed, asked) for c, v in zip(claims, vectors)]
+    for v in verdicts:
+        if v.kept and question and restates_question(v.claim.text, question):
+            v.kept, v.reason = False, "restates the question without answering it"
+    return verdicts

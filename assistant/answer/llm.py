@@ -24,6 +24,7 @@ from assistant.answer.llm_client import LLMError, stream_completion
 from assistant.answer.lead import lead_text, short_text
 from assistant.answer.passages import Numbered, Passage, render_passages, select_passages
 from assistant.answer.reply import Claim, ReplyStream
+from assistant.answer.roles import has_verb
 from assistant.models import ABSTAIN_TEXT, Answer, Citation, ShortAnswer
 from assistant.retrieve.evidence import Evidence
 from assistant.retrieve.terms import fold
@@ -111,6 +112,22 @@ def answers_otherwise(claim: str, question: str, leads: list[LeadSpan]) -> bool:
     return any(KINDS.get(e.label_, e.label_) in kinds for e in own)
 
 
+def missing_quotes(text: str, question: str, fallback: Answer) -> list[Citation]:
+    """The extractive answer's quotes holding a short answer the LLM answer lacks.
+
+    The model often answers from another sentence of the passages, or leaves out the very name
+    asked for ("Blinken met Wang Yi in February" to "At which event…"); the span finder's reading
+    then stands beside the model's as a verbatim quote. None when the model gives an answer of its
+    own of the same kind (the two readings disagree: the quote would contradict it).
+    """
+    plain = _plain(text)
+    missing = [s for s in fallback.short_answers if _plain(s.text) not in plain]
+    if not missing or answers_otherwise(text, question, [LeadSpan(s, 0, 0) for s in fallback.short_answers]):
+        return []
+    ns = dict.fromkeys(s.n for s in missing if 0 < s.n <= len(fallback.citations))
+    return [fallback.citations[n - 1] for n in ns]
+
+
 class AnswerBuilder:
     """The answer, one kept sentence at a time, with citations numbered 1..k in order of first use.
 
@@ -139,7 +156,7 @@ class AnswerBuilder:
 
     def _cite(self, n: int, score: float) -> int:
         if n not in self._renumber:
-            self._renumber[n] = len(self._renumber) + 1
+            self._renumber[n] = len(self.citations) + 1
             e = self.numbered[n]
             s = self.table.sentences[e.row]
             doc = self.table.documents[s.file]
@@ -169,10 +186,26 @@ class AnswerBuilder:
             return None
         self._seen.add(key)
         lead = self._lead(v) if not self.parts else ""
-        marks = "".join(f"[{k}]" for k in sorted({self._cite(n, v.score) for n in v.cited}))
+        ks = sorted({self._cite(n, v.score) for n in v.cited})
+        marks = "".join(f"[{k}]" for k in ks)
         part = f"{v.claim.text} {marks}"
+        if not has_verb(v.claim.text):  # a bare answer ("$50,000"): its sentence says how it answers, as in a lead
+            quotes = " ".join(f"{' '.join(self.citations[k - 1].quote.split())} [{k}]" for k in ks)
+            part = f"{v.claim.text.rstrip('.')} {marks}. {quotes}"
         self.parts.append(f"{lead} {part}" if lead else part)
         return self.parts[-1] if len(self.parts) == 1 else " " + part
+
+    def add_quote(self, c: Citation) -> str | None:
+        """An extractive answer's quote, verbatim and cited as the extractive engine cites it."""
+        key = " ".join(c.quote.lower().split())
+        if key in self._seen or any(x.file == c.file and x.chars == c.chars for x in self.citations):
+            return None
+        self._seen.add(key)
+        k = len(self.citations) + 1
+        self.citations.append(c.model_copy(update={"n": k}))
+        part = f"{' '.join(c.quote.split())} [{k}]"
+        self.parts.append(part)
+        return part if len(self.parts) == 1 else " " + part
 
     def answer(self, query: str) -> Answer | None:
         if not self.parts:
@@ -257,6 +290,12 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     except LLMError as e:
         error = str(e)
         log.warning("LLM engine failed: %s", e)
+    if builder.parts:
+        for quote in missing_quotes(" ".join(builder.parts), asked, fallback):
+            piece = builder.add_quote(quote)
+            log.info("extractive quote added for its short answer: %s", quote.quote)
+            if piece is not None and on_sentence is not None:
+                on_sentence(piece)
     answer = builder.answer(query)
     dropped = sum(not v.kept for v in verdicts)
     if answer is not None:
