@@ -101,12 +101,27 @@ def _import_spacy():
     it is installed (5-8 s, for GPU shims this CPU pipeline never uses); spaCy's `__init__`
     imports its whole CLI (~30 modules, jinja2, ~0.2 s of a cold `ask`) for `spacy.info` alone.
     Both are hidden while spaCy is imported, then made importable again (ingest needs torch;
-    `spacy.info` and `import spacy.cli` still work)."""
+    `spacy.info` and `import spacy.cli` still work). A spaCy whose `__init__` needs more of its CLI
+    than the stub gives is imported again the ordinary way."""
     if "spacy" in sys.modules:
         return sys.modules["spacy"]
     hide_torch = "torch" not in sys.modules
     if hide_torch:
         sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
+    try:
+        try:
+            return _import_with_cli_stub()
+        except (ImportError, AttributeError) as e:
+            log.debug("spaCy needs its command line at import (%s): importing it whole", e)
+            for name in [m for m in sys.modules if m == "spacy" or m.startswith("spacy.")]:
+                del sys.modules[name]
+            return importlib.import_module("spacy")
+    finally:
+        if hide_torch and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+
+
+def _import_with_cli_stub():
     cli, info = types.ModuleType("spacy.cli"), types.ModuleType("spacy.cli.info")
     cli.__path__ = []  # a package, so `spacy.cli.info` resolves to the stub below
     info.info = _lazy_info  # type: ignore[attr-defined]
@@ -114,8 +129,6 @@ def _import_spacy():
     try:
         import spacy
     finally:
-        if hide_torch and sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
         for name, stub in (("spacy.cli", cli), ("spacy.cli.info", info)):
             if sys.modules.get(name) is stub:
                 del sys.modules[name]
