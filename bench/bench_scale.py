@@ -210,6 +210,22 @@ def build_replica(base_home: Path, target: Path, sentences: int, seed: int = 0) 
     return made
 
 
+def served_by(home: Path, url: str) -> None:
+    """Mark the replica as built for the server that serves its own Chroma folder: the store is part
+    of an index's config key, and an index built for another store is rebuilt on open (which would
+    re-embed the whole replica inside the first timed question)."""
+    from contextlib import closing
+
+    from assistant.index import snapshot as snapshots
+    from assistant.index.config import config_key
+    from assistant.settings import Settings
+
+    folder = snapshots.current_folder(home / "index")
+    with closing(sqlite3.connect(str(folder / "index.sqlite"))) as db:
+        db.execute("UPDATE info SET value=? WHERE key='config_key'", (config_key(Settings(home=home, chroma_url=url)),))
+        db.commit()
+
+
 WARM_SCRIPT = """
 import json, resource, statistics, sys, time
 from assistant.service import Assistant
@@ -323,6 +339,7 @@ def main() -> None:
                 server = chroma_server(home / "index" / "chroma", port)
                 try:
                     served = dict(env, ASSISTANT_CHROMA_URL=f"http://127.0.0.1:{port}")
+                    served_by(home, served["ASSISTANT_CHROMA_URL"])
                     rows.append({"sentences": made, "store": "chroma server",
                                  **query_bench(home, served, args.warm, args.cold)})
                     print(rows[-1], flush=True)
