@@ -219,7 +219,7 @@ class Assistant:
 
     @cached_property
     def annotations(self):
-        from assistant.retrieve.nlp import AnnotationCache
+        from assistant.retrieve.annotation_cache import AnnotationCache
 
         return AnnotationCache(self.settings.annotation_cache_sentences, self.parse_store)
 

@@ -2,11 +2,17 @@
 
 import pytest
 
-from assistant.answer.span import SpanFinder, could_hold, named_in_question, same_word, spans_for
+from assistant.answer.span import (
+    SpanFinder,
+    could_hold,
+    named_in_question,
+    same_word,
+    spans_for,
+)
 from assistant.chat.followup import Turn, standalone_query
 from assistant.models import Sentence
+from assistant.retrieve.annotation_cache import AnnotationCache
 from assistant.retrieve.evidence import Evidence
-from assistant.retrieve.nlp import AnnotationCache
 from assistant.retrieve.question import parse_question
 
 CACHE = AnnotationCache(256)

@@ -48,7 +48,7 @@ def test_without_confidence_it_abstains_whatever_the_score():
 
 def test_the_composition_reports_what_a_refusal_model_reads():
     from assistant.answer.span import SpanFinder
-    from assistant.retrieve.nlp import AnnotationCache
+    from assistant.retrieve.annotation_cache import AnnotationCache
 
     t = table()
     scored = [evidence(t, 0, 0.6), evidence(t, 1, 0.45)]

@@ -9,13 +9,13 @@ import sys
 import time
 
 import pytest
+from chroma_server import chroma_server
+from conftest import free_port
 
 from assistant.index import snapshot
 from assistant.index.ingest import ingest, open_store
 from assistant.service import Assistant
 from assistant.settings import Settings
-from chroma_server import chroma_server
-from conftest import free_port
 
 NEW_ARTICLE = ("Trade ministers meet in Geneva\n"
                "The trade ministers of Norway and Chile met in Geneva on Friday to sign a salmon export deal. "
@@ -170,7 +170,7 @@ def test_ingest_parses_every_sentence_once_and_questions_read_the_stored_parses(
     """A question at corpus scale brings ~100 candidate sentences; parsing them per question was
     most of a warm ask. Ingest parses each sentence once and questions read those parses."""
     from assistant.index.parses import ParseStore
-    from assistant.retrieve import nlp
+    from assistant.retrieve import spacy_pipeline as nlp
 
     settings = Settings(home=tmp_path / "home", corpus=corpus_copy, collection=f"t{time.time_ns()}")
     first = ingest(settings).to_json()

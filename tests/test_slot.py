@@ -90,7 +90,7 @@ def test_the_slot_is_read_only_when_the_cheap_features_leave_the_question_answer
 
 
 def test_a_question_of_no_checked_shape_is_not_parsed_against_the_sentence(monkeypatch):
-    from assistant.retrieve import nlp
+    from assistant.retrieve import spacy_pipeline as nlp
     from assistant.retrieve.question import parse_question
 
     question = "Why did the council close the library?"

@@ -4,8 +4,8 @@ import pytest
 
 from assistant.answer.span import SpanFinder, spans_for
 from assistant.models import Sentence
+from assistant.retrieve.annotation_cache import AnnotationCache
 from assistant.retrieve.evidence import Evidence
-from assistant.retrieve.nlp import AnnotationCache
 from assistant.retrieve.question import parse_question
 
 CACHE = AnnotationCache(256)

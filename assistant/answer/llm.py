@@ -19,12 +19,17 @@ import numpy as np
 
 from assistant.answer.extractive import SentenceTable
 from assistant.answer.guard import Source, Verdict, check_claims
-from assistant.answer.specifics import absent_question_names
-from assistant.answer.llm_client import LLMError, stream_completion
 from assistant.answer.lead import lead_text, short_text
-from assistant.answer.passages import Numbered, Passage, render_passages, select_passages
+from assistant.answer.llm_client import LLMError, stream_completion
+from assistant.answer.passages import (
+    Numbered,
+    Passage,
+    render_passages,
+    select_passages,
+)
 from assistant.answer.reply import Claim, ReplyStream
 from assistant.answer.roles import has_verb
+from assistant.answer.specifics import absent_question_names
 from assistant.models import ABSTAIN_TEXT, Answer, Citation, ShortAnswer
 from assistant.retrieve.evidence import Evidence
 from assistant.retrieve.terms import fold
@@ -99,7 +104,7 @@ def _plain(text: str) -> str:
 def answers_otherwise(claim: str, question: str, leads: list[LeadSpan]) -> bool:
     """Does the model's sentence give its own answer, of the kind the short answers are, sharing none of them?
     ("Pernod Ricard" where the span finder read "the Financial Times".) Names the question gives do not count."""
-    from assistant.retrieve.nlp import parse
+    from assistant.retrieve.spacy_pipeline import parse
 
     spans = [_plain(lead.span.text) for lead in leads]
     text, asked = _plain(claim), _plain(question)

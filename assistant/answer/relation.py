@@ -156,8 +156,9 @@ def ask_value(ask: Ask, doc: Doc, annotation, query: str, stats: TermStats) -> f
 
 @lru_cache(maxsize=CACHE)
 def _cached(query: str, sentence: str, stats: TermStats) -> float:
-    from assistant.retrieve.nlp import annotation_of, pipeline, plain_letters
+    from assistant.retrieve.nlp import annotation_of
     from assistant.retrieve.question import parse_question
+    from assistant.retrieve.spacy_pipeline import pipeline, plain_letters
 
     asks = parse_question(core_question(query)).asks
     doc = pipeline()(plain_letters(sentence))  # same offsets as the sentence: spans map onto tokens

@@ -34,7 +34,7 @@ SYMMETRIC = frozenset({"meet", "marry", "face", "play", "join", "partner"})
 
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> Doc:
-    from assistant.retrieve.nlp import parse
+    from assistant.retrieve.spacy_pipeline import parse
 
     return parse(text)
 

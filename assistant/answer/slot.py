@@ -34,7 +34,14 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from assistant.answer.span import ShortSpan, derived, named_in_question, same_word, spans_for, words_of
+from assistant.answer.span import (
+    ShortSpan,
+    derived,
+    named_in_question,
+    same_word,
+    spans_for,
+    words_of,
+)
 from assistant.models import core_question
 from assistant.retrieve.question import NAME_NOUNS, PERSON_NOUNS
 from assistant.retrieve.terms import content_terms
@@ -293,7 +300,7 @@ def reasons(ask: Ask, q: Doc, doc: Doc, ann: Annotation, query: str, context: st
 
 @lru_cache(maxsize=CACHE)
 def _question_doc(question: str) -> Doc:
-    from assistant.retrieve.nlp import parse
+    from assistant.retrieve.spacy_pipeline import parse
 
     return parse(question)
 
@@ -304,8 +311,9 @@ def unfilled(query: str, sentence: str, context: str = "",
     """The slot checks `sentence` fails for the question's first ask (loads spaCy if one applies);
     `context`: its neighbourhood (the sentences around it, the article's headline); `doc_of`: the
     sentence's stored parse (`AnnotationCache.doc`), else it is parsed here."""
-    from assistant.retrieve.nlp import annotation_of, pipeline, plain_letters
+    from assistant.retrieve.nlp import annotation_of
     from assistant.retrieve.question import parse_question
+    from assistant.retrieve.spacy_pipeline import pipeline, plain_letters
 
     question = core_question(query)
     ask = parse_question(question).first

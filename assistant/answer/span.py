@@ -14,9 +14,20 @@ import re
 from dataclasses import dataclass, replace
 
 from assistant.models import core_question
+from assistant.retrieve.annotation_cache import AnnotationCache
 from assistant.retrieve.evidence import Evidence
-from assistant.retrieve.nlp import Annotation, AnnotationCache, Entity
-from assistant.retrieve.question import AMOUNTS, LOOSE, PERSON_NOUNS, RANKS, TIME_UNITS, TIMES, Ask, QuestionParse, parse_question
+from assistant.retrieve.nlp import Annotation, Entity
+from assistant.retrieve.question import (
+    AMOUNTS,
+    LOOSE,
+    PERSON_NOUNS,
+    RANKS,
+    TIME_UNITS,
+    TIMES,
+    Ask,
+    QuestionParse,
+    parse_question,
+)
 from assistant.retrieve.terms import fold, is_stopword
 from assistant.retrieve.titles import TITLES
 

@@ -89,7 +89,7 @@ def _names(text: str) -> tuple[list[_Name], list[str]]:
     """People's names in a text as spaCy reads it (PERSON entities, and proper-noun runs no other
     entity type claims), with the facts the ranking uses; and the text's tokens."""
     from assistant.chat.referents import proper_runs
-    from assistant.retrieve.nlp import parse, plain_letters
+    from assistant.retrieve.spacy_pipeline import parse, plain_letters
 
     if not text.strip():
         return [], []

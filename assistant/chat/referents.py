@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING
 
 from assistant.models import core_question
-from assistant.retrieve.nlp import parse, plain_letters
+from assistant.retrieve.spacy_pipeline import parse, plain_letters
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token

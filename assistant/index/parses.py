@@ -44,7 +44,7 @@ PACKING = "dict-json-1"  # how `pack` lays a Doc out: part of every key, so anot
 def pipeline_name() -> str:
     """Names the parser that made a stored parse: another model or spaCy version never reuses it.
     Read from package metadata, so it costs no pipeline load."""
-    from assistant.retrieve.nlp import MODEL
+    from assistant.retrieve.spacy_pipeline import MODEL
 
     spec = importlib.util.find_spec(MODEL)
     meta = Path(spec.origin).parent / "meta.json" if spec and spec.origin else None
@@ -128,8 +128,8 @@ def unpack(blob: bytes, vocab):
 
 
 def parse_batch(texts: list[str]) -> list[bytes]:
-    """Worker task: the packed parses of `texts` (as `nlp.AnnotationCache` parses them)."""
-    from assistant.retrieve.nlp import pipeline, plain_letters
+    """Worker task: the packed parses of `texts` (as `AnnotationCache` parses them)."""
+    from assistant.retrieve.spacy_pipeline import pipeline, plain_letters
 
     return [pack(doc) for doc in pipeline().pipe([plain_letters(t) for t in texts])]
 
@@ -143,7 +143,7 @@ def _exit_with(parent: int) -> None:
 
 
 def _start_worker(parent: int) -> None:
-    from assistant.retrieve.nlp import pipeline
+    from assistant.retrieve.spacy_pipeline import pipeline
 
     threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     pipeline()

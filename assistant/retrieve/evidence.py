@@ -18,9 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.models import CONTEXT_MARK, DocumentMeta, Sentence, core_question
+from assistant.retrieve.names import names_all
 from assistant.retrieve.predicates import asked_predicate
-from assistant.retrieve.presuppositions import (Neighbourhood, Presuppositions, analyse, names_all, question_names,
-                                                unmet)
+from assistant.retrieve.presuppositions import (
+    Neighbourhood,
+    Presuppositions,
+    analyse,
+    question_names,
+    unmet,
+)
 from assistant.retrieve.terms import TermStats, content_terms, fold, is_stopword
 
 DENSE_WEIGHT = 0.5
@@ -74,7 +80,9 @@ def unknown_names(question: str, stats: TermStats) -> list[str]:
         if word[0].isdigit():
             unknown.append(m.group(1))
             continue
-        from wordfreq import zipf_frequency  # slow to import: only for words the corpus lacks
+        from wordfreq import (
+            zipf_frequency,  # slow to import: only for words the corpus lacks
+        )
 
         if zipf_frequency(word, "en") < COMMON_WORD_ZIPF:
             unknown.append(m.group(1))

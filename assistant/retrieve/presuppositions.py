@@ -45,7 +45,13 @@ from dataclasses import dataclass, field
 
 from assistant.models import core_question
 from assistant.retrieve import lexicon
-from assistant.retrieve.predicates import DETERMINERS, PRONOUNS, Predicate, asked_predicate
+from assistant.retrieve.names import names_all
+from assistant.retrieve.predicates import (
+    DETERMINERS,
+    PRONOUNS,
+    Predicate,
+    asked_predicate,
+)
 from assistant.retrieve.terms import english_zipf, fold
 from assistant.retrieve.titles import INSTITUTIONS, TITLES
 
@@ -100,10 +106,8 @@ CALENDAR_WORDS = {w.lower() for w in (*calendar.day_name, *calendar.month_name) 
 MONTH = re.compile(r"\b(" + "|".join(calendar.month_name[1:]) + r")\b")
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][\w.]*(?:['\u2019]s)?(?:[\s-]+[A-Z][\w.]*)*)")
-HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "lord", "lady", "dame"}  # "Mr Milburn" names Alan Milburn
 RARE_NAME_ZIPF = 4.0  # below this a name is specific (Blinken 1.7, Vienna 4.0); above, it is everyday (Washington 5.1)
 MIN_SHARED_PREFIX = 5  # "agree"/"agreement", "discuss"/"discussion", but not "state"/"statue"
-MIN_MISSPELT = 7  # a name this long one letter off is misspelt; shorter ones are other names ("Wang Ye")
 
 
 @dataclass(frozen=True)
@@ -309,68 +313,6 @@ def _about_asked(sentence: str, names: tuple[tuple[str, ...], ...]) -> bool:
     if first in DETERMINERS:
         return True  # "The former police chief", "The Pumas", "Some 487,939 people": a description, not a name
     return any(first.startswith(part.lstrip("~").lower()) for name in names for part in name)
-
-
-def names_all(names: tuple[tuple[str, ...], ...], text: str) -> bool:
-    """Is every name (any of its parts, as written; see `specific_names`) in the text? A part of a
-    several-word name counts only where it is not the start of another name: "Alan Clark" does
-    not name Alan Milburn, "Wang Yi" not Wang Wentao ("Mr Milburn", "Qin said" do name them)."""
-    return all(_named(parts, text) for parts in names)
-
-
-def _named(parts: tuple[str, ...], text: str) -> bool:
-    """One name in the text: any of its parts, except, for a name made of everyday words only
-    ending in a plural noun ("Independent Spirit Awards"), that noun alone: it names the class
-    ("the Theatregoers' Choice Awards"), not the one asked about."""
-    telling = parts[:-1] if len(parts) > 1 and all(p.startswith("~") for p in parts) and _plural(parts[-1]) else parts
-    return any(_mentions(part, text, parts if len(parts) > 1 else ()) for part in telling)
-
-
-def _plural(part: str) -> bool:
-    word = part.lstrip("~").lower()
-    return any(lemma != word for lemma in lexicon.readings(word).get("NOUN", ()))
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Are the words one letter dropped, added or changed apart ("Sheffied", "Sheffield")?"""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    short, long = sorted((a, b), key=len)
-    i = next((k for k, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
-    return short[i + (len(short) == len(long)) :] == long[i + 1 :]
-
-
-def _misspelt(part: str, text: str) -> str | None:
-    """The text's spelling of a long rare name one typing slip away from the question's: corpora have
-    typos ("in Sheffied on Sunday"), and the name a sentence misspells is still the one it names."""
-    if part.startswith("~") or len(part) < MIN_MISSPELT:
-        return None
-    return next((w for w in sorted(set(re.findall(rf"\b{re.escape(part[:2])}\w+", text))) if _one_edit(w, part)), None)
-
-
-def _mentions(part: str, text: str, name: tuple[str, ...] = ()) -> bool:
-    if part.lstrip("~") not in text:
-        part = _misspelt(part, text) or ""
-        if not part:
-            return False  # most sentences: no regex needed
-    word = re.escape(part.lstrip("~"))
-    if part.startswith("~"):  # an everyday word: not where a capital only marks a sentence's start
-        pattern = rf"(?<![.!?\u201c\u201d\"]\s)(?<!^)(?<![\u201c\"])\b{word}\b"
-    else:
-        pattern = rf"\b{word}\b"
-    if not name:
-        return bool(re.search(pattern, text))
-    own = tuple(p.lstrip("~").lower() for p in name)
-
-    def foreign(word: str | None) -> bool:  # a capitalised word of another name ("Grand Slams" is still own)
-        bare = (word or "").lower().rstrip(".")
-        return bool(bare) and not bare.startswith(own) and bare not in HONORIFICS \
-            and bare not in TITLES | INSTITUTIONS and f"{bare}." not in TITLES
-
-    for m in re.finditer(r"(?:(?<=[\w,;:]\s)([A-Z][\w\u2019'-]*)\s+)?" + pattern + r"(?:\s+([A-Z][\w\u2019'-]*))?", text):
-        if not foreign(m.group(1)) and not foreign(m.group(2)):
-            return True  # not "Alan Clark" for Alan Milburn, nor "Latin America" for South America
-    return False
 
 
 def conflicting_time(p: Presuppositions, near: Neighbourhood) -> bool:

@@ -13,7 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.retrieve.nlp import CONTENT_POS, NOUN_POS, QUALIFIER_ROLES, SUBJECTS, parse, verb_frame
+from assistant.retrieve.nlp import (
+    CONTENT_POS,
+    NOUN_POS,
+    QUALIFIER_ROLES,
+    SUBJECTS,
+    verb_frame,
+)
+from assistant.retrieve.spacy_pipeline import parse
 from assistant.retrieve.titles import TITLES
 
 PERSON, ORG, NORP, PLACES = "PERSON", "ORG", "NORP", frozenset({"GPE", "LOC", "FAC"})

@@ -1,0 +1,75 @@
+"""Is a name the question gives written in a text? By any of its parts, as written, but not where
+that part starts another name ("Alan Clark" does not name Alan Milburn), nor a name of everyday
+words by its final plural noun alone, and allowing a long rare name one typing slip off."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.retrieve import lexicon
+from assistant.retrieve.titles import INSTITUTIONS, TITLES
+
+HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "lord", "lady", "dame"}  # "Mr Milburn" names Alan Milburn
+MIN_MISSPELT = 7  # a name this long one letter off is misspelt; shorter ones are other names ("Wang Ye")
+
+
+def names_all(names: tuple[tuple[str, ...], ...], text: str) -> bool:
+    """Is every name (any of its parts, as written; see `specific_names`) in the text? A part of a
+    several-word name counts only where it is not the start of another name: "Alan Clark" does
+    not name Alan Milburn, "Wang Yi" not Wang Wentao ("Mr Milburn", "Qin said" do name them)."""
+    return all(_named(parts, text) for parts in names)
+
+
+def _named(parts: tuple[str, ...], text: str) -> bool:
+    """One name in the text: any of its parts, except, for a name made of everyday words only
+    ending in a plural noun ("Independent Spirit Awards"), that noun alone: it names the class
+    ("the Theatregoers' Choice Awards"), not the one asked about."""
+    telling = parts[:-1] if len(parts) > 1 and all(p.startswith("~") for p in parts) and _plural(parts[-1]) else parts
+    return any(_mentions(part, text, parts if len(parts) > 1 else ()) for part in telling)
+
+
+def _plural(part: str) -> bool:
+    word = part.lstrip("~").lower()
+    return any(lemma != word for lemma in lexicon.readings(word).get("NOUN", ()))
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Are the words one letter dropped, added or changed apart ("Sheffied", "Sheffield")?"""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    short, long = sorted((a, b), key=len)
+    i = next((k for k, (x, y) in enumerate(zip(short, long)) if x != y), len(short))
+    return short[i + (len(short) == len(long)) :] == long[i + 1 :]
+
+
+def _misspelt(part: str, text: str) -> str | None:
+    """The text's spelling of a long rare name one typing slip away from the question's: corpora have
+    typos ("in Sheffied on Sunday"), and the name a sentence misspells is still the one it names."""
+    if part.startswith("~") or len(part) < MIN_MISSPELT:
+        return None
+    return next((w for w in sorted(set(re.findall(rf"\b{re.escape(part[:2])}\w+", text))) if _one_edit(w, part)), None)
+
+
+def _mentions(part: str, text: str, name: tuple[str, ...] = ()) -> bool:
+    if part.lstrip("~") not in text:
+        part = _misspelt(part, text) or ""
+        if not part:
+            return False  # most sentences: no regex needed
+    word = re.escape(part.lstrip("~"))
+    if part.startswith("~"):  # an everyday word: not where a capital only marks a sentence's start
+        pattern = rf"(?<![.!?\u201c\u201d\"]\s)(?<!^)(?<![\u201c\"])\b{word}\b"
+    else:
+        pattern = rf"\b{word}\b"
+    if not name:
+        return bool(re.search(pattern, text))
+    own = tuple(p.lstrip("~").lower() for p in name)
+
+    def foreign(word: str | None) -> bool:  # a capitalised word of another name ("Grand Slams" is still own)
+        bare = (word or "").lower().rstrip(".")
+        return bool(bare) and not bare.startswith(own) and bare not in HONORIFICS \
+            and bare not in TITLES | INSTITUTIONS and f"{bare}." not in TITLES
+
+    for m in re.finditer(r"(?:(?<=[\w,;:]\s)([A-Z][\w\u2019'-]*)\s+)?" + pattern + r"(?:\s+([A-Z][\w\u2019'-]*))?", text):
+        if not foreign(m.group(1)) and not foreign(m.group(2)):
+            return True  # not "Alan Clark" for Alan Milburn, nor "Latin America" for South America
+    return False

