@@ -169,3 +169,15 @@ def test_real_answers_cite_the_files_on_disk_at_the_cited_lines(generated, quest
         raw_lines = (corpus / c.file).read_text("utf-8").split("\n")
         a, b = c.lines
         assert " ".join(c.quote.split()) in " ".join(" ".join(raw_lines[a - 1 : b]).split())
+
+
+# ---------------------------------------------------------------------------- accent folding
+@given(any_text)
+def test_accent_folding_drops_exactly_the_combining_marks(text):
+    """"Hé Lìfēng" must find "He Lifeng" whatever else the text holds: folding keeps every
+    character of the NFKD form except combining marks, and is stable once applied."""
+    from assistant.retrieve.terms import fold
+
+    expected = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    assert fold(text) == (text if text.isascii() else expected)
+    assert fold(fold(text)) == fold(text)

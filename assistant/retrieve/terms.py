@@ -12,11 +12,20 @@ from functools import lru_cache
 from assistant.retrieve.stopwords import STOPWORDS
 
 
+NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def fold(text: str) -> str:
-    """Accent-insensitive matching: "Hé Lìfēng" finds "He Lifeng" and back."""
+    """Accent-insensitive matching: "Hé Lìfēng" finds "He Lifeng" and back. Only the non-ASCII
+    characters are looked at one by one: scoring a question folds ~100k characters of article
+    text, where a loop over every character cost ~60 ms at BBC size."""
     if text.isascii():
         return text
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return NON_ASCII.sub(_drop_combining, unicodedata.normalize("NFKD", text))
+
+
+def _drop_combining(match: re.Match[str]) -> str:
+    return "" if unicodedata.combining(match.group()) else match.group()
 
 
 def is_stopword(word: str) -> bool:
