@@ -181,3 +181,17 @@ def test_accent_folding_drops_exactly_the_combining_marks(text):
     expected = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     assert fold(text) == (text if text.isascii() else expected)
     assert fold(fold(text)) == fold(text)
+
+
+@settings(max_examples=300, deadline=None)  # the first call reads the 321k-word list
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz'-0123456789", min_size=1, max_size=12)
+       | st.sampled_from(["the", "washington", "criticised", "auction", "blinken", "o'neill", "2004"]))
+def test_english_frequency_is_wordfreqs_own(word):
+    """Reading wordfreq's list directly (cold `ask` skips its 0.5 s import) must rank words as
+    wordfreq does: how specific a name is decides which sentences must state it."""
+    from wordfreq import zipf_frequency
+
+    from assistant.retrieve.terms import english_zipf
+
+    for wordlist in ("small", "large"):
+        assert english_zipf(word, wordlist) == zipf_frequency(word, "en", wordlist=wordlist)

@@ -27,7 +27,7 @@ from assistant.retrieve.presuppositions import (
     question_names,
     unmet,
 )
-from assistant.retrieve.terms import TermStats, content_terms, fold, is_stopword
+from assistant.retrieve.terms import TermStats, content_terms, english_zipf, fold, is_stopword
 
 DENSE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.5
@@ -80,11 +80,7 @@ def unknown_names(question: str, stats: TermStats) -> list[str]:
         if word[0].isdigit():
             unknown.append(m.group(1))
             continue
-        from wordfreq import (
-            zipf_frequency,  # slow to import: only for words the corpus lacks
-        )
-
-        if zipf_frequency(word, "en") < COMMON_WORD_ZIPF:
+        if english_zipf(word, "large") < COMMON_WORD_ZIPF:  # wordfreq's "best" English list
             unknown.append(m.group(1))
     return unknown
 
