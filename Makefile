@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml
 	# CPU torch from local disk first, so nothing pulls CUDA wheels
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[ui]'
+	# bytecode for the editable checkout too, as pip writes it for every installed package
+	$(BIN)/python -m compileall -q assistant ui
 	touch $(STAMP)
 
 # Tests, eval baselines and the local LLM server on top (llama-cpp-python builds from source: minutes).

@@ -243,6 +243,9 @@ print(json.dumps({"times": times, "rss_mb": hwm / 1024}))
 
 
 def query_bench(home: Path, env: dict[str, str], warm_n: int, cold_n: int) -> dict:
+    from bench_ask import compile_bytecode
+
+    compile_bytecode()
     env = dict(env, ASSISTANT_HOME=str(home))
     warm = subprocess.run([sys.executable, "-c", WARM_SCRIPT, json.dumps(QUESTIONS), str(warm_n)], env=env,
                           capture_output=True, text=True, check=True)
