@@ -22,6 +22,12 @@ def fold(text: str) -> str:
     text, where a loop over every character cost ~60 ms at BBC size."""
     if text.isascii():
         return text
+    return _fold(text)
+
+
+@lru_cache(maxsize=4096)
+def _fold(text: str) -> str:
+    """Cached: a question's candidates fold the same article leads and neighbourhoods many times."""
     return NON_ASCII.sub(_drop_combining, unicodedata.normalize("NFKD", text))
 
 
