@@ -30,6 +30,10 @@ EMBED_BATCH = 64  # texts of similar length per ONNX run, at most
 # 1.24 GB peak and 77 s; 2,048 tokens a run 0.36 GB and 33 s). Over a 1-in-10 sample of all BBC
 # sentences (fp32, idle): 2,048 → 162–171 texts/s, 1,024 → 175–190, 512 → 159.
 EMBED_BATCH_TOKENS = 1024
+# A question is one short text: a second thread only adds hand-over cost, and competes with
+# whatever else the machine runs. BBC gold questions asked once, 2 cores busy with other jobs
+# (two runs each): embed p50 7-15 ms with one thread, 15-30 ms with two; wall p95 22-40 vs 52-97 ms.
+QUERY_THREADS = 1
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -277,7 +281,7 @@ def reference_encoder() -> TorchEncoder:
 def query_encoder(onnx_path: Path) -> Encoder:
     if onnx_path.exists():
         try:
-            return OnnxEncoder(onnx_path)
+            return OnnxEncoder(onnx_path, threads=QUERY_THREADS)
         except Exception as e:
             log.warning("cannot load %s (%s); using sentence-transformers", onnx_path, e)
     return reference_encoder()
