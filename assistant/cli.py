@@ -261,15 +261,10 @@ def eval_command(
 
 
 def corpus_settings(settings, corpus: Path):
-    """Settings for another corpus: same models and options, an index of its own (reused next time)."""
-    import hashlib
+    """Settings for `--corpus`: the home's own index if it is that folder's, else one of its own."""
+    from assistant.settings import corpus_home_settings
 
-    corpus = corpus.resolve()
-    if corpus == settings.corpus.resolve():
-        return settings
-    slug = hashlib.sha256(str(corpus).encode()).hexdigest()[:8]
-    return settings.model_copy(update={"corpus": corpus, "model_dir": settings.models_dir,
-                                       "home": settings.home / "corpora" / f"{corpus.name}-{slug}"})
+    return settings if corpus.resolve() == settings.corpus.resolve() else corpus_home_settings(settings, corpus)
 
 
 def ask_main() -> None:

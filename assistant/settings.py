@@ -153,3 +153,14 @@ def describe_settings_error(e: Exception) -> str:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def corpus_home_settings(settings: Settings, corpus: Path) -> Settings:
+    """Settings for another corpus: same models and options, an index of its own under the home
+    (reused next time), so that switching folders never rebuilds nor mixes one index."""
+    import hashlib
+
+    corpus = corpus.resolve()
+    slug = hashlib.sha256(str(corpus).encode()).hexdigest()[:8]
+    return settings.model_copy(update={"corpus": corpus, "model_dir": settings.models_dir,
+                                       "home": settings.home / "corpora" / f"{corpus.name}-{slug}"})

@@ -275,3 +275,29 @@ def test_corpus_rules_are_the_ones_passed_not_the_environments(tmp_path, monkeyp
     assert [d.file for d in corpus.documents] == ["story.txt"]
     reasons = {s.file: s.reason for s in corpus.skipped}
     assert "draft-*" in reasons["draft-1.txt"] and "500 bytes" in reasons["long.txt"]
+
+
+def test_a_folder_set_in_the_environment_is_answered_from_its_own_index(tmp_path):
+    """ASSISTANT_CORPUS pointing at another folder than the one the home's index was built from
+    answers from that folder (an index of its own under the home), never from the other one;
+    without it, the home's index stands."""
+    bridge, library = tmp_path / "bridge", tmp_path / "library"
+    for folder, name, text in [
+        (bridge, "bridge.txt", "Lunport's harbour bridge was closed on Monday after engineers found cracks in its main "
+                               "span.\nThe city council said repairs would take six weeks.\n"),
+        (library, "library.txt", "The Milbrook library reopened on Friday after a renovation that cost four million "
+                                 "pounds.\nThe mayor said visitor numbers had doubled since the reopening.\n")]:
+        folder.mkdir()
+        (folder / name).write_text(text, "utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "ASSISTANT_CORPUS"}
+    env.update(ASSISTANT_HOME=str(tmp_path / "home"), HF_HUB_OFFLINE="1")
+    assert run_cli(["ingest", str(bridge)], env).returncode == 0
+
+    other = run_cli(["ask", "--json", "How much did the Milbrook library renovation cost?"],
+                    dict(env, ASSISTANT_CORPUS=str(library)))
+    assert other.returncode == 0, other.stderr
+    answer = json.loads(other.stdout)
+    assert not answer["abstained"] and {c["file"] for c in answer["citations"]} == {"library.txt"}
+
+    home_index = json.loads(run_cli(["ask", "--json", "Why was the harbour bridge closed?"], env).stdout)
+    assert {c["file"] for c in home_index["citations"]} == {"bridge.txt"}

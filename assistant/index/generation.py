@@ -20,7 +20,7 @@ from assistant.models import Document
 class GenerationWriter:
     """Builds a generation in a `.partial` folder; `publish` makes it current atomically."""
 
-    def __init__(self, index_dir: Path, config_key: str) -> None:
+    def __init__(self, index_dir: Path, config_key: str, corpus: Path | None = None) -> None:
         index_dir.mkdir(parents=True, exist_ok=True)
         self.index_dir = index_dir
         self.folder = index_dir / f"gen-{time.time_ns()}"
@@ -31,7 +31,10 @@ class GenerationWriter:
         self.db.execute("PRAGMA synchronous=OFF")  # the folder is published only when complete
         self.db.executescript(SCHEMA)
         self.db.execute("BEGIN")
-        self.db.executemany("INSERT INTO info VALUES (?, ?)", [("format", str(FORMAT)), ("config_key", config_key)])
+        info = [("format", str(FORMAT)), ("config_key", config_key)]
+        if corpus is not None:  # which folder it answers about (`Assistant.open` checks it)
+            info.append(("corpus", str(corpus.resolve())))
+        self.db.executemany("INSERT INTO info VALUES (?, ?)", info)
         self.rows: list[tuple] = []
         self.doc_count = self.chunk_count = 0
 

@@ -360,7 +360,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     stages.done("store")
     _crash_point("after-upsert")
 
-    writer = generation.GenerationWriter(settings.index_dir, key)
+    writer = generation.GenerationWriter(settings.index_dir, key, corpus_dir or settings.corpus)
     empty = DocumentParts.empty()
     for doc in corpus.documents:
         doc_parts = parts.get(doc.file, empty)

@@ -332,14 +332,20 @@ def current_folder(index_dir: Path) -> Path | None:
     return folder if (folder / "index.sqlite").is_file() else None
 
 
-def published_config(index_dir: Path) -> str | None:
-    """The config key of the published generation, or None if there is none this code can read."""
+def published_info(index_dir: Path) -> dict[str, str]:
+    """The published generation's info rows (format, config key, corpus folder), or {} if there
+    is none this code can read."""
     folder = current_folder(index_dir)
     if folder is None:
-        return None
+        return {}
     with closing(sqlite3.connect(f"file:{folder / 'index.sqlite'}?mode=ro", uri=True)) as db:
         info = dict(db.execute("SELECT key, value FROM info").fetchall())
-    return info.get("config_key") if int(info.get("format", 0)) == FORMAT else None
+    return info if int(info.get("format", 0)) == FORMAT else {}
+
+
+def published_config(index_dir: Path) -> str | None:
+    """The config key of the published generation, or None if there is none this code can read."""
+    return published_info(index_dir).get("config_key")
 
 
 def load(index_dir: Path) -> Snapshot | None:
