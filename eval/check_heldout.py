@@ -1,4 +1,4 @@
-"""Standalone check of the blind BBC held-out set (eval/bbc_heldout.jsonl).
+"""Standalone check of the blind BBC held-out sets (eval/bbc_heldout.jsonl, eval/bbc_heldout2.jsonl).
 
 Written without reading the product code, so it shares nothing with it. It checks that every fact
 spelling is really in the cited articles, that no same-body copy or other article stating the
@@ -6,6 +6,7 @@ answer is missing from `sources`, and prints the corpus sentences nearest to eac
 question so a human can confirm no article answers it.
 
 Usage: python eval/check_heldout.py [--gold eval/bbc_heldout.jsonl] [--corpus DIR] [--traps]
+The id prefix (h for the first set, g for the second) is taken from the file's first item.
 Exit status 1 on any problem.
 """
 from __future__ import annotations
@@ -47,6 +48,18 @@ REVIEWED_NOT_ANSWERING: dict[str, list[str]] = {
     "h034": ["politics/355.txt"],  # marginal tax rates
     "hc01.2": ["business/103.txt", "business/401.txt"],  # Marsh, but not Bewlay
     "hc04.3": ["sport/476.txt"],  # Davenport v Martinez draw at another tournament
+    # Second set (eval/bbc_heldout2.jsonl)
+    "g001": ["business/287.txt", "business/455.txt", "entertainment/101.txt",
+             "tech/277.txt"],  # Australia in other stories, no GM engines
+    "g005": ["sport/146.txt", "sport/208.txt", "sport/212.txt"],  # Rangers, other Fergusons
+    "g030": ["politics/108.txt", "politics/291.txt"],  # Amicus/TGWU merger plan, no ballot
+    "gc01.1": ["sport/030.txt", "sport/069.txt"],  # other runners' 1500m/5,000m
+    "gc01.2": ["business/382.txt"],  # 2006 in a business story
+    "gc01.3": ["sport/070.txt"],  # Bekele beaten at an indoor meet
+    "gc02.1": ["business/012.txt", "business/159.txt", "business/228.txt", "business/249.txt",
+               "business/277.txt", "business/375.txt", "business/396.txt", "business/398.txt",
+               "business/471.txt", "business/491.txt", "politics/130.txt", "politics/350.txt",
+               "politics/366.txt"],  # other 5bn sums (budgets, rupees, Paris Club debt)
 }
 
 # For each trap: patterns grepped across the whole corpus; every hit was read by eye.
@@ -67,6 +80,23 @@ TRAP_GREPS: dict[str, list[str]] = {
     "hu14": [r"Python"],
     "hu15": [r"boiling point", r"212 ?F\b"],
     "hu16": [r"Kilimanjaro"],
+    # Second set (eval/bbc_heldout2.jsonl)
+    "gu01": [r"Marchionne[\s\S]*(salary|\bpay\b|paid|earn)"],
+    "gu02": [r"Arese"],
+    "gu03": [r"Renner"],
+    "gu04": [r"Otis Ferry", r"Bow Street", r"fined[\s\S]{0,80}hunt|hunt[\s\S]{0,80}fined"],
+    "gu05": [r"Simmons", r"Cantona[\s\S]*compensation"],
+    "gu06": [r"Montrose", r"tremor"],
+    "gu07": [r"Wales[\s\S]*Italy[\s\S]*(crowd|attendance|spectators)"],
+    "gu08": [r"Mawrey", r"Afzal", r"Bordesley|vote[ -]rigging"],
+    "gu09": [r"NCCI|Cooperative Insurance"],
+    "gu10": [r"Deathly Hallows", r"(seventh|final|last) (Harry Potter|Potter|book|novel)"],
+    "gu11": [r"IPTV[\s\S]{0,200}(licen[cs]e fee|price|charg)"],
+    "gu12": [r"largest ocean|biggest ocean|Pacific Ocean"],
+    "gu13": [r"yolk|boil(ed|ing)? (an )?eggs?"],
+    "gu14": [r"table salt|sodium chloride|\bNaCl\b"],
+    "gu15": [r"\bmoons\b|planet Mars|Phobos|Deimos"],
+    "gu16": [r"atomic number"],
 }
 
 
@@ -97,7 +127,9 @@ def body_key(text: str) -> str:
 
 
 def words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9][a-z0-9'\-]+", fold(text)))
+    """Word tokens; a possessive also counts as its bare word (Parmalat's -> parmalat)."""
+    found = re.findall(r"[a-z0-9][a-z0-9'\-]+", fold(text))
+    return set(found) | {w[:-2] for w in found if w.endswith("'s")}
 
 
 def cases(items: list[dict]) -> list[tuple[str, dict]]:
@@ -112,19 +144,21 @@ def cases(items: list[dict]) -> list[tuple[str, dict]]:
 
 
 def check_shape(items: list[dict]) -> list[str]:
+    """Ids: <p>001.. answerable, <p>u01.. unanswerable, <p>c01.. conversations, one prefix per set."""
     problems, seen = [], set()
+    prefix = items[0]["id"][0] if items else "h"
     for it in items:
         iid = it.get("id", "?")
         if iid in seen:
             problems.append(f"{iid}: duplicate id")
         seen.add(iid)
         if "turns" in it:
-            if not iid.startswith("hc") or len(it["turns"]) < 2:
+            if not iid.startswith(prefix + "c") or len(it["turns"]) < 2:
                 problems.append(f"{iid}: conversation id or turn count")
         elif it.get("unanswerable"):
-            if not iid.startswith("hu") or set(it) != {"id", "question", "unanswerable"}:
+            if not iid.startswith(prefix + "u") or set(it) != {"id", "question", "unanswerable"}:
                 problems.append(f"{iid}: unanswerable shape")
-        elif not iid.startswith("h") or it.get("kind") not in KINDS:
+        elif not iid.startswith(prefix) or it.get("kind") not in KINDS:
             problems.append(f"{iid}: answerable id or kind")
     return problems
 
