@@ -45,8 +45,9 @@ eval: $(DEV)
 	$(BIN)/assistant eval --out eval/reports/latest --baseline eval/baseline.json
 	$(BIN)/assistant eval --gold eval/bbc_gold.jsonl --corpus $(BBC) --out eval/reports/latest-bbc \
 		--baseline eval/bbc_baseline.json
-	# the blind BBC held-out set: reported, never gated or tuned on (eval/BBC_HELDOUT.md)
+	# the blind BBC held-out sets: reported, never gated or tuned on (eval/BBC_HELDOUT*.md)
 	$(BIN)/assistant eval --gold eval/bbc_heldout.jsonl --corpus $(BBC) --out eval/reports/latest-bbc-heldout
+	$(BIN)/assistant eval --gold eval/bbc_heldout2.jsonl --corpus $(BBC) --out eval/reports/latest-bbc-heldout2
 
 bench: $(DEV)
 	$(BIN)/python bench/bench_ask.py
