@@ -301,3 +301,18 @@ def test_a_folder_set_in_the_environment_is_answered_from_its_own_index(tmp_path
 
     home_index = json.loads(run_cli(["ask", "--json", "Why was the harbour bridge closed?"], env).stdout)
     assert {c["file"] for c in home_index["citations"]} == {"bridge.txt"}
+
+
+def test_a_markdown_heading_is_never_quoted_beside_the_sentence_that_answers(tmp_path):
+    """The heading restates the topic; quoting it as a second source is noise, not support."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "rail.md").write_text("# Rail strike called off\n\nA planned rail strike in Wexford was called off "
+                                    "after unions accepted a 6% pay offer.\n\nThe strike had been due to start on "
+                                    "3 March.\n", "utf-8")
+    env = dict(os.environ, ASSISTANT_HOME=str(tmp_path / "home"), ASSISTANT_CORPUS=str(corpus), HF_HUB_OFFLINE="1")
+    done = run_cli(["ask", "--json", "Why was the rail strike called off?"], env)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert "pay offer" in answer["answer"]
+    assert [c["lines"] for c in answer["citations"]] == [[3, 3]]

@@ -96,6 +96,8 @@ def choose(evidence: list[Evidence], table: SentenceTable, max_sentences: int, c
         if len(chosen) >= max_sentences:
             break
         if chosen:
+            if "not-a-sentence" in ev.marked_down:
+                continue  # a heading or fragment says nothing the quoted sentences do not; only ever the best
             top = chosen[0]
             corroborates = (ev.sentence.file != top.sentence.file
                             and float(table.vectors[ev.row] @ table.vectors[top.row]) >= CORROBORATION_COSINE)
