@@ -206,6 +206,25 @@ def test_front_matter_gives_the_metadata_and_is_not_indexed_as_text(tmp_path):
     assert lines[8] == raw_lines[8] and "cod quotas by 15%" in lines[8]
 
 
+def test_a_header_block_of_key_lines_gives_the_metadata_and_is_not_indexed_as_text(tmp_path):
+    """Scrapers and mail-style exports open with "Title: …" / "Date: …" lines and a blank line."""
+    raw = "Title: Cod quotas cut by 15%\r\nDate: 2005-01-02\r\nSource: Fishing News\r\n\r\n" + ARTICLE.split("\n", 1)[1]
+    (tmp_path / "quotas.txt").write_text(raw, "utf-8", newline="")
+    (doc,) = load_corpus(tmp_path).documents
+    assert (doc.meta.title, doc.meta.date, doc.meta.outlet) == ("Cod quotas cut by 15%", "2005-01-02", "Fishing News")
+    lines = doc.text.split("\n")
+    assert len(lines) == len(raw.split("\n")) and not any(line.strip() for line in lines[:4])
+    assert "cod quotas by 15%" in doc.text
+
+
+@pytest.mark.parametrize("opening", ["Update: ministers have met again.\n\n", "Title: no blank line after it\n",
+                                     "Title: a headline\nand a second line that is no header\n\n"])
+def test_an_article_opening_with_words_and_a_colon_keeps_every_line(tmp_path, opening):
+    (tmp_path / "a.txt").write_text(opening + ARTICLE, "utf-8")
+    (doc,) = load_corpus(tmp_path).documents
+    assert doc.text.split("\n") == (opening + ARTICLE).split("\n")
+
+
 @pytest.mark.parametrize("opening", ["---\ntitle: [unclosed\n---\n", "---\n", "---\nNo closing rule\n\n"])
 def test_an_article_opening_with_a_rule_or_broken_front_matter_keeps_every_line(tmp_path, opening):
     (tmp_path / "a.txt").write_text(opening + ARTICLE, "utf-8")

@@ -8,7 +8,7 @@ import hashlib
 from assistant.settings import Settings
 
 PIPELINE_VERSION = "8"
-CORPUS_VERSION = "3"  # bump when cleaning (repair, boilerplate, metadata) changes its output
+CORPUS_VERSION = "4"  # bump when cleaning (repair, boilerplate, metadata) changes its output
 EMBED_MODEL = "all-MiniLM-L6-v2"
 LAYOUT_VERSION = "3"  # bump when what a cached layout holds changes (terms, tokens, capitalised words)
 
