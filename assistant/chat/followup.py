@@ -25,6 +25,7 @@ from assistant.retrieve.stopwords import STOPWORDS
 PERSON_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 OTHER_REFERENCES = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|then|the same)\b", re.I)
 THING_PRONOUNS = re.compile(r"\b(it|its)\b", re.I)
+POSSESSIVE_IT = re.compile(r"\bits\b", re.I)
 BINDABLE = {"it", "its", "they", "them", "their"}
 ELLIPSIS_START = re.compile(rf"^\s*({'|'.join(OPENERS)})\b", re.I)
 ENTITY_QUESTION = re.compile(r"^\s*(who|whom|which|what is the name)\b", re.I)
@@ -211,11 +212,11 @@ def is_follow_up(question: str) -> bool:
                 or ELLIPSIS_START.match(question) or len(content) < MIN_CONTENT_WORDS)
 
 
-def _thing_referent(history: list[Turn]) -> str | None:
+def _thing_referent(history: list[Turn], read: Callable[[str], str] | None = None) -> str | None:
     from assistant.chat.referents import thing_referent
 
     for turn in reversed(history[-CONTEXT_TURNS:]):
-        if referent := thing_referent(turn):
+        if referent := thing_referent(turn, read):
             return referent
     return None
 
@@ -223,7 +224,7 @@ def _thing_referent(history: list[Turn]) -> str | None:
 def standalone_query(question: str, history: list[Turn], read: Callable[[str], str] | None = None) -> str:
     """`question` as a query that stands alone; `read` gives a cited article's text (for whether
     the person is a he or a she)."""
-    from assistant.chat.referents import described_referent, expand_ellipsis
+    from assistant.chat.referents import demonstrative_named, described_referent, expand_ellipsis
 
     if not history:
         return question
@@ -239,14 +240,21 @@ def standalone_query(question: str, history: list[Turn], read: Callable[[str], s
         if PERSON_PRONOUNS.search(question) and (name := _best_name(question, previous, read)):
             expanded = _substitute(expanded, name)
         return expanded
+    if (named := demonstrative_named(question, previous)) and not is_follow_up(named):
+        return named
     if PERSON_PRONOUNS.search(question) and (name := _best_name(question, previous, read)):
         question = _substitute(question, name)
         if not is_follow_up(question.replace(name, "")):  # "He Lifeng" is no pronoun
             return question
+    possessor = _thing_referent(history, read) if POSSESSIVE_IT.search(question) else None
+    if possessor:
+        owned = POSSESSIVE_IT.sub(f"{possessor}'s", question, count=1)
+        if not (PERSON_PRONOUNS.search(owned) or _refers_outside(owned)):
+            return owned
     asked = [core_question(t.query) for t in reversed(history[-CONTEXT_TURNS:])]
     # "it" named in the context, not in the question: articles say "the virus", and a name in the
     # question is one every answering sentence would be expected to repeat
-    thing = _thing_referent(history) if THING_PRONOUNS.search(question) else None
+    thing = _thing_referent(history, read) if THING_PRONOUNS.search(question) else None
     thing = thing or described_referent(question, history[-CONTEXT_TURNS:])
     if thing and not any(thing in a for a in asked):
         asked.insert(0, thing)

@@ -12,6 +12,7 @@ the answer reader see a whole question.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from assistant.models import core_question
@@ -26,6 +27,8 @@ OPENERS = ("what about", "how about", "and", "but", "also", "so")
 WH_TAGS = {"WDT", "WP", "WP$", "WRB"}
 MARKER = re.compile(r"\s*\[\d+\]\.?")
 ANSWER_CHARS = 400  # the answer's first sentence or two: where what it named is
+ANTECEDENT_CHARS = 300  # how far back an article names what a description stands for: a sentence or two
+NOT_NAMES = {"GPE", "LOC", "NORP", "DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY"}
 
 
 def _parse(text: str) -> Doc:
@@ -100,9 +103,53 @@ def _word_after_which(question: str) -> str | None:
     return nxt[0].lemma_.lower() if nxt and nxt[0].is_alpha and nxt[0].pos_ != "AUX" else None
 
 
-def thing_referent(turn: Turn) -> str | None:
+def _wh_words(question: Doc, head: str) -> set[str]:
+    """The asked noun and the words describing it ("Which *French company*")."""
+    noun = next((t for t in question if t.lemma_.lower() == head and t.pos_ in ("NOUN", "PROPN")), None)
+    if noun is None:
+        return {head}
+    return {head} | {c.lower_ for c in noun.children if c.dep_ in ("amod", "compound") and c.is_alpha}
+
+
+def _antecedent(article: str, sentence: str, asked: str) -> str | None:
+    """The last name before `sentence` in the article (its own and the sentence before), leaving
+    out places, nationalities and the previous question's own names: what a description stands for."""
+    at = article.find(sentence[:60])
+    if at <= 0:
+        return None
+    before = _parse(article[max(0, at - ANTECEDENT_CHARS) : at])
+    unnamed = {t.i for e in before.ents if e.label_ in NOT_NAMES for t in e}
+    asked_words = {w.lower() for w in re.findall(r"\w+", asked)}
+    for run in reversed(proper_runs(before)):
+        words = [t for t in run if t.pos_ == "PROPN"]
+        if words and not any(t.i in unnamed or t.lower_ in asked_words for t in words):
+            return before.text[run.start_char : run.end_char]
+    return None
+
+
+def _described_not_named(turn: Turn, question: str, head: str, read: Callable[[str], str] | None) -> str | None:
+    """ "Which French company…?" answered by "…suggested that *the French spirits firm* is
+    considering a bid": the answer describes the asked thing in the question's own words instead
+    of naming it, so a name elsewhere in that sentence is not it; the article named it just before."""
+    if read is None or not turn.files:
+        return None
+    wanted = _wh_words(_parse(question), head)
+    described = wanted - {head}
+    if not described:
+        return None
+    doc = _parse(_answer_body(turn))
+    for chunk in doc.noun_chunks:
+        words = {t.lower_ for t in chunk}
+        if chunk[0].lower_ == "the" and words & described and not any(t.pos_ == "PROPN" for t in chunk) \
+                and not (chunk.end < len(doc) and doc[chunk.end].pos_ == "PROPN"):
+            return _antecedent(read(turn.files[0]) or "", chunk.sent.text, question)
+    return None
+
+
+def thing_referent(turn: Turn, read: Callable[[str], str] | None = None) -> str | None:
     """What "it" stands for after `turn`: the named thing its answer gave when it asked for a
-    thing ("Which film…"), else the thing its question was about."""
+    thing ("Which film…"), else the thing its question was about. `read` gives a cited article's
+    text (for the name an answer's description stands for)."""
     from assistant.retrieve.question import PERSON, parse_question
 
     question = core_question(turn.query)
@@ -110,6 +157,8 @@ def thing_referent(turn: Turn) -> str | None:
     head = ask.head or _word_after_which(question)
     asked_thing = ask.wh in ("which", "what") and head is not None and PERSON not in ask.labels
     if asked_thing and not turn.abstained:
+        if named := _described_not_named(turn, question, head, read):
+            return named
         short = turn.short_answer
         if short and any(c.isupper() for c in short) and not any(c.isdigit() for c in short):
             return short
@@ -185,3 +234,33 @@ def described_referent(question: str, history: list[Turn]) -> str | None:
         if head in nouns and turn.short_answer and not turn.abstained:
             return turn.short_answer
     return None
+
+
+def _asked_phrase(question: str) -> str | None:
+    """The noun phrase whose identity a copular question asked: "What was Pernod's last big
+    acquisition?" -> "Pernod's last big acquisition"."""
+    doc = _parse(question)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.lemma_ != "be" or not any(c.tag_ in ("WP", "WP$") for c in root.children):
+        return None
+    phrase = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass", "attr")
+                   and c.tag_ not in WH_TAGS and c.pos_ in ("NOUN", "PROPN")), None)
+    if phrase is None:
+        return None
+    sub = list(phrase.subtree)
+    return question[sub[0].idx : sub[-1].idx + len(sub[-1])]
+
+
+def demonstrative_named(question: str, previous: Turn) -> str | None:
+    """ "When was that?" after "What was Pernod's last big acquisition?": the demonstrative subject
+    stands for what the previous question asked about -> "When was Pernod's last big acquisition?".
+    None when the follow-up has no such subject or the previous question asked about no phrase."""
+    doc = _parse(question)
+    that = next((t for t in doc if t.lower_ in ("that", "this") and t.pos_ == "PRON"
+                 and t.dep_ in ("nsubj", "nsubjpass")), None)
+    if that is None:
+        return None
+    phrase = _asked_phrase(core_question(previous.query))
+    if phrase is None:
+        return None
+    return question[: that.idx] + phrase + question[that.idx + len(that) :]
