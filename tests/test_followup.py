@@ -111,6 +111,15 @@ def test_an_answer_that_describes_the_asked_thing_points_to_the_name_the_article
     assert query == "What was Pernod Ricard's last big acquisition?"
 
 
+def test_a_description_that_gives_its_name_is_no_pointer_back():
+    article = "Rivals led by Blue Group had bid.\n\nThe French firm, Pernod Ricard, is considering a bid."
+    history = [answered("Which French company is weighing a bid?",
+                        "Pernod Ricard [1]. The French firm, Pernod Ricard, is considering a bid. [1]",
+                        short="Pernod Ricard")]
+    query = standalone_query("What was its last big acquisition?", history, {"a.txt": article}.get)
+    assert query == "What was Pernod Ricard's last big acquisition?"
+
+
 @pytest.mark.parametrize("follow_up, expected", [
     ("When was that?", "When was Pernod Ricard's last big acquisition?"),
     ("When did that happen?", "When did Pernod Ricard's last big acquisition happen?"),

@@ -138,12 +138,21 @@ def _described_not_named(turn: Turn, question: str, head: str, read: Callable[[s
     if not described:
         return None
     doc = _parse(_answer_body(turn))
-    for chunk in doc.noun_chunks:
-        words = {t.lower_ for t in chunk}
-        if chunk[0].lower_ == "the" and words & described and not any(t.pos_ == "PROPN" for t in chunk) \
-                and not (chunk.end < len(doc) and doc[chunk.end].pos_ == "PROPN"):
-            return _antecedent(read(turn.files[0]) or "", chunk.sent.text, question)
+    first = next(doc.sents, None)  # the sentence the answer was read from
+    for chunk in first.noun_chunks if first is not None else ():
+        if chunk[0].lower_ == "the" and {t.lower_ for t in chunk} & described and not _named_here(chunk):
+            return _antecedent(read(turn.files[0]) or "", first.text, question)
     return None
+
+
+def _named_here(chunk: Span) -> bool:
+    """Does the description carry its name: "the French firm Pernod", "the firm, Pernod,", "Pernod,
+    the French firm"?"""
+    doc = chunk.doc
+    root = chunk.root
+    return any(t.pos_ == "PROPN" for t in chunk) or (chunk.end < len(doc) and doc[chunk.end].pos_ == "PROPN") \
+        or any(c.dep_ == "appos" and c.pos_ == "PROPN" for c in root.children) \
+        or (root.dep_ == "appos" and root.head.pos_ == "PROPN")
 
 
 def thing_referent(turn: Turn, read: Callable[[str], str] | None = None) -> str | None:
