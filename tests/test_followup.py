@@ -88,10 +88,11 @@ def test_it_is_the_short_answer_to_a_which_question():
 
 def test_its_is_the_thing_the_previous_question_was_about_when_it_asked_for_a_number():
     history = [answered("How many awards did Sideways win?", "six [1]. Sideways won all six. [1]", short="six")]
-    assert standalone_query("Who was its director?", history) == "Who was Sideways's director?"
+    query = standalone_query("Who was its director?", history)
+    assert "Sideways" in query and "six" not in query.split("(context:")[1]
 
 
-def test_its_names_the_owner_in_the_question_itself():
+def test_its_names_the_thing_a_which_question_was_answered_with_in_the_question_itself():
     # the answering sentence names its owner ("Pernod's last major purchase was…")
     history = [answered("Which company bought the brewer?", "Pernod Ricard [1]. Pernod Ricard bought it. [1]",
                         short="Pernod Ricard")]

@@ -224,7 +224,7 @@ def _thing_referent(history: list[Turn], read: Callable[[str], str] | None = Non
 def standalone_query(question: str, history: list[Turn], read: Callable[[str], str] | None = None) -> str:
     """`question` as a query that stands alone; `read` gives a cited article's text (for whether
     the person is a he or a she)."""
-    from assistant.chat.referents import demonstrative_named, described_referent, expand_ellipsis
+    from assistant.chat.referents import answered_thing, demonstrative_named, described_referent, expand_ellipsis
 
     if not history:
         return question
@@ -246,7 +246,8 @@ def standalone_query(question: str, history: list[Turn], read: Callable[[str], s
         question = _substitute(question, name)
         if not is_follow_up(question.replace(name, "")):  # "He Lifeng" is no pronoun
             return question
-    possessor = _thing_referent(history, read) if POSSESSIVE_IT.search(question) else None
+    # "its" after an answer that named a thing is that thing's: the answering sentence names it
+    possessor = answered_thing(previous, read) if POSSESSIVE_IT.search(question) else None
     if possessor:
         owned = POSSESSIVE_IT.sub(f"{possessor}'s", question, count=1)
         if not (PERSON_PRONOUNS.search(owned) or _refers_outside(owned)):

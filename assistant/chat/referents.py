@@ -155,25 +155,29 @@ def _named_here(chunk: Span) -> bool:
         or (root.dep_ == "appos" and root.head.pos_ == "PROPN")
 
 
-def thing_referent(turn: Turn, read: Callable[[str], str] | None = None) -> str | None:
-    """What "it" stands for after `turn`: the named thing its answer gave when it asked for a
-    thing ("Which film…"), else the thing its question was about. `read` gives a cited article's
-    text (for the name an answer's description stands for)."""
+def answered_thing(turn: Turn, read: Callable[[str], str] | None = None) -> str | None:
+    """The named thing `turn`'s answer gave when its question asked for a thing ("Which film…"):
+    what "its" after it most surely stands for. `read` gives a cited article's text (for the name
+    an answer's description stands for)."""
     from assistant.retrieve.question import PERSON, parse_question
 
     question = core_question(turn.query)
     ask = parse_question(question).first
     head = ask.head or _word_after_which(question)
-    asked_thing = ask.wh in ("which", "what") and head is not None and PERSON not in ask.labels
-    if asked_thing and not turn.abstained:
-        if named := _described_not_named(turn, question, head, read):
-            return named
-        short = turn.short_answer
-        if short and any(c.isupper() for c in short) and not any(c.isdigit() for c in short):
-            return short
-        if named := _named_beside(head, _answer_body(turn)):
-            return named
-    return _topic(question)
+    if turn.abstained or ask.wh not in ("which", "what") or head is None or PERSON in ask.labels:
+        return None
+    if named := _described_not_named(turn, question, head, read):
+        return named
+    short = turn.short_answer
+    if short and any(c.isupper() for c in short) and not any(c.isdigit() for c in short):
+        return short
+    return _named_beside(head, _answer_body(turn))
+
+
+def thing_referent(turn: Turn, read: Callable[[str], str] | None = None) -> str | None:
+    """What "it" stands for after `turn`: the named thing its answer gave when it asked for a
+    thing, else the thing its question was about."""
+    return answered_thing(turn, read) or _topic(core_question(turn.query))
 
 
 def _fragment(question: str) -> str | None:
