@@ -92,13 +92,13 @@ def test_its_is_the_thing_the_previous_question_was_about_when_it_asked_for_a_nu
     assert "Sideways" in query and "six" not in query.split("(context:")[1]
 
 
-def test_its_names_the_thing_a_which_question_was_answered_with_in_the_question_itself():
-    # the answering sentence names its owner ("Pernod's last major purchase was…")
+def test_its_after_an_answered_which_question_is_that_thing_alone():
+    # the previous question's other names ("the brewer") would pull towards the wrong owner
     history = [answered("Which company bought the brewer?", "Pernod Ricard [1]. Pernod Ricard bought it. [1]",
                         short="Pernod Ricard")]
     assert standalone_query("What was its last big acquisition?", history) == \
-        "What was Pernod Ricard's last big acquisition?"
-    assert "(context:" in standalone_query("Who runs it?", history)  # "it" itself stays in the context
+        "What was its last big acquisition? (context: Pernod Ricard)"
+    assert "Which company bought the brewer?" in standalone_query("Who runs it?", history)  # "it": as before
 
 
 def test_an_answer_that_describes_the_asked_thing_points_to_the_name_the_article_gave_before():
@@ -109,7 +109,7 @@ def test_an_answer_that_describes_the_asked_thing_points_to_the_name_the_article
                         "the Financial Times [1]. Reports in the Financial Times suggested that the French spirits "
                         "firm is considering a bid. [1]", short="the Financial Times")]
     query = standalone_query("What was its last big acquisition?", history, {"a.txt": article}.get)
-    assert query == "What was Pernod Ricard's last big acquisition?"
+    assert query == "What was its last big acquisition? (context: Pernod Ricard)"
 
 
 def test_a_description_that_gives_its_name_is_no_pointer_back():
@@ -118,16 +118,28 @@ def test_a_description_that_gives_its_name_is_no_pointer_back():
                         "Pernod Ricard [1]. The French firm, Pernod Ricard, is considering a bid. [1]",
                         short="Pernod Ricard")]
     query = standalone_query("What was its last big acquisition?", history, {"a.txt": article}.get)
-    assert query == "What was Pernod Ricard's last big acquisition?"
+    assert query == "What was its last big acquisition? (context: Pernod Ricard)"
 
 
-@pytest.mark.parametrize("follow_up, expected", [
-    ("When was that?", "When was Pernod Ricard's last big acquisition?"),
-    ("When did that happen?", "When did Pernod Ricard's last big acquisition happen?"),
+def test_it_is_the_name_playing_the_asked_part_in_the_answer_without_a_short_answer():
+    history = [answered("Which film held the number one spot at the box office?",
+                        "Comedy Meet The Fockers has held on to the number one spot at the box office. [1]")]
+    assert "(context: Comedy Meet The Fockers;" in standalone_query("How much did it take?", history)
+    history = [answered("Which committee ordered a rewrite of the patent law?",
+                        "A European Parliament committee has ordered a rewrite of the European Union rules. [1]")]
+    assert "European" not in standalone_query("How much did it cost?", history).split(")")[0]
+
+
+@pytest.mark.parametrize("previous_query, follow_up, expected", [
+    ("What was Pernod Ricard's last big acquisition?", "When was that?", "When was Pernod Ricard's last big acquisition?"),
+    ("What was Pernod Ricard's last big acquisition?", "When did that happen?",
+     "When did Pernod Ricard's last big acquisition happen?"),
+    # the phrase keeps the context that said whose it was
+    ("What was its last big acquisition? (context: Pernod Ricard)", "When was that?",
+     "When was its last big acquisition? (context: Pernod Ricard)"),
 ])
-def test_that_is_what_the_previous_question_asked_about(follow_up, expected):
-    history = [answered("What was its last big acquisition?", "Seagram, in 2000. [1]",
-                        query="What was Pernod Ricard's last big acquisition?")]
+def test_that_is_what_the_previous_question_asked_about(previous_query, follow_up, expected):
+    history = [answered("What was its last big acquisition?", "Seagram, in 2000. [1]", query=previous_query)]
     assert standalone_query(follow_up, history) == expected
 
 

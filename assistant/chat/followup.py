@@ -6,8 +6,9 @@ standing after a title ("Minister Wang Wentao"), for having several parts, and, 
 previous question asked *for* someone ("Who is…", "Which minister…"), for standing next
 to the words the question used; a name the cited articles give the other gender is
 skipped (`gender.py`). An elliptical fragment ("And US light crude?") is rewritten into
-the previous question, "it" is named in the context (`referents.py`), and other
-references ("that", "there", "And why?") carry the previous questions along so
+the previous question, "it" is named in the context (`referents.py`; "its" after an answered
+"Which company…?" by that company alone), "When was that?" after "What was X?" asks about X,
+and other references ("that", "there", "And why?") carry the previous questions along so
 retrieval keeps the topic. A follow-up also prefers the articles the previous answer
 cited (`cited_before`, `prefer_files`).
 """
@@ -240,18 +241,17 @@ def standalone_query(question: str, history: list[Turn], read: Callable[[str], s
         if PERSON_PRONOUNS.search(question) and (name := _best_name(question, previous, read)):
             expanded = _substitute(expanded, name)
         return expanded
-    if (named := demonstrative_named(question, previous)) and not is_follow_up(named):
+    if (named := demonstrative_named(question, previous)) and (CONTEXT_MARK in named or not is_follow_up(named)):
         return named
     if PERSON_PRONOUNS.search(question) and (name := _best_name(question, previous, read)):
         question = _substitute(question, name)
         if not is_follow_up(question.replace(name, "")):  # "He Lifeng" is no pronoun
             return question
-    # "its" after an answer that named a thing is that thing's: the answering sentence names it
+    # "its" after an answer that named the asked thing is that thing's; the earlier questions' other
+    # names ("…a bid for Allied Domecq?") would pull towards the wrong owner, so only it is context
     possessor = answered_thing(previous, read) if POSSESSIVE_IT.search(question) else None
     if possessor:
-        owned = POSSESSIVE_IT.sub(f"{possessor}'s", question, count=1)
-        if not (PERSON_PRONOUNS.search(owned) or _refers_outside(owned)):
-            return owned
+        return f"{question}{CONTEXT_MARK}{possessor})"
     asked = [core_question(t.query) for t in reversed(history[-CONTEXT_TURNS:])]
     # "it" named in the context, not in the question: articles say "the virus", and a name in the
     # question is one every answering sentence would be expected to repeat

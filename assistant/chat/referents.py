@@ -4,7 +4,10 @@
 Monologues"). "How many awards did Sideways win?" … "Who was its director?": "its" is the
 thing the question named. The name goes into the query's context, not in place of the
 pronoun: articles go on to say "the play", and a name in the question itself is one every
-answering sentence is expected to repeat. "At what price did Brent crude close?" … "And US
+answering sentence is expected to repeat. An answer that describes the asked thing instead of
+naming it ("the French spirits firm") stands for the name the article gave just before; without
+a short answer, the name playing the asked part in the answer's sentence is the thing. "When
+was that?" after "What was X?" asks about X. "At what price did Brent crude close?" … "And US
 light crude?": the fragment takes the place of the phrase it parallels, so retrieval and
 the answer reader see a whole question.
 """
@@ -40,8 +43,10 @@ def proper_runs(doc: Doc) -> list[Span]:
     runs: list[Span] = []
     start = None
     for t in doc:
-        joined = start is not None and t.i > 0 and not doc[t.i - 1].whitespace_ and t.is_punct \
-            and t.i + 1 < len(doc) and doc[t.i + 1].pos_ == "PROPN"  # "Zafi.D"
+        before_name = t.i + 1 < len(doc) and doc[t.i + 1].pos_ == "PROPN"
+        joined = start is not None and before_name and (
+            (not doc[t.i - 1].whitespace_ and t.is_punct)  # "Zafi.D"
+            or (t.text[:1].isupper() and t.pos_ in ("DET", "ADP", "CCONJ")))  # "Meet The Fockers"
         if t.pos_ == "PROPN" or joined:
             if start is None:
                 start = t.i - 1 if t.i > 0 and doc[t.i - 1].text == "The" else t.i
@@ -171,7 +176,39 @@ def answered_thing(turn: Turn, read: Callable[[str], str] | None = None) -> str 
     short = turn.short_answer
     if short and any(c.isupper() for c in short) and not any(c.isdigit() for c in short):
         return short
-    return _named_beside(head, _answer_body(turn))
+    body = _answer_body(turn)
+    return _named_beside(head, body) or _new_name(question, head, body)
+
+
+SUBJECT = {"nsubj", "nsubjpass"}
+
+
+def _role(token: Token) -> str:
+    return "subject" if token.dep_ in SUBJECT else token.dep_
+
+
+def _new_name(question: str, head: str, body: str) -> str | None:
+    """The name that plays, in the answer's first full sentence, the part the asked noun plays in
+    the question ("Which film held the top spot?" -> "*Comedy Meet The Fockers* has held on to the
+    top spot"): the subject for a subject. A name the question gives, a place or nationality, and a
+    name that only qualifies something ("Allied Domecq shares") are not it."""
+    asked_doc = _parse(question)
+    noun = next((t for t in asked_doc if t.lemma_.lower() == head and t.pos_ in ("NOUN", "PROPN")), None)
+    if noun is None:
+        return None
+    doc = _parse(body)
+    sentence = next((s for s in doc.sents if s.root.pos_ in ("VERB", "AUX")), None)
+    if sentence is None:
+        return None
+    unnamed = {t.i for e in doc.ents if e.label_ in NOT_NAMES for t in e}
+    asked = {t.lower_ for t in asked_doc}
+    for run in proper_runs(doc):
+        words = [t for t in run if t.pos_ == "PROPN"]
+        if run.start < sentence.start or run.end > sentence.end or _role(run.root) != _role(noun):
+            continue
+        if words and not any(t.i in unnamed or t.lower_ in asked for t in words):
+            return body[run.start_char : run.end_char]
+    return None
 
 
 def thing_referent(turn: Turn, read: Callable[[str], str] | None = None) -> str | None:
@@ -276,4 +313,5 @@ def demonstrative_named(question: str, previous: Turn) -> str | None:
     phrase = _asked_phrase(core_question(previous.query))
     if phrase is None:
         return None
-    return question[: that.idx] + phrase + question[that.idx + len(that) :]
+    context = previous.query[len(core_question(previous.query)) :]
+    return question[: that.idx] + phrase + question[that.idx + len(that) :] + context
