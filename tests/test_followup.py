@@ -198,3 +198,11 @@ def test_the_noun_an_earlier_question_asked_for_is_that_answer():
         "Where is the company based? (context: Pernod Ricard)"
     assert "Pernod Ricard" in standalone_query("What did the company pay for it?", history)
     assert standalone_query("Where is the brewer based?", history) == "Where is the brewer based?"
+
+
+def test_a_question_naming_only_what_the_cited_article_names_stays_with_it():
+    history = [answered("Which firm has Johnson & Johnson agreed to buy?", "Guidant [1]. ... [1]",
+                        files=("business/1.txt",))]
+    articles = {"business/1.txt": "J&J agrees $25bn Guidant deal\n\nJohnson & Johnson will pay $76 a share."}
+    assert cited_before("How much will J&J pay per share?", history, articles.get) == ("business/1.txt",)
+    assert cited_before("How much will Pfizer pay per share?", history, articles.get) == ()

@@ -53,15 +53,25 @@ class Turn:
     files: list[str] = field(default_factory=list)  # the articles it cited, best first
 
 
-def cited_before(question: str, history: list[Turn]) -> tuple[str, ...]:
+def cited_before(question: str, history: list[Turn], read: Callable[[str], str] | None = None) -> tuple[str, ...]:
     """The articles the last answered turn cited, if `question` follows up on it: where it most
-    likely stays. A question that stands alone is not pulled back to them."""
-    if not (is_follow_up(question) or names_nothing(question)):
-        return ()
+    likely stays. A question that stands alone is not pulled back to them, unless every name it
+    gives is in them (`read` gives an article's text): "How much will J&J pay per share?" after
+    "Which firm has Johnson & Johnson agreed to buy?" stays with the article headed "J&J agrees…"."""
+    follows = is_follow_up(question) or names_nothing(question)
     for turn in reversed(history[-CONTEXT_TURNS:]):
         if not turn.abstained and turn.files:
-            return tuple(turn.files)
+            if follows or (read is not None and _named_in(question, [read(f) or "" for f in turn.files])):
+                return tuple(turn.files)
+            return ()
     return ()
+
+
+def _named_in(question: str, texts: list[str]) -> bool:
+    """Is every capitalised word or figure after the question's first word in one of the texts?"""
+    words = [w.strip("?,.!;:'\"’") for w in question.split()[1:]]
+    names = [w.removesuffix("'s") for w in words if w and (w[0].isupper() or any(c.isdigit() for c in w))]
+    return bool(names) and any(all(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", t) for n in names) for t in texts)
 
 
 def prefer_files(scored: list, files: tuple[str, ...], boost: float) -> list:
