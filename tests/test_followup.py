@@ -64,6 +64,9 @@ def answered(question, answer, short=None, files=("a.txt",), query=None):
      "At what price did US light crude close after two days of falls?"),
     # a place replaces the place of the previous question
     ("How many people voted in Scotland?", None, "What about Wales?", "How many people voted in Wales?"),
+    # a date replaces the previous question's date, never its subject
+    ("How much did Time Warner profits rise in the fourth quarter?", None, "What about the third quarter?",
+     "How much did Time Warner profits rise in the third quarter?"),
     # a prepositional phrase replaces the one with the same preposition
     ("How much did he get for it?", "How much did William Hague get for it? (context: Which paper paid William Hague?)",
      "And for presenting the quiz show?", "How much did William Hague get for presenting the quiz show?"),
@@ -174,6 +177,8 @@ def test_the_previous_articles_are_scored_up_by_the_boost():
 
 
 def test_a_fragment_with_nothing_to_put_in_or_its_own_question_word_is_not_rewritten():
+    history = [answered("How many people voted in Scotland?", "Two million [1]. ... [1]")]
+    assert standalone_query("And last year?", history).startswith("And last year? (context: How many people voted")
     history = [answered("How old was Lord Callaghan when he died?", "aged 92 [1]. ... [1]")]
     assert not standalone_query("And he?", history).startswith("How old was he")
     assert standalone_query("And why?", history).startswith("And why? (context: How old was Lord Callaghan")

@@ -245,10 +245,14 @@ def _replaceable(doc: Doc, fragment: Doc) -> Span | None:
                 sub = list(t.subtree)
                 return doc[sub[0].i : sub[-1].i + 1]
         return None
-    labels = {e.label_ for e in fragment.ents}
+    # a date or number parallels one only when it is the whole fragment ("What about the third quarter?")
+    whole = {e.label_ for e in fragment.doc.ents if e.start <= fragment.start and e.end >= fragment.end}
+    labels = {e.label_ for e in fragment.ents if e.label_ not in ("DATE", "CARDINAL")} | whole
     for e in doc.ents:
-        if e.label_ in labels and e.label_ not in ("DATE", "CARDINAL"):
+        if e.label_ in labels:
             return e
+    if whole & {"DATE", "CARDINAL"}:
+        return None  # "And last year?" is no subject
     for chunk in doc.noun_chunks:
         if chunk.root.dep_ in ("nsubj", "nsubjpass") and not any(t.tag_ in WH_TAGS or t.pos_ == "PRON"
                                                                   for t in chunk):
