@@ -32,6 +32,7 @@ MARKER = re.compile(r"\s*\[\d+\]\.?")
 ANSWER_CHARS = 400  # the answer's first sentence or two: where what it named is
 ANTECEDENT_CHARS = 300  # how far back an article names what a description stands for: a sentence or two
 NOT_NAMES = {"GPE", "LOC", "NORP", "DATE", "TIME", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY"}
+SUBJECT = {"nsubj", "nsubjpass"}
 
 
 def _parse(text: str) -> Doc:
@@ -108,17 +109,19 @@ def _word_after_which(question: str) -> str | None:
     return nxt[0].lemma_.lower() if nxt and nxt[0].is_alpha and nxt[0].pos_ != "AUX" else None
 
 
-def _wh_words(question: Doc, head: str) -> set[str]:
-    """The asked noun and the words describing it ("Which *French company*")."""
-    noun = next((t for t in question if t.lemma_.lower() == head and t.pos_ in ("NOUN", "PROPN")), None)
-    if noun is None:
-        return {head}
-    return {head} | {c.lower_ for c in noun.children if c.dep_ in ("amod", "compound") and c.is_alpha}
+def _asked_noun(question: Doc, head: str) -> Token | None:
+    return next((t for t in question if t.lemma_.lower() == head and t.pos_ in ("NOUN", "PROPN")), None)
+
+
+def _describing(question: Doc, head: str) -> set[str]:
+    """The words describing the asked noun ("Which *French* company")."""
+    noun = _asked_noun(question, head)
+    return {c.lower_ for c in noun.children if c.dep_ in ("amod", "compound") and c.is_alpha} if noun else set()
 
 
 def _antecedent(article: str, sentence: str, asked: str) -> str | None:
-    """The last name before `sentence` in the article (its own and the sentence before), leaving
-    out places, nationalities and the previous question's own names: what a description stands for."""
+    """The last name the article gives in the `ANTECEDENT_CHARS` before `sentence`, places,
+    nationalities and the previous question's own names left out: what a description stands for."""
     at = article.find(sentence[:60])
     if at <= 0:
         return None
@@ -138,8 +141,7 @@ def _described_not_named(turn: Turn, question: str, head: str, read: Callable[[s
     of naming it, so a name elsewhere in that sentence is not it; the article named it just before."""
     if read is None or not turn.files:
         return None
-    wanted = _wh_words(_parse(question), head)
-    described = wanted - {head}
+    described = _describing(_parse(question), head)
     if not described:
         return None
     doc = _parse(_answer_body(turn))
@@ -180,9 +182,6 @@ def answered_thing(turn: Turn, read: Callable[[str], str] | None = None) -> str 
     return _named_beside(head, body) or _new_name(question, head, body)
 
 
-SUBJECT = {"nsubj", "nsubjpass"}
-
-
 def _role(token: Token) -> str:
     return "subject" if token.dep_ in SUBJECT else token.dep_
 
@@ -193,7 +192,7 @@ def _new_name(question: str, head: str, body: str) -> str | None:
     top spot"): the subject for a subject. A name the question gives, a place or nationality, and a
     name that only qualifies something ("Allied Domecq shares") are not it."""
     asked_doc = _parse(question)
-    noun = next((t for t in asked_doc if t.lemma_.lower() == head and t.pos_ in ("NOUN", "PROPN")), None)
+    noun = _asked_noun(asked_doc, head)
     if noun is None:
         return None
     doc = _parse(body)
