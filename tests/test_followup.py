@@ -115,6 +115,15 @@ def test_an_answer_that_describes_the_asked_thing_points_to_the_name_the_article
     assert query == "What was its last big acquisition? (context: Pernod Ricard)"
 
 
+def test_a_description_naming_its_owner_is_no_pointer_back():
+    article = "The Communist Party objects.\n\nThe curbs crippled the smartphone enterprise of Huawei Ltd., a model."
+    history = [answered("Which Chinese company's smartphone business was crippled by US curbs?",
+                        "Huawei Ltd. [1]. The curbs crippled the smartphone enterprise of Huawei Ltd., a model. [1]",
+                        short="Huawei Ltd.")]
+    query = standalone_query("What was its new phone?", history, {"a.txt": article}.get)
+    assert query == "What was its new phone? (context: Huawei Ltd.)"
+
+
 def test_a_description_that_gives_its_name_is_no_pointer_back():
     article = "Rivals led by Blue Group had bid.\n\nThe French firm, Pernod Ricard, is considering a bid."
     history = [answered("Which French company is weighing a bid?",

@@ -153,12 +153,12 @@ def _described_not_named(turn: Turn, question: str, head: str, read: Callable[[s
 
 
 def _named_here(chunk: Span) -> bool:
-    """Does the description carry its name: "the French firm Pernod", "the firm, Pernod,", "Pernod,
-    the French firm"?"""
+    """Does the description carry a name: "the French firm Pernod", "the firm, Pernod,", "the
+    smartphone business of Huawei", "Pernod, the French firm"?"""
     doc = chunk.doc
     root = chunk.root
-    return any(t.pos_ == "PROPN" for t in chunk) or (chunk.end < len(doc) and doc[chunk.end].pos_ == "PROPN") \
-        or any(c.dep_ == "appos" and c.pos_ == "PROPN" for c in root.children) \
+    return any(t.pos_ == "PROPN" for t in root.subtree) \
+        or (chunk.end < len(doc) and doc[chunk.end].pos_ == "PROPN") \
         or (root.dep_ == "appos" and root.head.pos_ == "PROPN")
 
 
