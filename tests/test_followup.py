@@ -220,3 +220,12 @@ def test_a_question_naming_only_what_the_cited_article_names_stays_with_it():
     articles = {"business/1.txt": "J&J agrees $25bn Guidant deal\n\nJohnson & Johnson will pay $76 a share."}
     assert cited_before("How much will J&J pay per share?", history, articles.get) == ("business/1.txt",)
     assert cited_before("How much will Pfizer pay per share?", history, articles.get) == ()
+
+
+def test_a_short_answer_playing_the_asked_part_is_kept_beside_a_description():
+    article = "Keane released a single.\n\nFranz Ferdinand topped the chart as the British band celebrated."
+    history = [answered("Which British band topped the chart?",
+                        "Franz Ferdinand [1]. Franz Ferdinand topped the chart as the British band celebrated. [1]",
+                        short="Franz Ferdinand")]
+    query = standalone_query("What is its new album?", history, {"a.txt": article}.get)
+    assert query == "What is its new album? (context: Franz Ferdinand)"

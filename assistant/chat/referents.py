@@ -137,17 +137,28 @@ def _antecedent(article: str, sentence: str, asked: str) -> str | None:
 
 def _described_not_named(turn: Turn, question: str, head: str, read: Callable[[str], str] | None) -> str | None:
     """ "Which French company…?" answered by "…suggested that *the French spirits firm* is
-    considering a bid": the answer describes the asked thing in the question's own words instead
-    of naming it, so a name elsewhere in that sentence is not it; the article named it just before."""
+    considering a bid": the answer describes the asked thing in the question's own words, in the
+    part the question gives it (the subject), instead of naming it, so a name elsewhere in that
+    sentence is not it; the article named it just before."""
     if read is None or not turn.files:
         return None
-    described = _describing(_parse(question), head)
-    if not described:
+    asked = _parse(question)
+    noun = _asked_noun(asked, head)
+    described = _describing(asked, head)
+    if noun is None or not described:
         return None
-    doc = _parse(_answer_body(turn))
+    body = _answer_body(turn)
+    doc = _parse(body)
     first = next(doc.sents, None)  # the sentence the answer was read from
-    for chunk in first.noun_chunks if first is not None else ():
-        if chunk[0].lower_ == "the" and {t.lower_ for t in chunk} & described and not _named_here(chunk):
+    if first is None:
+        return None
+    at = body.find(turn.short_answer or "\0", first.start_char, first.end_char)
+    short = doc.char_span(at, at + len(turn.short_answer or ""), alignment_mode="expand") if at >= 0 else None
+    if short is not None and _role(short.root) == _role(noun):
+        return None  # the short answer plays the asked part itself
+    for chunk in first.noun_chunks:
+        if chunk[0].lower_ == "the" and {t.lower_ for t in chunk} & described and not _named_here(chunk) \
+                and _role(chunk.root) == _role(noun):
             return _antecedent(read(turn.files[0]) or "", first.text, question)
     return None
 
