@@ -229,3 +229,11 @@ def test_a_short_answer_playing_the_asked_part_is_kept_beside_a_description():
                         short="Franz Ferdinand")]
     query = standalone_query("What is its new album?", history, {"a.txt": article}.get)
     assert query == "What is its new album? (context: Franz Ferdinand)"
+
+
+def test_he_is_the_person_a_short_answer_named_even_when_the_question_seemed_to_ask_for_a_firm():
+    # "games maker" reads as a firm; the answer is a person all the same, and "OBE" is nobody
+    history = [answered("Which games maker was made an OBE?",
+                        "Peter Molyneux [1]. Games maker Peter Molyneux has been made an OBE. [1]",
+                        short="Peter Molyneux")]
+    assert standalone_query("Which studio does he head?", history) == "Which studio does Peter Molyneux head?"

@@ -91,6 +91,7 @@ class _Name:
     parts: int
     apposition: bool = False  # followed by a comma: "Li Qiang, China's No. 2 leader"
     after_the: bool = False  # "the United States": a place or body, not a person
+    person: bool = False  # a PERSON entity, not merely a proper-noun run
 
 
 def _norm(word: str) -> str:
@@ -124,7 +125,8 @@ def _names(text: str) -> tuple[list[_Name], list[str]]:
             or (span.root.dep_ == "appos" and span.root.head.pos_ == "NOUN")
         comma = span.end < len(doc) and doc[span.end].text == ","
         the = before is not None and before.lower_ == "the"
-        names.append(_Name(text[span.start_char : span.end_char], span.start, titled, len(span), comma, the))
+        person = any(e.label_ == "PERSON" for e in span.ents)
+        names.append(_Name(text[span.start_char : span.end_char], span.start, titled, len(span), comma, the, person))
     for name, following in zip(names, names[1:]):
         gap = following.position - (name.position + name.parts)
         if name.apposition and following.after_title and gap <= TITLE_WINDOW:
@@ -151,7 +153,12 @@ def _names_ranked(previous: Turn) -> list[str]:
     answer_text = "" if previous.abstained else re.split(r"\[\d+\]", previous.answer)[0]
     answered, tokens = _names(answer_text)
     wants_entity = bool(ENTITY_QUESTION.match(previous.question))
-    sources = (("asked", asked), ("answered", answered)) if _may_answer_person(question) else (("asked", asked),)
+    if not _may_answer_person(question):
+        # "Which games maker…?" (read as asking for a firm) answered "Peter Molyneux": the answer is a
+        # person all the same when the short answer is wholly a name spaCy calls a person
+        short = (previous.short_answer or "").strip()
+        answered = [n for n in answered if n.person and n.text == short]
+    sources = (("asked", asked), ("answered", answered))
     scored: list[tuple[float, int, str]] = []
     for source, names in sources:
         for n in names:
