@@ -368,7 +368,7 @@ class Assistant:
         question = validate_question(question, self.settings.max_question_chars)
         history = conversation.turns if conversation else []
         query = standalone_query(self.recased(question), history, self._article_text)
-        _, scored, timings = self.evidence(query, retrieval, prefer=cited_before(question, history))
+        _, scored, timings = self.evidence(query, retrieval, prefer=cited_before(question, history, self._article_text))
         t = time.perf_counter()
         answer = self.answer_from_evidence(question, query, scored, engine, max_sources, history, on_sentence)
         timings["answer"] = (time.perf_counter() - t) * 1000

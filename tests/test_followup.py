@@ -64,6 +64,9 @@ def answered(question, answer, short=None, files=("a.txt",), query=None):
      "At what price did US light crude close after two days of falls?"),
     # a place replaces the place of the previous question
     ("How many people voted in Scotland?", None, "What about Wales?", "How many people voted in Wales?"),
+    # a date replaces the previous question's date, never its subject
+    ("How much did Time Warner profits rise in the fourth quarter?", None, "What about the third quarter?",
+     "How much did Time Warner profits rise in the third quarter?"),
     # a prepositional phrase replaces the one with the same preposition
     ("How much did he get for it?", "How much did William Hague get for it? (context: Which paper paid William Hague?)",
      "And for presenting the quiz show?", "How much did William Hague get for presenting the quiz show?"),
@@ -92,6 +95,71 @@ def test_its_is_the_thing_the_previous_question_was_about_when_it_asked_for_a_nu
     assert "Sideways" in query and "six" not in query.split("(context:")[1]
 
 
+def test_its_after_an_answered_which_question_is_that_thing_alone():
+    # the previous question's other names ("the brewer") would pull towards the wrong owner
+    history = [answered("Which company bought the brewer?", "Pernod Ricard [1]. Pernod Ricard bought it. [1]",
+                        short="Pernod Ricard")]
+    assert standalone_query("What was its last big acquisition?", history) == \
+        "What was its last big acquisition? (context: Pernod Ricard)"
+    assert "Which company bought the brewer?" in standalone_query("Who runs it?", history)  # "it": as before
+
+
+def test_an_answer_that_describes_the_asked_thing_points_to_the_name_the_article_gave_before():
+    # "the French spirits firm" restates "French company": the source named beside it is not the firm
+    article = ("Shares in Allied Domecq rose on talk of a takeover by France's Pernod Ricard.\n\n"
+               "Reports in the Financial Times suggested that the French spirits firm is considering a bid.")
+    history = [answered("Which French company is said to be weighing a bid for Allied Domecq?",
+                        "the Financial Times [1]. Reports in the Financial Times suggested that the French spirits "
+                        "firm is considering a bid. [1]", short="the Financial Times")]
+    query = standalone_query("What was its last big acquisition?", history, {"a.txt": article}.get)
+    assert query == "What was its last big acquisition? (context: Pernod Ricard)"
+
+
+def test_a_description_naming_its_owner_is_no_pointer_back():
+    article = "The Communist Party objects.\n\nThe curbs crippled the smartphone enterprise of Huawei Ltd., a model."
+    history = [answered("Which Chinese company's smartphone business was crippled by US curbs?",
+                        "Huawei Ltd. [1]. The curbs crippled the smartphone enterprise of Huawei Ltd., a model. [1]",
+                        short="Huawei Ltd.")]
+    query = standalone_query("What was its new phone?", history, {"a.txt": article}.get)
+    assert query == "What was its new phone? (context: Huawei Ltd.)"
+
+
+def test_a_description_that_gives_its_name_is_no_pointer_back():
+    article = "Rivals led by Blue Group had bid.\n\nThe French firm, Pernod Ricard, is considering a bid."
+    history = [answered("Which French company is weighing a bid?",
+                        "Pernod Ricard [1]. The French firm, Pernod Ricard, is considering a bid. [1]",
+                        short="Pernod Ricard")]
+    query = standalone_query("What was its last big acquisition?", history, {"a.txt": article}.get)
+    assert query == "What was its last big acquisition? (context: Pernod Ricard)"
+
+
+def test_it_is_the_name_playing_the_asked_part_in_the_answer_without_a_short_answer():
+    history = [answered("Which film held the number one spot at the box office?",
+                        "Comedy Meet The Fockers has held on to the number one spot at the box office. [1]")]
+    assert "(context: Comedy Meet The Fockers;" in standalone_query("How much did it take?", history)
+    history = [answered("Which committee ordered a rewrite of the patent law?",
+                        "A European Parliament committee has ordered a rewrite of the European Union rules. [1]")]
+    assert "European" not in standalone_query("How much did it cost?", history).split(")")[0]
+
+
+@pytest.mark.parametrize("previous_query, follow_up, expected", [
+    ("What was Pernod Ricard's last big acquisition?", "When was that?", "When was Pernod Ricard's last big acquisition?"),
+    ("What was Pernod Ricard's last big acquisition?", "When did that happen?",
+     "When did Pernod Ricard's last big acquisition happen?"),
+    # the phrase keeps the context that said whose it was
+    ("What was its last big acquisition? (context: Pernod Ricard)", "When was that?",
+     "When was its last big acquisition? (context: Pernod Ricard)"),
+])
+def test_that_is_what_the_previous_question_asked_about(previous_query, follow_up, expected):
+    history = [answered("What was its last big acquisition?", "Seagram, in 2000. [1]", query=previous_query)]
+    assert standalone_query(follow_up, history) == expected
+
+
+def test_that_after_a_question_about_no_phrase_keeps_the_conversation_as_context():
+    history = [answered("Who won the vote?", "Labour [1]. Labour won. [1]", short="Labour")]
+    assert standalone_query("When was that?", history).startswith("When was that? (context: Who won the vote?")
+
+
 def test_a_question_naming_nothing_keeps_to_the_cited_articles_but_gets_no_context_words():
     history = [answered("How many people tried out the brainwave cap?", "Four [1]. ... [1]", files=("tech/1.txt",))]
     question = "Where did the team publish the results?"
@@ -118,6 +186,8 @@ def test_the_previous_articles_are_scored_up_by_the_boost():
 
 
 def test_a_fragment_with_nothing_to_put_in_or_its_own_question_word_is_not_rewritten():
+    history = [answered("How many people voted in Scotland?", "Two million [1]. ... [1]")]
+    assert standalone_query("And last year?", history).startswith("And last year? (context: How many people voted")
     history = [answered("How old was Lord Callaghan when he died?", "aged 92 [1]. ... [1]")]
     assert not standalone_query("And he?", history).startswith("How old was he")
     assert standalone_query("And why?", history).startswith("And why? (context: How old was Lord Callaghan")
@@ -142,3 +212,28 @@ def test_the_noun_an_earlier_question_asked_for_is_that_answer():
         "Where is the company based? (context: Pernod Ricard)"
     assert "Pernod Ricard" in standalone_query("What did the company pay for it?", history)
     assert standalone_query("Where is the brewer based?", history) == "Where is the brewer based?"
+
+
+def test_a_question_naming_only_what_the_cited_article_names_stays_with_it():
+    history = [answered("Which firm has Johnson & Johnson agreed to buy?", "Guidant [1]. ... [1]",
+                        files=("business/1.txt",))]
+    articles = {"business/1.txt": "J&J agrees $25bn Guidant deal\n\nJohnson & Johnson will pay $76 a share."}
+    assert cited_before("How much will J&J pay per share?", history, articles.get) == ("business/1.txt",)
+    assert cited_before("How much will Pfizer pay per share?", history, articles.get) == ()
+
+
+def test_a_short_answer_playing_the_asked_part_is_kept_beside_a_description():
+    article = "Keane released a single.\n\nFranz Ferdinand topped the chart as the British band celebrated."
+    history = [answered("Which British band topped the chart?",
+                        "Franz Ferdinand [1]. Franz Ferdinand topped the chart as the British band celebrated. [1]",
+                        short="Franz Ferdinand")]
+    query = standalone_query("What is its new album?", history, {"a.txt": article}.get)
+    assert query == "What is its new album? (context: Franz Ferdinand)"
+
+
+def test_he_is_the_person_a_short_answer_named_even_when_the_question_seemed_to_ask_for_a_firm():
+    # "games maker" reads as a firm; the answer is a person all the same, and "OBE" is nobody
+    history = [answered("Which games maker was made an OBE?",
+                        "Peter Molyneux [1]. Games maker Peter Molyneux has been made an OBE. [1]",
+                        short="Peter Molyneux")]
+    assert standalone_query("Which studio does he head?", history) == "Which studio does Peter Molyneux head?"

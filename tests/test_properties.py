@@ -18,6 +18,7 @@ from assistant.service import InputError, validate_question
 
 MAX = 2000
 OPENER_WORDS = {w for o in OPENERS for w in o.split()}
+DEMONSTRATIVES = {"that", "this"}
 WORDS = ["minister", "trade", "talks", "Beijing", "Washington", "Li", "Qiang", "Raimondo", "said", "the", "he",
          "she", "his", "her", "it", "they", "that", "there", "and", "why", "who", "what", "\u201cquoted\u201d",
          "caf\u00e9", "\u65b0\u95fb", "U.S.", "No.", "2", "Mr.", "2023", "bridge", "council", "?", ",", "."]
@@ -55,10 +56,11 @@ turns = st.builds(Turn, question=word_text, query=word_text | word_text.map(lamb
 
 
 def _kept_words(question: str) -> list[str]:
-    """What the user asked: all but the pronouns that get replaced and the opener of an elliptical
+    """What the user asked: all but the pronouns that get replaced (a demonstrative subject too:
+    "When was that?" asks about what the previous question did) and the opener of an elliptical
     fragment ("And …?", "What about …?"), which is rewritten into the previous question."""
     return [w for w in re.findall(r"\w+", question)
-            if not PERSON_PRONOUNS.fullmatch(w) and w.lower() not in OPENER_WORDS]
+            if not PERSON_PRONOUNS.fullmatch(w) and w.lower() not in OPENER_WORDS | DEMONSTRATIVES]
 
 
 @given(word_text | st.text(max_size=120), st.lists(turns, max_size=4))

@@ -6,8 +6,9 @@ standing after a title ("Minister Wang Wentao"), for having several parts, and, 
 previous question asked *for* someone ("Who is…", "Which minister…"), for standing next
 to the words the question used; a name the cited articles give the other gender is
 skipped (`gender.py`). An elliptical fragment ("And US light crude?") is rewritten into
-the previous question, "it" is named in the context (`referents.py`), and other
-references ("that", "there", "And why?") carry the previous questions along so
+the previous question, "it" is named in the context (`referents.py`; "its" after an answered
+"Which company…?" by that company alone), "When was that?" after "What was X?" asks about X,
+and other references ("that", "there", "And why?") carry the previous questions along so
 retrieval keeps the topic. A follow-up also prefers the articles the previous answer
 cited (`cited_before`, `prefer_files`).
 """
@@ -25,6 +26,7 @@ from assistant.retrieve.stopwords import STOPWORDS
 PERSON_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers)\b", re.I)
 OTHER_REFERENCES = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|then|the same)\b", re.I)
 THING_PRONOUNS = re.compile(r"\b(it|its)\b", re.I)
+POSSESSIVE_IT = re.compile(r"\bits\b", re.I)
 BINDABLE = {"it", "its", "they", "them", "their"}
 ELLIPSIS_START = re.compile(rf"^\s*({'|'.join(OPENERS)})\b", re.I)
 ENTITY_QUESTION = re.compile(r"^\s*(who|whom|which|what is the name)\b", re.I)
@@ -51,15 +53,25 @@ class Turn:
     files: list[str] = field(default_factory=list)  # the articles it cited, best first
 
 
-def cited_before(question: str, history: list[Turn]) -> tuple[str, ...]:
+def cited_before(question: str, history: list[Turn], read: Callable[[str], str] | None = None) -> tuple[str, ...]:
     """The articles the last answered turn cited, if `question` follows up on it: where it most
-    likely stays. A question that stands alone is not pulled back to them."""
-    if not (is_follow_up(question) or names_nothing(question)):
-        return ()
+    likely stays. A question that stands alone is not pulled back to them, unless every name it
+    gives is in them (`read` gives an article's text): "How much will J&J pay per share?" after
+    "Which firm has Johnson & Johnson agreed to buy?" stays with the article headed "J&J agrees…"."""
+    follows = is_follow_up(question) or names_nothing(question)
     for turn in reversed(history[-CONTEXT_TURNS:]):
         if not turn.abstained and turn.files:
-            return tuple(turn.files)
+            if follows or (read is not None and _named_in(question, [read(f) or "" for f in turn.files])):
+                return tuple(turn.files)
+            return ()
     return ()
+
+
+def _named_in(question: str, texts: list[str]) -> bool:
+    """Is every capitalised word or figure after the question's first word in one of the texts?"""
+    words = [w.strip("?,.!;:'\"’") for w in question.split()[1:]]
+    names = [w.removesuffix("'s") for w in words if w and (w[0].isupper() or any(c.isdigit() for c in w))]
+    return bool(names) and any(all(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", t) for n in names) for t in texts)
 
 
 def prefer_files(scored: list, files: tuple[str, ...], boost: float) -> list:
@@ -79,6 +91,7 @@ class _Name:
     parts: int
     apposition: bool = False  # followed by a comma: "Li Qiang, China's No. 2 leader"
     after_the: bool = False  # "the United States": a place or body, not a person
+    person: bool = False  # a PERSON entity, not merely a proper-noun run
 
 
 def _norm(word: str) -> str:
@@ -112,7 +125,8 @@ def _names(text: str) -> tuple[list[_Name], list[str]]:
             or (span.root.dep_ == "appos" and span.root.head.pos_ == "NOUN")
         comma = span.end < len(doc) and doc[span.end].text == ","
         the = before is not None and before.lower_ == "the"
-        names.append(_Name(text[span.start_char : span.end_char], span.start, titled, len(span), comma, the))
+        person = any(e.label_ == "PERSON" for e in span.ents)
+        names.append(_Name(text[span.start_char : span.end_char], span.start, titled, len(span), comma, the, person))
     for name, following in zip(names, names[1:]):
         gap = following.position - (name.position + name.parts)
         if name.apposition and following.after_title and gap <= TITLE_WINDOW:
@@ -139,7 +153,12 @@ def _names_ranked(previous: Turn) -> list[str]:
     answer_text = "" if previous.abstained else re.split(r"\[\d+\]", previous.answer)[0]
     answered, tokens = _names(answer_text)
     wants_entity = bool(ENTITY_QUESTION.match(previous.question))
-    sources = (("asked", asked), ("answered", answered)) if _may_answer_person(question) else (("asked", asked),)
+    if not _may_answer_person(question):
+        # "Which games maker…?" (read as asking for a firm) answered "Peter Molyneux": the answer is a
+        # person all the same when the short answer is wholly a name spaCy calls a person
+        short = (previous.short_answer or "").strip()
+        answered = [n for n in answered if n.person and n.text == short]
+    sources = (("asked", asked), ("answered", answered))
     scored: list[tuple[float, int, str]] = []
     for source, names in sources:
         for n in names:
@@ -211,11 +230,11 @@ def is_follow_up(question: str) -> bool:
                 or ELLIPSIS_START.match(question) or len(content) < MIN_CONTENT_WORDS)
 
 
-def _thing_referent(history: list[Turn]) -> str | None:
+def _thing_referent(history: list[Turn], read: Callable[[str], str] | None = None) -> str | None:
     from assistant.chat.referents import thing_referent
 
     for turn in reversed(history[-CONTEXT_TURNS:]):
-        if referent := thing_referent(turn):
+        if referent := thing_referent(turn, read):
             return referent
     return None
 
@@ -223,7 +242,7 @@ def _thing_referent(history: list[Turn]) -> str | None:
 def standalone_query(question: str, history: list[Turn], read: Callable[[str], str] | None = None) -> str:
     """`question` as a query that stands alone; `read` gives a cited article's text (for whether
     the person is a he or a she)."""
-    from assistant.chat.referents import described_referent, expand_ellipsis
+    from assistant.chat.referents import answered_thing, demonstrative_named, described_referent, expand_ellipsis
 
     if not history:
         return question
@@ -239,14 +258,21 @@ def standalone_query(question: str, history: list[Turn], read: Callable[[str], s
         if PERSON_PRONOUNS.search(question) and (name := _best_name(question, previous, read)):
             expanded = _substitute(expanded, name)
         return expanded
+    if (named := demonstrative_named(question, previous)) and (CONTEXT_MARK in named or not is_follow_up(named)):
+        return named
     if PERSON_PRONOUNS.search(question) and (name := _best_name(question, previous, read)):
         question = _substitute(question, name)
         if not is_follow_up(question.replace(name, "")):  # "He Lifeng" is no pronoun
             return question
+    # "its" after an answer that named the asked thing is that thing's; the earlier questions' other
+    # names ("…a bid for Allied Domecq?") would pull towards the wrong owner, so only it is context
+    possessor = answered_thing(previous, read) if POSSESSIVE_IT.search(question) else None
+    if possessor:
+        return f"{question}{CONTEXT_MARK}{possessor})"
     asked = [core_question(t.query) for t in reversed(history[-CONTEXT_TURNS:])]
     # "it" named in the context, not in the question: articles say "the virus", and a name in the
     # question is one every answering sentence would be expected to repeat
-    thing = _thing_referent(history) if THING_PRONOUNS.search(question) else None
+    thing = _thing_referent(history, read) if THING_PRONOUNS.search(question) else None
     thing = thing or described_referent(question, history[-CONTEXT_TURNS:])
     if thing and not any(thing in a for a in asked):
         asked.insert(0, thing)
