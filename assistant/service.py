@@ -367,8 +367,8 @@ class Assistant:
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
         history = conversation.turns if conversation else []
-        query = standalone_query(self.recased(question), history, self._article_text)
-        _, scored, timings = self.evidence(query, retrieval, prefer=cited_before(question, history, self._article_text))
+        query = standalone_query(self.recased(question), history, self.article_text)
+        _, scored, timings = self.evidence(query, retrieval, prefer=cited_before(question, history, self.article_text))
         t = time.perf_counter()
         answer = self.answer_from_evidence(question, query, scored, engine, max_sources, history, on_sentence)
         timings["answer"] = (time.perf_counter() - t) * 1000
@@ -389,7 +389,8 @@ class Assistant:
         hits = self.retriever.search(question, None, "bm25")
         return recase(question, (h.chunk.text for h in hits))
 
-    def _article_text(self, file: str) -> str:
+    def article_text(self, file: str) -> str:
+        """A document's cleaned text, "" for a file the index does not hold (follow-ups read it)."""
         return self.documents[file].text if file in self.documents else ""
 
     def describe_documents(self) -> list[dict]:

@@ -3,7 +3,7 @@ that sends the transcript back gets follow-ups that stay in the articles cited b
 
 from __future__ import annotations
 
-from assistant.chat.transcript import split_sources, with_sources
+from assistant.chat.transcript import lead_of, split_sources, with_sources
 from assistant.models import Answer, Citation
 
 
@@ -45,3 +45,11 @@ def test_api_conversation_keeps_the_files_an_earlier_answer_cited():
     (turn,) = conversation.turns
     assert turn.files == ["wsj/china.txt"]
     assert "Sources:" not in turn.answer
+    assert turn.short_answer == "Li Qiang"  # "he" may be what the answer led with, as in `ask --session`
+
+
+def test_the_short_answer_is_read_back_only_from_an_answer_that_leads_with_one():
+    assert lead_of("$30.2m [1]; Meet the Fockers [2]. A Series of … took $30.2m. [1]") == "$30.2m"
+    assert lead_of("By 76%, to $1.13bn [1].\nTime Warner said… [1]") == "By 76%, to $1.13bn"
+    assert lead_of("Premier Li Qiang met him. [1]") is None  # a quoted sentence, no lead
+    assert lead_of("The articles don't say.") is None

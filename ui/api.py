@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant.chat.followup import Turn, standalone_query
 from assistant.chat.session import Conversation
-from assistant.chat.transcript import split_sources, with_sources
+from assistant.chat.transcript import lead_of, split_sources, with_sources
 from assistant.models import ABSTAIN_TEXT, Answer
 from assistant.service import InputError, StoreUnavailable, validate_question
 from ui.core import Backend, check_options
@@ -82,9 +83,12 @@ def _text(content: str | list[dict[str, Any]] | None) -> str:
     return "\n".join(str(p.get("text", "")) for p in content if p.get("type") in ("text", "input_text"))
 
 
-def conversation_from_messages(messages: list[ChatMessage]) -> tuple[Conversation, str]:
-    """Earlier user/assistant pairs become Turns (no re-asking); the last user message is the question.
-    An earlier answer's "Sources:" footer says which articles it cited (where a follow-up stays)."""
+def conversation_from_messages(messages: list[ChatMessage],
+                               read: Callable[[str], str] | None = None) -> tuple[Conversation, str]:
+    """Earlier user/assistant pairs become Turns (no re-asking) as `ask --session` keeps them; the last
+    user message is the question. An earlier answer's "Sources:" footer says which articles it cited
+    (where a follow-up stays), its first line what it answered ("it" may be that); `read` gives an
+    article's text, as the library's own follow-ups read it."""
     dialogue = [(m.role, _text(m.content)) for m in messages if m.role in ("user", "assistant")]
     if not dialogue or dialogue[-1][0] != "user":
         raise InputError("the last message must be a user message")
@@ -96,9 +100,10 @@ def conversation_from_messages(messages: list[ChatMessage]) -> tuple[Conversatio
             pending = text
         elif pending is not None:
             if pending.strip():
-                query = standalone_query(" ".join(pending.split()), conversation.turns)
+                query = standalone_query(" ".join(pending.split()), conversation.turns, read)
                 said, files = split_sources(text)
-                conversation.add(Turn(pending, query, said, said.strip().startswith(ABSTAIN_TEXT), files=files))
+                abstained = said.strip().startswith(ABSTAIN_TEXT)
+                conversation.add(Turn(pending, query, said, abstained, None if abstained else lead_of(said), files))
             pending = None
     return conversation, question
 
@@ -179,7 +184,7 @@ def build_router(backend: Backend) -> APIRouter:
     async def chat_completions(request: Request):
         try:
             req = await _parse(request, ChatRequest)
-            conversation, question = conversation_from_messages(req.messages)
+            conversation, question = conversation_from_messages(req.messages, backend.assistant.article_text)
             if req.stream:  # bad input must be a 4xx before the stream starts
                 check_options(backend.settings, req.engine, req.max_sources)
                 validate_question(question, backend.settings.max_question_chars)

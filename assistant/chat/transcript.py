@@ -28,6 +28,16 @@ def with_sources(answer: Answer) -> str:
     return "\n".join([answer.answer, "", SOURCES_HEADING, *(citation_line(c) for c in answer.citations)])
 
 
+_LEAD = re.compile(r"(?P<first>[^\[\n]{1,200}?) \[\d+\](?:; [^\[\n]{1,200}? \[\d+\])*\.(?:\s|$)")
+
+
+def lead_of(text: str) -> str | None:
+    """The short answer an answer text opens with ("Li Qiang [1]. Premier Li …" -> "Li Qiang"), as
+    `Answer.short_answer` holds it; None when it opens on a quoted sentence ("… met him. [1]")."""
+    match = _LEAD.match(text.strip())
+    return match.group("first").strip() if match else None
+
+
 def split_sources(text: str) -> tuple[str, list[str]]:
     """(answer text, cited files best first) of a message `with_sources` wrote; a message
     without a footer is all answer and cites nothing."""
