@@ -333,10 +333,11 @@ class Assistant:
         vectors: dict[str, object] = {}
         terms: dict[int, set[str]] = {}
 
-        def score(part: str, evidence):
+        def score(part: str, evidence, topic: dict[str, set[str]]):
             if not vectors:
                 vectors.update(zip(asks, self.encoder.encode(asks)))
-            return part_support(part, vectors[part], evidence, self.snap.sentence_vectors, self.term_stats, terms)
+            return part_support(part, vectors[part], evidence, self.snap.sentence_vectors, self.term_stats, terms,
+                                topic)
         return score
 
     def answer_from_evidence(self, question: str, query: str, scored, engine: str | None = None,

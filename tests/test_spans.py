@@ -349,3 +349,13 @@ def test_a_follow_up_keeps_to_the_best_sentences_article_when_a_linked_span_lies
     assert alone[0].sentence.file == "game.txt"  # a question on its own: the span by "wrote" wins
     follow_up = SpanFinder("Who wrote it? (context: The Monologues; Which play was banned?)", CACHE, candidates=4)
     assert follow_up.rerank([topic, elsewhere])[0].sentence.file == "play.txt"
+
+
+def test_who_did_it_is_answered_by_the_doer_of_the_asked_deed_not_a_name_beside_the_topic():
+    ask = parse_question("Who wrote the charity song?").first
+    others = spans_for(ask, annotate("Singers including Cliff Richard and Boy George are recording a charity single."),
+                       ask.text)
+    assert others and not any(s.states for s in others)  # they record it: beside its words, not its writers
+    writer = spans_for(ask, annotate("The song, titled Grief Never Grows Old, was written by radio DJ Mike Read."),
+                       ask.text)
+    assert writer[0].text.endswith("Mike Read") and writer[0].states

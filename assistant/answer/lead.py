@@ -14,12 +14,13 @@ from assistant.answer.span import ShortSpan, SpanFinder, words_of
 from assistant.models import Citation, ShortAnswer
 from assistant.retrieve.evidence import Evidence, raw_match
 from assistant.retrieve.question import Ask
-from assistant.retrieve.terms import fold
+from assistant.retrieve.terms import content_terms, fold
 
 LIST_RATIO = 0.6  # a sentence adding list items joins if it scores this close to the best one
 # Scores candidate sentences against one ask's own words (`Assistant.part_scorer`): the evidence for one
 # part of a question is the sentence that states that part, not the one most like the whole question
-PartScorer = Callable[[str, list[Evidence]], list[Evidence]]
+# (ask, sentences, per quoted article the terms its quoted sentences give) -> the sentences scored
+PartScorer = Callable[[str, list[Evidence], dict[str, set[str]]], list[Evidence]]
 
 
 def _key(text: str) -> str:
@@ -56,23 +57,27 @@ def _answers_part(finder: SpanFinder, ask: Ask, ev: Evidence, threshold: float, 
         and (not ask.named or bool(ask.named & words_of(ev.sentence.text)))
 
 
-def _part_best(finder: SpanFinder, ask: Ask, pool: list[Evidence], threshold: float, files: set[str],
+def _part_best(finder: SpanFinder, ask: Ask, pool: list[Evidence], threshold: float, chosen: list[Evidence],
                scorer: PartScorer | None) -> Evidence | None:
     """The sentence that states one ask's answer: the pool scored by the ask's own words (with the whole
     question's score, which keeps the topic of a part such as "what is it called?"), then reranked by the
     ask's span; the first one with a span beside what the ask asks, else the first that answers it."""
-    ranked = finder.rerank(_by_part(pool, ask, scorer), ask)
+    files = {ev.sentence.file for ev in chosen}
+    ranked = finder.rerank(_by_part(pool, ask, scorer, chosen), ask)
     whole = {ev.row: ev.score for ev in pool} if scorer is not None else {}
     answering = [ev for ev in ranked if _answers_part(finder, ask, ev, threshold, files, whole.get(ev.row))]
-    return next((ev for ev in answering if any(s.asked for s in finder.spans(ev.sentence.text, ask))),
+    return next((ev for ev in answering if any(s.states for s in finder.spans(ev.sentence.text, ask))),
                 answering[0] if answering else None)
 
 
-def _by_part(pool: list[Evidence], ask: Ask, scorer: PartScorer | None) -> list[Evidence]:
+def _by_part(pool: list[Evidence], ask: Ask, scorer: PartScorer | None, chosen: list[Evidence]) -> list[Evidence]:
     if scorer is None:
         return pool
-    own = {ev.row: ev for ev in scorer(ask.text, pool)}
-    mixed = [replace(own[ev.row], score=(raw_match(ev) + own[ev.row].score) / 2) for ev in pool if ev.row in own]
+    topic: dict[str, set[str]] = {}
+    for ev in chosen:
+        topic.setdefault(ev.sentence.file, set()).update(content_terms(ev.sentence.text))
+    own = {ev.row: ev for ev in scorer(ask.text, pool, topic)}
+    mixed = [replace(own[ev.row], score=(raw_match(ev) + 2 * own[ev.row].score) / 3) for ev in pool if ev.row in own]
     return sorted(mixed, key=lambda ev: -ev.score)
 
 
@@ -84,12 +89,11 @@ def complete(chosen: list[Evidence], evidence: list[Evidence], finder: SpanFinde
     chosen = list(chosen)
     rows = {ev.row for ev in chosen}
     pool = _pool(chosen, evidence, finder)
-    files = {ev.sentence.file for ev in chosen}
     owner: dict[int, int] = {}
     asks = finder.parse.asks if len(finder.parse.asks) > 1 else ()  # the best sentence was chosen for a lone ask
     for i, ask in enumerate(asks):
-        held = [ev for ev in chosen if any(s.asked for s in finder.spans(ev.sentence.text, ask))]
-        best = held[0] if held else _part_best(finder, ask, evidence if scorer else pool, threshold, files, scorer)
+        held = [ev for ev in chosen if any(s.states for s in finder.spans(ev.sentence.text, ask))]
+        best = held[0] if held else _part_best(finder, ask, evidence if scorer else pool, threshold, chosen, scorer)
         if best is None:
             continue
         owner[i] = best.row

@@ -71,6 +71,15 @@ class ShortSpan:
     asked: bool = False  # beside a word of what is asked (its verb, its nouns), not only a name it asks about
     by_name: bool = False  # beside a name the question gives ("the meeting with Tai in Detroit")
     titled: bool = False  # the asked noun stands for it in the syntax ("Scottish club Rangers" for "which club")
+    doer: bool = False  # "who <verb>…": the subject of the asked verb, or its agent ("was written by X")
+    # hangs from the asked verb (True) or another one (False: "Singers including Boy George are recording…"
+    # for "Who wrote the song?"); None when the question or the span has no verb frame to compare
+    on_verb: bool | None = None
+
+    @property
+    def states(self) -> bool:
+        """Beside what is asked, and not as part of another deed: the span answers the ask."""
+        return self.asked and self.on_verb is not False
 
 
 def words_of(text: str) -> set[str]:
@@ -199,6 +208,15 @@ def _other_event(e: Entity, ask: Ask) -> bool:
     return same_word(e.frame[0], ask.frame[0]) and not touches(e.frame[1], set(ask.frame[1]))
 
 
+def _on_verb(e: Entity, ask: Ask) -> bool | None:
+    """Does the span hang from the asked verb ("written by Mike Read" for "Who wrote the song?") rather than
+    another one ("Singers including Boy George are recording a charity single")? None when the question
+    or the span has no verb frame to compare."""
+    if ask.frame is None or e.frame is None:
+        return None
+    return same_word(e.frame[0], ask.frame[0]) or derived(e.frame[0], ask.frame[0])
+
+
 def _with_counted(text: str, end: int, counted: str | None) -> int:
     """Where a count ends once the counted noun right after it is included: "how many languages" is
     answered by "15 languages", not "15"."""
@@ -251,20 +269,23 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             found.append(ShortSpan(e.text, e.label, e.start, e.end, False))  # another complement, or holder
             continue
         relation = (ask.terms - ask.named) | ({ask.head} if ask.head else set())
+        verb = _on_verb(e, ask)
         on_relation = touches(e.near, relation)
         end = _with_counted(ann.text, e.end, ask.counted)
         by_name = touches(e.near, set(ask.named))
         titled = _titled(e, ask)
+        doer = bool(verb) and ask.wh == "who" and (e.role == "nsubj" or e.heads[:1] == ("by",))
         found.append(ShortSpan(ann.text[e.start : end], e.label, e.start, end, on_relation or by_name or titled,
                                ask.head is not None and touches(e.near, {ask.head}), on_relation or titled, by_name,
-                               titled))
+                               titled, doer, verb))
     if "PERCENT" in ask.labels and any(s.label == "PERCENT" for s in found):
         found = [s for s in found if s.label != "CARDINAL"]  # a rate is a percentage where one is given
     found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
     # a bare "where"/"when" names no noun of its answer: of spans equally by what is asked, the one by
     # the name it gives ("Where was Tai to meet him?": "the meeting with Tai in Detroit")
     # the asked noun standing for a span ("club Rangers") says more than its words nearby
-    return sorted(found, key=lambda s: (not s.titled, not s.asked, not s.linked, ask.head is None and not s.by_name))
+    return sorted(found, key=lambda s: (not s.titled, not s.doer, not s.asked, not s.linked,
+                                        ask.head is None and not s.by_name))
 
 
 class SpanFinder:

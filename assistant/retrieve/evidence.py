@@ -96,14 +96,14 @@ class AskedName:
 
 
 def lexical_support(query_terms: list[str], text: str, stats: TermStats, given: tuple[AskedName, ...] = (),
-                    context: frozenset[str] = frozenset(), present: set[str] | None = None) -> float:
+                    context: frozenset[str] = frozenset()) -> float:
     """IDF-weighted share of the question's terms in the text. `given`: names the article's lead
     states, credited at `ARTICLE_NAME_CREDIT` unless the text names someone else with a part of
     them ("Wang Yi" is not Wang Wentao; "Davenport" is Lindsay Davenport). `context`: terms only a
-    follow-up's conversation gives, weighted `CONTEXT_TERM_WEIGHT`. `present`: the text's terms, if known."""
+    follow-up's conversation gives, weighted `CONTEXT_TERM_WEIGHT`."""
     if not query_terms:
         return 0.0
-    present = set(content_terms(text)) if present is None else present
+    present = set(content_terms(text))
     credited = {t for name in given if not name.stems & present or names_all((name.parts,), text) for t in name.stems}
     weight = {t: stats.idf(t) * (CONTEXT_TERM_WEIGHT if t in context else 1.0) for t in set(query_terms)}
     total = sum(weight.values())
@@ -113,18 +113,25 @@ def lexical_support(query_terms: list[str], text: str, stats: TermStats, given: 
 
 
 def part_support(part: str, vector: np.ndarray, evidence: list[Evidence], vectors: np.ndarray, stats: TermStats,
-                 terms: dict[int, set[str]]) -> list[Evidence]:
+                 terms: dict[int, set[str]], topic: dict[str, set[str]] | None = None) -> list[Evidence]:
     """Evidence scored again by meaning and wording against one ask of a question with several ("Who
     wrote the song, and what is it called?"), no penalty read: which sentence states that part.
-    `terms`: each row's content terms, filled here and shared between the asks."""
+    `topic`: per article already quoted, the terms its quoted sentences give, credited (at
+    `ARTICLE_NAME_CREDIT`) to its other sentences: an article that has said "tsunami charity single"
+    need not repeat it where it says who wrote the song. `terms`: each row's content terms, filled
+    here and shared between the asks."""
     if not evidence:
         return []
     dense = vectors[[ev.row for ev in evidence]] @ vector
     own, _ = query_terms(part)
+    weight = {t: stats.idf(t) for t in set(own)}
+    total = sum(weight.values())
     out = []
     for ev, cos in zip(evidence, dense):
         present = terms.setdefault(ev.row, set(content_terms(ev.sentence.text)))
-        lex = lexical_support(own, ev.sentence.text, stats, present=present)
+        given = (topic or {}).get(ev.sentence.file, set())
+        found = sum(w * (1.0 if t in present else ARTICLE_NAME_CREDIT if t in given else 0.0) for t, w in weight.items())
+        lex = found / total if total else 0.0
         out.append(Evidence(ev.sentence, DENSE_WEIGHT * float(cos) + LEXICAL_WEIGHT * lex, float(cos), lex, ev.row))
     return out
 
