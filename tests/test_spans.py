@@ -359,3 +359,9 @@ def test_who_did_it_is_answered_by_the_doer_of_the_asked_deed_not_a_name_beside_
     writer = spans_for(ask, annotate("The song, titled Grief Never Grows Old, was written by radio DJ Mike Read."),
                        ask.text)
     assert writer[0].text.endswith("Mike Read") and writer[0].states
+
+
+def test_how_much_did_a_named_subject_lose_is_answered_by_its_own_figure_not_a_neighbours():
+    ask = parse_question("How much did Biogen Idec lose?").first
+    text = "On the New York Stock Exchange, shares in Ireland-based Elan lost 70% while US partner Biogen Idec shed 43%."
+    assert spans_for(ask, annotate(text), ask.text)[0].text == "43%"

@@ -75,6 +75,8 @@ class ShortSpan:
     # hangs from the asked verb (True) or another one (False: "Singers including Boy George are recording…"
     # for "Who wrote the song?"); None when the question or the span has no verb frame to compare
     on_verb: bool | None = None
+    of_actor: bool = False  # the deed of the name the question asks about ("Biogen Idec shed 43%" for "how much did
+    # Biogen Idec lose?", not "Elan lost 70%" in the same sentence)
 
     @property
     def states(self) -> bool:
@@ -153,7 +155,7 @@ def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
                 and not re.search(r"[,;()]", gap):
             out[-1] = replace(prev, text=sentence[prev.start : s.end], end=s.end, linked=prev.linked or s.linked,
                               headed=prev.headed or s.headed, asked=prev.asked or s.asked,
-                              by_name=prev.by_name or s.by_name)
+                              by_name=prev.by_name or s.by_name, of_actor=prev.of_actor or s.of_actor)
         else:
             out.append(s)
     return out
@@ -275,16 +277,17 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
         by_name = touches(e.near, set(ask.named))
         titled = _titled(e, ask)
         doer = bool(verb) and ask.wh == "who" and (e.role == "nsubj" or e.heads[:1] == ("by",))
+        of_actor = ask.actor and any(named_in_question(a, asked, ask.named) for a in e.actors)
         found.append(ShortSpan(ann.text[e.start : end], e.label, e.start, end, on_relation or by_name or titled,
                                ask.head is not None and touches(e.near, {ask.head}), on_relation or titled, by_name,
-                               titled, doer, verb))
+                               titled, doer, verb, of_actor))
     if "PERCENT" in ask.labels and any(s.label == "PERCENT" for s in found):
         found = [s for s in found if s.label != "CARDINAL"]  # a rate is a percentage where one is given
     found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
     # a bare "where"/"when" names no noun of its answer: of spans equally by what is asked, the one by
     # the name it gives ("Where was Tai to meet him?": "the meeting with Tai in Detroit")
     # the asked noun standing for a span ("club Rangers") says more than its words nearby
-    return sorted(found, key=lambda s: (not s.titled, not s.doer, not s.asked, not s.linked,
+    return sorted(found, key=lambda s: (not s.titled, not s.doer, not s.of_actor, not s.asked, not s.linked,
                                         ask.head is None and not s.by_name))
 
 
