@@ -365,3 +365,15 @@ def test_how_much_did_a_named_subject_lose_is_answered_by_its_own_figure_not_a_n
     ask = parse_question("How much did Biogen Idec lose?").first
     text = "On the New York Stock Exchange, shares in Ireland-based Elan lost 70% while US partner Biogen Idec shed 43%."
     assert spans_for(ask, annotate(text), ask.text)[0].text == "43%"
+
+
+def test_a_name_described_as_one_of_the_asked_kind_answers_even_when_typed_as_a_person():
+    ask = parse_question("Which whisky maker did Pernod try to buy?").first
+    text = "Last year Pernod tried to buy Glenmorangie, one of Scotland's premier whisky firms, but lost out to LVMH."
+    assert spans_for(ask, annotate(text), ask.text)[0].text == "Glenmorangie"
+
+
+def test_a_judge_is_not_answered_by_another_kind_of_person():
+    ask = parse_question("Which judge is presiding over the fraud trial?").first
+    text = "The fraud trial heard from prosecutor Ann Wright and chief executive Jon Smolders on Monday."
+    assert not any(s.titled for s in spans_for(ask, annotate(text), ask.text))

@@ -135,7 +135,8 @@ def short_answers(finder: SpanFinder, citations: list[Citation], focus: list[int
         if i in owners:
             order.remove(owners[i])
             order.insert(0, owners[i])
-        found = [(s, citations[k]) for k in order for s in finder.spans(citations[k].quote, ask, focus[k])]
+        found = [(s, citations[k]) for k in order for s in finder.spans(citations[k].quote, ask, focus[k])
+                 if _key(s.text) not in seen]  # an earlier ask's answer does not answer this one
         if not found:
             continue
         if not (ask.several and len(finder.parse.asks) == 1):

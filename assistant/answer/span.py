@@ -26,6 +26,7 @@ from assistant.retrieve.question import (
     TIMES,
     Ask,
     QuestionParse,
+    kind_of,
     parse_question,
 )
 from assistant.retrieve.terms import fold, is_stopword
@@ -176,8 +177,13 @@ def _retyped(e: Entity, ask: Ask) -> bool:
 
 def _titled(e: Entity, ask: Ask) -> bool:
     """Does the asked noun stand for the span in the syntax, as a compound before it or in apposition
-    ("Scottish club Rangers", "the work's author, playwright Eve Ensler")?"""
-    return ask.head is not None and touches(e.described, {ask.head})
+    ("Scottish club Rangers", "the work's author, playwright Eve Ensler")? For a thing (not a person: a
+    judge is no prosecutor), a noun of its answer type does too ("which whisky maker": "Glenmorangie,
+    one of Scotland's premier whisky firms")."""
+    if ask.head is None:
+        return False
+    kind = kind_of(ask.head)
+    return touches(e.described, {ask.head}) or ask.head not in PERSON_NOUNS and bool(e.described & kind)
 
 
 def _foreign(e: Entity, ask: Ask, asked: set[str]) -> bool:

@@ -199,6 +199,10 @@ def _described(span: Span) -> frozenset[str]:
     and the nouns it is in apposition with, up and down the chain ("author, playwright Eve Ensler")."""
     nouns, token = set(), span.root
     nouns |= {c.lemma_.lower() for c in token.children if c.dep_ in ("compound", "appos") and c.pos_ == "NOUN"}
+    # "Glenmorangie, one of Scotland's premier whisky firms": the kind is the noun after "one of"
+    nouns |= {o.lemma_.lower() for c in token.children if c.dep_ == "appos" and c.pos_ == "NUM"
+              for p in c.children if p.dep_ == "prep" and p.lower_ == "of"
+              for o in p.children if o.dep_ == "pobj" and o.pos_ == "NOUN"}
     while token.dep_ == "appos" and token.head.i != token.i:
         token = token.head
         if token.pos_ == "NOUN":

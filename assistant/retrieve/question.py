@@ -62,6 +62,12 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
     WORKS: frozenset("film movie album song book show game programme device gadget product console".split()),
 }
 PERSON_NOUNS = next(nouns for labels, nouns in HEAD_CLASSES.items() if labels == {PERSON})
+
+
+def kind_of(noun: str) -> frozenset[str]:
+    """The nouns of the answer-type class a noun belongs to ("maker": company, firm, …), or none."""
+    return next((nouns for nouns in HEAD_CLASSES.values() if noun in nouns), frozenset())
+
 MIN_COMPOUND_HEAD = 4  # "spokes|people", "chair|woman": a compound's first part is a word, not "de|vice"
 NAME_NOUNS = {"name", "kind", "type", "sort", "title"}  # "the name of the minister": the answer type is the minister's
 NAMING_VERBS = {"call", "name", "dub", "title", "nickname", "term", "christen", "label"}  # "What is the group called?"
