@@ -123,7 +123,8 @@ def _short(span: ShortSpan, citation: Citation, ask: int) -> ShortAnswer:
 
 def short_answers(finder: SpanFinder, citations: list[Citation], focus: list[int],
                   owners: dict[int, int] | None = None) -> list[ShortAnswer]:
-    """For each ask: its span in the first quote holding one (linked spans first; for an ask whose own
+    """For each ask: its span in the first quote holding one (spans the asked noun stands for first, then
+    linked ones; for an ask whose own
     sentence `owners` gives, as a citation index, that quote first), or for a list every linked item
     across the quotes, up to the asked count. `focus`: where each quote's cited sentence starts (after
     an antecedent quoted with it), where spans are read."""
@@ -139,9 +140,10 @@ def short_answers(finder: SpanFinder, citations: list[Citation], focus: list[int
                  if _key(s.text) not in seen]  # an earlier ask's answer does not answer this one
         if not found:
             continue
-        if not (ask.several and len(finder.parse.asks) == 1):
+        if not (ask.several and len(finder.parse.asks) == 1):  # the asked noun standing for it, else linked
+            titled = [(s, c) for s, c in found if s.titled]
             linked = [(s, c) for s, c in found if s.linked]
-            found = (linked or found)[:1]
+            found = (titled or linked or found)[:1]
         else:  # a list: the items by the asked noun ("chipmakers Intel and Micron"), else linked ones
             found = [(s, c) for s, c in found if s.headed] or [(s, c) for s, c in found if s.linked] or found[:1]
         for span, citation in found:

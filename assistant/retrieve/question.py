@@ -281,21 +281,29 @@ def _named_thing(doc, wh: str | None, at: int):
     return next((c for c in root.children if c.dep_ in SUBJECTS and c.pos_ == "NOUN"), root)
 
 
-def _ask(doc, text: str) -> Ask:
+def _ask(doc, text: str, referent=None) -> Ask:
+    """One ask; `referent`: the noun an earlier ask of the question completes its verb with, which a
+    pronoun here stands for ("Who wrote the song, and what is it called?": the song)."""
     wh, at = _wh(doc)
     head = _head(doc, at) if wh in ("which", "what", "whose", "name", "list", "how many") else None
     named_thing = _named_thing(doc, wh, at) if head is None else None
     if named_thing is not None and named_thing.pos_ == "NOUN":
         head = named_thing  # "What is the group called?" asks which group, by its name
+    elif named_thing is not None and referent is not None \
+            and any(c.dep_ in SUBJECTS and c.pos_ == "PRON" for c in named_thing.children):
+        head = referent  # "what is it called?" after "Who wrote the song": the song's name
     lemma = head.lemma_.lower() if head is not None else None
     labels, strict = _labels(wh, head)
     if named_thing is not None:
-        labels, strict = labels or NAMED, False  # a name of any kind, NER tagging names loosely
+        # a name of any kind, NER tagging names loosely; the kind the named thing is, first
+        labels, strict = (labels | NAMED if head is not None and head.doc is not doc else labels or NAMED), False
     if wh == "where" and any(t.lemma_.lower() in POSITION_VERBS for t in doc):
         labels = RANKS  # "Where does X rank?" asks for a position, not a place
     if wh == "what" and head is None and doc[at].dep_ in ("dobj", "attr", "npadvmod") \
             and doc[at].head.lemma_.lower() in PRICE_VERBS:
         labels, strict = frozenset({"MONEY"}), True  # "What does the service cost a month?"
+    if head is not None and head.doc is not doc:
+        head = None  # the referent's kind is read; its words are another ask's
     count = _count(doc, at, head)
     plural_head = head is not None and head.tag_ in ("NNS", "NNPS") and wh != "how many"
     plural_who = wh in ("who", "whom") and any(t.lower_ in ("were", "are") for t in doc[at + 1 : at + 3])
@@ -311,6 +319,13 @@ def _ask(doc, text: str) -> Ask:
                terms=frozenset(t.lemma_.lower() for t in content),
                kinds=_owner_kinds(doc, head), frame=_frame(doc),
                actor=any(t.dep_ in SUBJECTS and t.head.dep_ == "ROOT" and t.pos_ == "PROPN" for t in doc))
+
+
+def _completing_noun(doc):
+    """The noun completing the main verb of an ask ("Who wrote *the song*?"), or None."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    return next((c for c in root.children if c.dep_ in ("dobj", "nsubjpass") and c.pos_ == "NOUN"), None) \
+        if root is not None else None
 
 
 def split_points(doc) -> list[int]:
@@ -333,9 +348,12 @@ def parse_question(question: str) -> QuestionParse:
         return QuestionParse(question, (_ask(doc, question),))
     bounds = [0, *points, len(doc)]
     asks = []
+    referent = None
     for a, b in zip(bounds, bounds[1:]):
         part = doc[a + (1 if a else 0) : b].text.strip(" ,;?") + "?"
-        asks.append(_ask(parse(part), part))
+        part_doc = parse(part)
+        asks.append(_ask(part_doc, part, referent))
+        referent = referent or _completing_noun(part_doc)
     first_terms = asks[0].terms | asks[0].named
     # a later ask leans on the first one's words ("…, and by how many seats?" is about the vote)
     asks = [asks[0]] + [Ask(**{**a.__dict__, "terms": a.terms | first_terms}) for a in asks[1:]]
