@@ -377,3 +377,13 @@ def test_a_judge_is_not_answered_by_another_kind_of_person():
     ask = parse_question("Which judge is presiding over the fraud trial?").first
     text = "The fraud trial heard from prosecutor Ann Wright and chief executive Jon Smolders on Monday."
     assert not any(s.titled for s in spans_for(ask, annotate(text), ask.text))
+
+
+def test_a_name_a_naming_verb_gives_answers_a_question_for_a_name_even_in_lower_case():
+    ask = parse_question("What name is given to the mix of artificial intelligence and chance behind the tool?").first
+    assert ask.naming
+    text = "The tool uses a system dubbed smart serendipity, which is a combination of artificial intelligence and luck."
+    spans = spans_for(ask, annotate(text), ask.text)
+    assert spans and spans[0].text == "smart serendipity" and spans[0].given_name
+    plain = "The tool uses a combination of artificial intelligence and luck."
+    assert not any(s.given_name for s in spans_for(ask, annotate(plain), ask.text))

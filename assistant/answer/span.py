@@ -76,6 +76,7 @@ class ShortSpan:
     # hangs from the asked verb (True) or another one (False: "Singers including Boy George are recording…"
     # for "Who wrote the song?"); None when the question or the span has no verb frame to compare
     on_verb: bool | None = None
+    given_name: bool = False  # a naming verb gives it as the name of something ("a system dubbed X")
     of_actor: bool = False  # the deed of the name the question asks about ("Biogen Idec shed 43%" for "how much did
     # Biogen Idec lose?", not "Elan lost 70%" in the same sentence)
 
@@ -118,8 +119,8 @@ def touches(near: frozenset[str], words: set[str]) -> bool:
 def could_hold(ask: Ask, text: str, question_words: set[str]) -> bool:
     """Could the sentence hold a span for the ask at all, read from its surface (no parse)?
     An amount needs a figure or a number word; a name a capitalised word the question lacks."""
-    if ask.reason or not ask.labels:
-        return True
+    if ask.reason or not ask.labels or ask.naming:
+        return True  # (a name a naming verb gives may be lower case: "a system dubbed smart serendipity")
     if ask.labels <= AMOUNTS | RANKS or ask.exact:
         return bool(NUMERIC.search(text))  # "which year": written in figures
     if ask.labels & TIMES:
@@ -286,7 +287,7 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
         of_actor = ask.actor and any(named_in_question(a, asked, ask.named) for a in e.actors)
         found.append(ShortSpan(ann.text[e.start : end], e.label, e.start, end, on_relation or by_name or titled,
                                ask.head is not None and touches(e.near, {ask.head}), on_relation or titled, by_name,
-                               titled, doer, verb, of_actor))
+                               titled, doer, verb, "name" in e.described, of_actor))
     if "PERCENT" in ask.labels and any(s.label == "PERCENT" for s in found):
         found = [s for s in found if s.label != "CARDINAL"]  # a rate is a percentage where one is given
     found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
@@ -334,7 +335,7 @@ class SpanFinder:
         sentence giving a reason. Without `ask`, a sentence is judged by the ask it answers best."""
         asks = [ask] if ask is not None else list(self.parse.asks)
         strict = any(a.strict for a in asks)
-        if not scored or not (strict or any(a.reason for a in asks)):
+        if not scored or not (strict or any(a.reason or a.naming for a in asks)):
             return scored
         parsed, cannot = self.to_parse(scored, asks)
         annotations = dict(zip(parsed, self.cache.annotate([scored[i].sentence.text for i in parsed])))
@@ -345,7 +346,7 @@ class SpanFinder:
                 if all(v is None for v in verdicts):
                     judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type"), 0))
                 elif (support := max(v or 0 for v in verdicts)) == 2 and any(
-                        a.strict and v == 2 for a, v in zip(asks, verdicts)):
+                        (a.strict or a.naming) and v == 2 for a, v in zip(asks, verdicts)):
                     judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), support))
                 else:
                     judged.append((ev, support))  # beside a name only, or a reason: preferred, not lifted
@@ -364,8 +365,8 @@ def _verdict(ask: Ask, ann: Annotation, question: str) -> int | None:
     types its answer loosely neither cuts nor lifts a sentence; a reason lifts it)."""
     if ask.reason:
         return 2 if ann.reasons else 0
-    if not ask.strict:
-        return 0
+    if not ask.strict:  # a name asked for: a name the sentence gives the asked thing ("a system dubbed X") lifts
+        return 2 if ask.naming and any(s.given_name for s in spans_for(ask, ann, question)) else 0
     spans = spans_for(ask, ann, question)
     if spans and ask.labels <= MEASURES and core_question(question) == question and ask.terms - ask.named - GENERIC \
             and not any(s.asked for s in spans):

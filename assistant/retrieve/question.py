@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from assistant.retrieve.nlp import (
     CONTENT_POS,
+    NAMING_VERBS,
     NOUN_POS,
     QUALIFIER_ROLES,
     SUBJECTS,
@@ -70,7 +71,6 @@ def kind_of(noun: str) -> frozenset[str]:
 
 MIN_COMPOUND_HEAD = 4  # "spokes|people", "chair|woman": a compound's first part is a word, not "de|vice"
 NAME_NOUNS = {"name", "kind", "type", "sort", "title"}  # "the name of the minister": the answer type is the minister's
-NAMING_VERBS = {"call", "name", "dub", "title", "nickname", "term", "christen", "label"}  # "What is the group called?"
 WH_TYPES: dict[str, frozenset[str]] = {
     "who": frozenset({PERSON, ORG, NORP}), "whom": frozenset({PERSON, ORG, NORP}),
     "whose": frozenset({PERSON, ORG}), "where": PLACES, "when": TIMES,
@@ -118,6 +118,7 @@ class Ask:
     # the verb with another complement ("became Lord Callaghan in 1987") dates another event
     frame: tuple[str, frozenset[str]] | None = None
     actor: bool = False  # its main verb's subject is a name ("How much did Prince make?")
+    naming: bool = False  # it asks for a name ("What name is given to…", "What is the group called?")
 
 
 @dataclass(frozen=True)
@@ -318,7 +319,8 @@ def _ask(doc, text: str, referent=None) -> Ask:
                named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
                terms=frozenset(t.lemma_.lower() for t in content),
                kinds=_owner_kinds(doc, head), frame=_frame(doc),
-               actor=any(t.dep_ in SUBJECTS and t.head.dep_ == "ROOT" and t.pos_ == "PROPN" for t in doc))
+               actor=any(t.dep_ in SUBJECTS and t.head.dep_ == "ROOT" and t.pos_ == "PROPN" for t in doc),
+               naming=named_thing is not None or lemma == "name")
 
 
 def _completing_noun(doc):
