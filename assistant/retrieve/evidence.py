@@ -112,27 +112,24 @@ def lexical_support(query_terms: list[str], text: str, stats: TermStats, given: 
     return found / total if total else 0.0
 
 
-def part_support(part: str, vector: np.ndarray, evidence: list[Evidence], vectors: np.ndarray, stats: TermStats,
-                 terms: dict[int, set[str]], topic: dict[str, set[str]] | None = None) -> list[Evidence]:
-    """Evidence scored again by meaning and wording against one ask of a question with several ("Who
-    wrote the song, and what is it called?"), no penalty read: which sentence states that part.
-    `topic`: per article already quoted, the terms its quoted sentences give, credited (at
-    `ARTICLE_NAME_CREDIT`) to its other sentences: an article that has said "tsunami charity single"
-    need not repeat it where it says who wrote the song. `terms`: each row's content terms, filled
-    here and shared between the asks."""
-    if not evidence:
-        return []
-    dense = vectors[[ev.row for ev in evidence]] @ vector
+def part_support(part: str, evidence: list[Evidence], stats: TermStats, terms: dict[int, set[str]],
+                 topic: dict[str, set[str]] | None = None) -> list[Evidence]:
+    """Evidence scored again against one ask of a question with several ("Who wrote the song, and what
+    is it called?"): its meaning for the whole question, its wording for the ask alone, no penalty
+    read: which sentence states that part. `topic`: per article, terms credited (at
+    `ARTICLE_NAME_CREDIT`) to its sentences: an article that has said "tsunami charity single" need
+    not repeat it where it says who wrote the song. `terms`: each row's content terms, filled here
+    and shared between the asks."""
     own, _ = query_terms(part)
     weight = {t: stats.idf(t) for t in set(own)}
     total = sum(weight.values())
     out = []
-    for ev, cos in zip(evidence, dense):
+    for ev in evidence:
         present = terms.setdefault(ev.row, set(content_terms(ev.sentence.text)))
         given = (topic or {}).get(ev.sentence.file, set())
         found = sum(w * (1.0 if t in present else ARTICLE_NAME_CREDIT if t in given else 0.0) for t, w in weight.items())
         lex = found / total if total else 0.0
-        out.append(Evidence(ev.sentence, DENSE_WEIGHT * float(cos) + LEXICAL_WEIGHT * lex, float(cos), lex, ev.row))
+        out.append(Evidence(ev.sentence, DENSE_WEIGHT * ev.dense + LEXICAL_WEIGHT * lex, ev.dense, lex, ev.row))
     return out
 
 
