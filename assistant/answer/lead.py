@@ -61,14 +61,18 @@ def _part_best(finder: SpanFinder, ask: Ask, pool: list[Evidence], threshold: fl
                scorer: PartScorer | None) -> Evidence | None:
     """The sentence that states one ask's answer: the pool scored by the ask's own words (with the whole
     question's score, which keeps the topic of a part such as "what is it called?"), then reranked by the
-    ask's span; the first one with a span beside what the ask asks, else the first that answers it. Only the
-    sentences the rerank parsed are read (the rest are unverified)."""
+    ask's span; the first one with a span beside what the ask asks, else a quoted one holding a span of its
+    type, else the first that answers it. Only the sentences the rerank parsed are read (the rest are
+    unverified)."""
     files = {ev.sentence.file for ev in chosen}
     ranked = finder.rerank(_by_part(pool, ask, scorer, chosen), ask)[: finder.candidates + finder.extra]
     whole = {ev.row: ev.score for ev in pool} if scorer is not None else {}
     answering = [ev for ev in ranked if _answers_part(finder, ask, ev, threshold, files, whole.get(ev.row))]
-    return next((ev for ev in answering if any(s.states for s in finder.spans(ev.sentence.text, ask))),
-                answering[0] if answering else None)
+    stating = next((ev for ev in answering if any(s.states for s in finder.spans(ev.sentence.text, ask))), None)
+    if stating is not None:
+        return stating
+    # none states it: a quoted sentence holding a span of its type does, as well as any
+    return next((ev for ev in chosen if finder.spans(ev.sentence.text, ask)), answering[0] if answering else None)
 
 
 def _by_part(pool: list[Evidence], ask: Ask, scorer: PartScorer | None, chosen: list[Evidence]) -> list[Evidence]:
