@@ -76,6 +76,8 @@ def _part_best(finder: SpanFinder, ask: Ask, pool: list[Evidence], threshold: fl
 
 
 def _by_part(pool: list[Evidence], ask: Ask, scorer: PartScorer | None, chosen: list[Evidence]) -> list[Evidence]:
+    """The pool ranked for one ask: the ask's own score (`scorer`, the articles already quoted lending
+    their quoted sentences' terms to their other sentences) weighed twice the whole question's raw match."""
     if scorer is None:
         return pool
     topic: dict[str, set[str]] = {}
@@ -129,10 +131,10 @@ def _short(span: ShortSpan, citation: Citation, ask: int) -> ShortAnswer:
 def short_answers(finder: SpanFinder, citations: list[Citation], focus: list[int],
                   owners: dict[int, int] | None = None) -> list[ShortAnswer]:
     """For each ask: its span in the first quote holding one (spans the asked noun stands for first, then
-    linked ones; for an ask whose own
-    sentence `owners` gives, as a citation index, that quote first), or for a list every linked item
-    across the quotes, up to the asked count. `focus`: where each quote's cited sentence starts (after
-    an antecedent quoted with it), where spans are read."""
+    linked ones; the quote of the ask's own sentence, which `owners` gives as a citation index, first),
+    never a span an earlier ask took, or for a list every linked item across the quotes, up to the asked
+    count. `focus`: where each quote's cited sentence starts (after an antecedent quoted with it), where
+    spans are read."""
     out: list[ShortAnswer] = []
     seen: set[str] = set()
     owners = owners or {}
