@@ -337,8 +337,17 @@ class Assistant:
         s = self.settings
         confident = bool(scored) and self.assess(query or "", scored).answer
         finder = self.span_finder(query) if query and confident else None
+        several = finder is not None and len(finder.parse.asks) > 1
+        scorer = self.part_scorer() if several else None
         return compose(scored, self.sentence_table, s.min_part_score, max_sources or s.max_answer_sentences,
-                       s.companion_ratio, s.corroboration_ratio, finder, confident=confident)
+                       s.companion_ratio, s.corroboration_ratio, finder, confident=confident, scorer=scorer)
+
+    def part_scorer(self):
+        """Scores evidence sentences by one ask of a question with several (`lead.complete`)."""
+        from assistant.retrieve.evidence import part_support
+
+        terms: dict[int, set[str]] = {}
+        return lambda part, evidence, topic: part_support(part, evidence, self.term_stats, terms, topic)
 
     def answer_from_evidence(self, question: str, query: str, scored, engine: str | None = None,
                              max_sources: int | None = None, history: list[Turn] | None = None,

@@ -182,3 +182,12 @@ def test_a_long_name_one_typing_slip_off_is_still_named():
     assert "names" in unmet(p, near("James McIlroy motored to the 800m title in Birmingham on Sunday."))
     # a short name one letter off is another name
     assert "names" in unmet(analyse("What did Wang Yi say?"), near("Wang Ye said the talks went well."))
+
+
+def test_a_sentence_opening_on_the_person_a_string_of_names_ends_on_is_about_them():
+    lead = "Jon Smolders, 36, escaped after being allowed out of the secure Zenda unit."
+    asked = analyse("Whom had the escaped Zenda patient Jon Smolders been out to see?")
+    about_him = "Smolders, who attacked a man in 1994, had been out to see his fiancee Ann Wright."
+    assert "names" not in unmet(asked, Neighbourhood(about_him, about_him, document_lead=lead))
+    about_the_unit = "The unit said the leave had been approved by doctors."
+    assert "names" in unmet(asked, Neighbourhood(about_the_unit, about_the_unit, document_lead=lead))

@@ -128,3 +128,12 @@ def test_api_answers_or_abstains_on_any_text(api, question):
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["abstained"] or body["citations"]
+
+
+def test_a_later_ask_naming_it_asks_for_the_name_of_what_the_first_ask_is_about():
+    from assistant.retrieve.question import parse_question
+
+    asks = parse_question("Who wrote the charity song, and what is it called?").asks
+    assert asks[1].head == "song" and "WORK_OF_ART" in asks[1].labels and "PERSON" in asks[1].labels
+    alone = parse_question("What is it called?").first
+    assert alone.head is None

@@ -349,3 +349,41 @@ def test_a_follow_up_keeps_to_the_best_sentences_article_when_a_linked_span_lies
     assert alone[0].sentence.file == "game.txt"  # a question on its own: the span by "wrote" wins
     follow_up = SpanFinder("Who wrote it? (context: The Monologues; Which play was banned?)", CACHE, candidates=4)
     assert follow_up.rerank([topic, elsewhere])[0].sentence.file == "play.txt"
+
+
+def test_who_did_it_is_answered_by_the_doer_of_the_asked_deed_not_a_name_beside_the_topic():
+    ask = parse_question("Who wrote the charity song?").first
+    others = spans_for(ask, annotate("Singers including Cliff Richard and Boy George are recording a charity single."),
+                       ask.text)
+    assert others and not any(s.states for s in others)  # they record it: beside its words, not its writers
+    writer = spans_for(ask, annotate("The song, titled Grief Never Grows Old, was written by radio DJ Mike Read."),
+                       ask.text)
+    assert writer[0].text.endswith("Mike Read") and writer[0].states
+
+
+def test_how_much_did_a_named_subject_lose_is_answered_by_its_own_figure_not_a_neighbours():
+    ask = parse_question("How much did Biogen Idec lose?").first
+    text = "On the New York Stock Exchange, shares in Ireland-based Elan lost 70% while US partner Biogen Idec shed 43%."
+    assert spans_for(ask, annotate(text), ask.text)[0].text == "43%"
+
+
+def test_a_name_described_as_one_of_the_asked_kind_answers_even_when_typed_as_a_person():
+    ask = parse_question("Which whisky maker did Pernod try to buy?").first
+    text = "Last year Pernod tried to buy Glenmorangie, one of Scotland's premier whisky firms, but lost out to LVMH."
+    assert spans_for(ask, annotate(text), ask.text)[0].text == "Glenmorangie"
+
+
+def test_a_judge_is_not_answered_by_another_kind_of_person():
+    ask = parse_question("Which judge is presiding over the fraud trial?").first
+    text = "The fraud trial heard from prosecutor Ann Wright and chief executive Jon Smolders on Monday."
+    assert not any(s.titled for s in spans_for(ask, annotate(text), ask.text))
+
+
+def test_a_name_a_naming_verb_gives_answers_a_question_for_a_name_even_in_lower_case():
+    ask = parse_question("What name is given to the mix of artificial intelligence and chance behind the tool?").first
+    assert ask.naming
+    text = "The tool uses a system dubbed smart serendipity, which is a combination of artificial intelligence and luck."
+    spans = spans_for(ask, annotate(text), ask.text)
+    assert spans and spans[0].text == "smart serendipity" and spans[0].given_name
+    plain = "The tool uses a combination of artificial intelligence and luck."
+    assert not any(s.given_name for s in spans_for(ask, annotate(plain), ask.text))

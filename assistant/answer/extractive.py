@@ -114,10 +114,11 @@ def choose(evidence: list[Evidence], table: SentenceTable, max_sentences: int, c
 
 def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, max_sentences: int,
             companion_ratio: float, corroboration_ratio: float, finder: SpanFinder | None = None,
-            confident: bool = True) -> Composition:
+            confident: bool = True, scorer: lead.PartScorer | None = None) -> Composition:
     """The quotes that answer, each cited; with `finder` (a question asking for a typed answer),
     led by the short spans that answer it, and completed with the sentences of further list
-    items and asks (each scoring at least `threshold`). Not `confident` (the refusal model,
+    items and asks (each scoring at least `threshold`; `scorer` scores sentences by one ask's own words,
+    to find the sentence stating each part of a question). Not `confident` (the refusal model,
     `confidence.py`, says the evidence does not answer): an abstention."""
     score = evidence[0].score if evidence else 0.0
     margin = score - evidence[1].score if len(evidence) > 1 else score
@@ -125,24 +126,28 @@ def compose(evidence: list[Evidence], table: SentenceTable, threshold: float, ma
     if not evidence or not confident:
         return Composition(ABSTAIN_TEXT, [], True, score=score, margin=margin)
     chosen = choose(evidence, table, max_sentences, companion_ratio, corroboration_ratio)
+    owners: dict[int, int] = {}
     if finder is not None:
-        chosen = lead.complete(chosen, evidence, finder, threshold, max_sentences)
-    citations, parts, focus = _quote(chosen, table)
+        chosen, owners = lead.complete(chosen, evidence, finder, threshold, max_sentences, scorer)
+    citations, parts, focus, cited = _quote(chosen, table)
     text = " ".join(parts)
     shorts: list[ShortAnswer] = []
     if finder is not None:
-        shorts = lead.short_answers(finder, citations, focus)
+        shorts = lead.short_answers(finder, citations, focus, {i: cited[r] for i, r in owners.items() if r in cited})
         text = f"{lead.lead_text(shorts)} {text}" if shorts else text
     return Composition(text, citations, False, shorts, score, margin, bool(shorts) if typed else None)
 
 
-def _quote(chosen: list[Evidence], table: SentenceTable) -> tuple[list[Citation], list[str], list[int]]:
+def _quote(chosen: list[Evidence], table: SentenceTable
+           ) -> tuple[list[Citation], list[str], list[int], dict[int, int]]:
     """Citations of the chosen sentences (originals preferred, antecedents included), the
-    answer text's quoted parts, and where in each quote the cited sentence itself starts."""
+    answer text's quoted parts, where in each quote the cited sentence itself starts, and
+    each chosen row's citation index."""
     parts: list[str] = []
     focus: list[int] = []
     citations: list[Citation] = []
     quoted: set[int] = set()
+    cited: dict[int, int] = {}
     for ev in chosen:
         row, also_in = _prefer_original(table, ev)
         if row in quoted:
@@ -160,4 +165,5 @@ def _quote(chosen: list[Evidence], table: SentenceTable) -> tuple[list[Citation]
                                   also_in=also_in))
         parts.append(f"{' '.join(quote.split())} [{n}]")  # a quote with its antecedent may span paragraphs
         focus.append(end.start - start.start)
-    return citations, parts, focus
+        cited[ev.row] = n - 1
+    return citations, parts, focus, cited

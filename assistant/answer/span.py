@@ -26,6 +26,7 @@ from assistant.retrieve.question import (
     TIMES,
     Ask,
     QuestionParse,
+    kind_of,
     parse_question,
 )
 from assistant.retrieve.terms import fold, is_stopword
@@ -71,6 +72,18 @@ class ShortSpan:
     asked: bool = False  # beside a word of what is asked (its verb, its nouns), not only a name it asks about
     by_name: bool = False  # beside a name the question gives ("the meeting with Tai in Detroit")
     titled: bool = False  # the asked noun stands for it in the syntax ("Scottish club Rangers" for "which club")
+    doer: bool = False  # "who <verb>…": the subject of the asked verb, or its agent ("was written by X")
+    # hangs from the asked verb (True) or another one (False: "Singers including Boy George are recording…"
+    # for "Who wrote the song?"); None when the question or the span has no verb frame to compare
+    on_verb: bool | None = None
+    given_name: bool = False  # a naming verb gives it as the name of something ("a system dubbed X")
+    of_actor: bool = False  # the deed of the name the question asks about ("Biogen Idec shed 43%" for "how much did
+    # Biogen Idec lose?", not "Elan lost 70%" in the same sentence)
+
+    @property
+    def states(self) -> bool:
+        """Beside what is asked, and not as part of another deed: the span answers the ask."""
+        return self.asked and self.on_verb is not False
 
 
 def words_of(text: str) -> set[str]:
@@ -106,8 +119,8 @@ def touches(near: frozenset[str], words: set[str]) -> bool:
 def could_hold(ask: Ask, text: str, question_words: set[str]) -> bool:
     """Could the sentence hold a span for the ask at all, read from its surface (no parse)?
     An amount needs a figure or a number word; a name a capitalised word the question lacks."""
-    if ask.reason or not ask.labels:
-        return True
+    if ask.reason or not ask.labels or ask.naming:
+        return True  # (a name a naming verb gives may be lower case: "a system dubbed smart serendipity")
     if ask.labels <= AMOUNTS | RANKS or ask.exact:
         return bool(NUMERIC.search(text))  # "which year": written in figures
     if ask.labels & TIMES:
@@ -144,7 +157,7 @@ def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
                 and not re.search(r"[,;()]", gap):
             out[-1] = replace(prev, text=sentence[prev.start : s.end], end=s.end, linked=prev.linked or s.linked,
                               headed=prev.headed or s.headed, asked=prev.asked or s.asked,
-                              by_name=prev.by_name or s.by_name)
+                              by_name=prev.by_name or s.by_name, of_actor=prev.of_actor or s.of_actor)
         else:
             out.append(s)
     return out
@@ -165,8 +178,13 @@ def _retyped(e: Entity, ask: Ask) -> bool:
 
 def _titled(e: Entity, ask: Ask) -> bool:
     """Does the asked noun stand for the span in the syntax, as a compound before it or in apposition
-    ("Scottish club Rangers", "the work's author, playwright Eve Ensler")?"""
-    return ask.head is not None and touches(e.described, {ask.head})
+    ("Scottish club Rangers", "the work's author, playwright Eve Ensler")? For a thing (not a person: a
+    judge is no prosecutor), a noun of its answer type does too ("which whisky maker": "Glenmorangie,
+    one of Scotland's premier whisky firms")."""
+    if ask.head is None:
+        return False
+    kind = kind_of(ask.head)
+    return touches(e.described, {ask.head}) or ask.head not in PERSON_NOUNS and bool(e.described & kind)
 
 
 def _foreign(e: Entity, ask: Ask, asked: set[str]) -> bool:
@@ -197,6 +215,15 @@ def _other_event(e: Entity, ask: Ask) -> bool:
     if ask.frame is None or e.frame is None or not e.frame[1]:
         return False
     return same_word(e.frame[0], ask.frame[0]) and not touches(e.frame[1], set(ask.frame[1]))
+
+
+def _on_verb(e: Entity, ask: Ask) -> bool | None:
+    """Does the span hang from the asked verb ("written by Mike Read" for "Who wrote the song?") rather than
+    another one ("Singers including Boy George are recording a charity single")? None when the question
+    or the span has no verb frame to compare."""
+    if ask.frame is None or e.frame is None:
+        return None
+    return same_word(e.frame[0], ask.frame[0]) or derived(e.frame[0], ask.frame[0])
 
 
 def _with_counted(text: str, end: int, counted: str | None) -> int:
@@ -251,20 +278,24 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             found.append(ShortSpan(e.text, e.label, e.start, e.end, False))  # another complement, or holder
             continue
         relation = (ask.terms - ask.named) | ({ask.head} if ask.head else set())
+        verb = _on_verb(e, ask)
         on_relation = touches(e.near, relation)
         end = _with_counted(ann.text, e.end, ask.counted)
         by_name = touches(e.near, set(ask.named))
         titled = _titled(e, ask)
+        doer = bool(verb) and ask.wh == "who" and (e.role == "nsubj" or e.heads[:1] == ("by",))
+        of_actor = ask.actor and any(named_in_question(a, asked, ask.named) for a in e.actors)
         found.append(ShortSpan(ann.text[e.start : end], e.label, e.start, end, on_relation or by_name or titled,
                                ask.head is not None and touches(e.near, {ask.head}), on_relation or titled, by_name,
-                               titled))
+                               titled, doer, verb, "name" in e.described, of_actor))
     if "PERCENT" in ask.labels and any(s.label == "PERCENT" for s in found):
         found = [s for s in found if s.label != "CARDINAL"]  # a rate is a percentage where one is given
     found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
     # a bare "where"/"when" names no noun of its answer: of spans equally by what is asked, the one by
     # the name it gives ("Where was Tai to meet him?": "the meeting with Tai in Detroit")
     # the asked noun standing for a span ("club Rangers") says more than its words nearby
-    return sorted(found, key=lambda s: (not s.titled, not s.asked, not s.linked, ask.head is None and not s.by_name))
+    return sorted(found, key=lambda s: (not s.titled, not s.doer, not s.of_actor, not s.asked, not s.linked,
+                                        ask.head is None and not s.by_name))
 
 
 class SpanFinder:
@@ -304,7 +335,7 @@ class SpanFinder:
         sentence giving a reason. Without `ask`, a sentence is judged by the ask it answers best."""
         asks = [ask] if ask is not None else list(self.parse.asks)
         strict = any(a.strict for a in asks)
-        if not scored or not (strict or any(a.reason for a in asks)):
+        if not scored or not (strict or any(a.reason or a.naming for a in asks)):
             return scored
         parsed, cannot = self.to_parse(scored, asks)
         annotations = dict(zip(parsed, self.cache.annotate([scored[i].sentence.text for i in parsed])))
@@ -315,7 +346,7 @@ class SpanFinder:
                 if all(v is None for v in verdicts):
                     judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type"), 0))
                 elif (support := max(v or 0 for v in verdicts)) == 2 and any(
-                        a.strict and v == 2 for a, v in zip(asks, verdicts)):
+                        (a.strict or a.naming) and v == 2 for a, v in zip(asks, verdicts)):
                     judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), support))
                 else:
                     judged.append((ev, support))  # beside a name only, or a reason: preferred, not lifted
@@ -334,8 +365,8 @@ def _verdict(ask: Ask, ann: Annotation, question: str) -> int | None:
     types its answer loosely neither cuts nor lifts a sentence; a reason lifts it)."""
     if ask.reason:
         return 2 if ann.reasons else 0
-    if not ask.strict:
-        return 0
+    if not ask.strict:  # a name asked for: a name the sentence gives the asked thing ("a system dubbed X") lifts
+        return 2 if ask.naming and any(s.given_name for s in spans_for(ask, ann, question)) else 0
     spans = spans_for(ask, ann, question)
     if spans and ask.labels <= MEASURES and core_question(question) == question and ask.terms - ask.named - GENERIC \
             and not any(s.asked for s in spans):

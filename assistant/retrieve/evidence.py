@@ -108,6 +108,27 @@ def lexical_support(query_terms: list[str], text: str, stats: TermStats, given: 
     return found / total if total else 0.0
 
 
+def part_support(part: str, evidence: list[Evidence], stats: TermStats, terms: dict[int, set[str]],
+                 topic: dict[str, set[str]] | None = None) -> list[Evidence]:
+    """Evidence scored again against one ask of a question with several ("Who wrote the song, and what
+    is it called?"): its meaning for the whole question, its wording for the ask alone, no penalty
+    read: which sentence states that part. `topic`: per article, terms credited (at
+    `ARTICLE_NAME_CREDIT`) to its sentences: an article that has said "tsunami charity single" need
+    not repeat it where it says who wrote the song. `terms`: each row's content terms, filled here
+    and shared between the asks."""
+    own, _ = query_terms(part)
+    weight = {t: stats.idf(t) for t in set(own)}
+    total = sum(weight.values())
+    out = []
+    for ev in evidence:
+        present = terms.setdefault(ev.row, set(content_terms(ev.sentence.text)))
+        given = (topic or {}).get(ev.sentence.file, set())
+        found = sum(w * (1.0 if t in present else ARTICLE_NAME_CREDIT if t in given else 0.0) for t, w in weight.items())
+        lex = found / total if total else 0.0
+        out.append(Evidence(ev.sentence, DENSE_WEIGHT * ev.dense + LEXICAL_WEIGHT * lex, ev.dense, lex, ev.row))
+    return out
+
+
 def query_terms(query: str) -> tuple[list[str], frozenset[str]]:
     """The query's content terms, and those of them only its conversation context gives ("What else
     might it be used for? (context: Who developed ArtGarden?)"): the follow-up's own words say what

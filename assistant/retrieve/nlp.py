@@ -22,6 +22,7 @@ REASON_PREPOSITIONS = {"because", "due", "owing", "thanks"}
 REASON_NOUNS = {"retaliation", "response", "protest", "reaction", "bid", "order", "effort", "attempt"}
 CAUSE_VERBS = {"cause", "prompt", "force", "trigger", "lead", "spark"}  # "The balloon caused X to cancel"
 QUANTIFIERS = {"a", "an", "few", "several", "many", "half", "couple"}
+NAMING_VERBS = {"call", "name", "dub", "title", "nickname", "term", "christen", "label"}  # "a system dubbed X"
 # Parser labels (ClearNLP scheme, as spaCy's English models use)
 NOUN_POS = {"NOUN", "PROPN"}
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "NUM"}
@@ -199,11 +200,28 @@ def _described(span: Span) -> frozenset[str]:
     and the nouns it is in apposition with, up and down the chain ("author, playwright Eve Ensler")."""
     nouns, token = set(), span.root
     nouns |= {c.lemma_.lower() for c in token.children if c.dep_ in ("compound", "appos") and c.pos_ == "NOUN"}
+    nouns |= _named_as(token)
+    # "Glenmorangie, one of Scotland's premier whisky firms": the kind is the noun after "one of"
+    nouns |= {o.lemma_.lower() for c in token.children if c.dep_ == "appos" and c.pos_ == "NUM"
+              for p in c.children if p.dep_ == "prep" and p.lower_ == "of"
+              for o in p.children if o.dep_ == "pobj" and o.pos_ == "NOUN"}
     while token.dep_ == "appos" and token.head.i != token.i:
         token = token.head
         if token.pos_ == "NOUN":
             nouns.add(token.lemma_.lower())  # its head only: in "energy drink company", a drink is no company
     return frozenset(nouns)
+
+
+def _named_as(token) -> set[str]:
+    """What a naming verb says the token names: "name" and the named noun, for the complement of "a system
+    dubbed X" (system) or "Called X, the alliance will…" (alliance); empty for any other token."""
+    verb = token.head
+    if token.dep_ != "oprd" or verb.lemma_.lower() not in NAMING_VERBS:
+        return set()
+    if verb.dep_ == "acl" and verb.head.pos_ == "NOUN":
+        return {"name", verb.head.lemma_.lower()}
+    subjects = [c for c in verb.head.children if c.dep_ in SUBJECTS and c.pos_ == "NOUN"] if verb.dep_ == "advcl" else []
+    return {"name", *(c.lemma_.lower() for c in subjects)}
 
 
 def _widen(doc: Doc, span: Span) -> tuple[int, int]:
@@ -322,6 +340,20 @@ def proper_phrases(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
     return tuple(out)
 
 
+def naming_complements(doc: Doc, window: int = 4) -> tuple[Entity, ...]:
+    """What a naming verb names, where NER tagged nothing there: "a system dubbed *smart serendipity*"."""
+    tagged = {t.i for ent in doc.ents for t in ent}
+    out = []
+    for token in doc:
+        if token.dep_ != "oprd" or token.head.lemma_.lower() not in NAMING_VERBS or token.i in tagged:
+            continue
+        first = min(t.i for t in token.subtree)  # its modifiers and it, not a clause after it ("…, which is…")
+        first += 1 if doc[first].pos_ == "DET" else 0
+        if first <= token.i:
+            out.append(_entity(doc, doc[first : token.i + 1], "NAME", window, token.dep_))
+    return tuple(out)
+
+
 def annotation_of(doc: Doc, original: str) -> Annotation:
     """The annotation of `original`, parsed as `doc` (its `plain_letters`; same offsets)."""
     def restore(e):
@@ -329,4 +361,4 @@ def annotation_of(doc: Doc, original: str) -> Annotation:
 
     lemmas = frozenset(t.lemma_.lower() for t in doc if t.pos_ in CONTENT_POS)
     return Annotation(original, tuple(map(restore, entities(doc))), tuple(map(restore, reason_clauses(doc))),
-                      lemmas, tuple(map(restore, proper_phrases(doc))))
+                      lemmas, tuple(map(restore, proper_phrases(doc) + naming_complements(doc))))

@@ -297,7 +297,16 @@ def _names_in_article(names: tuple[tuple[str, ...], ...], near: Neighbourhood) -
     lead = fold(near.document_lead)
     if not _about_asked(near.sentence, names) or not all(names_all((name,), f"{around} {lead}") for name in names):
         return False
-    return len(names) == 1 or names_all(names[:1], around)
+    return len(names) == 1 or names_all(names[:1], around) or _opens_on(near.sentence, names[-1])
+
+
+def _opens_on(sentence: str, name: tuple[str, ...]) -> bool:
+    """Does the sentence open on the question's last name, its own last word ("Ferguson, who…" for
+    "the escaped Carstairs patient Michael Ferguson"): the name a noun phrase of names ends on is
+    the one it speaks of, what comes before it only qualifies it."""
+    words = sentence.split()
+    last = name[-1].lstrip("~").lower()
+    return bool(words) and not name[-1].startswith("~") and fold(words[0]).strip(",.;:").lower() == last
 
 
 def _about_asked(sentence: str, names: tuple[tuple[str, ...], ...]) -> bool:

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from assistant.retrieve.nlp import (
     CONTENT_POS,
+    NAMING_VERBS,
     NOUN_POS,
     QUALIFIER_ROLES,
     SUBJECTS,
@@ -62,9 +63,14 @@ HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
     WORKS: frozenset("film movie album song book show game programme device gadget product console".split()),
 }
 PERSON_NOUNS = next(nouns for labels, nouns in HEAD_CLASSES.items() if labels == {PERSON})
+
+
+def kind_of(noun: str) -> frozenset[str]:
+    """The nouns of the answer-type class a noun belongs to ("maker": company, firm, …), or none."""
+    return next((nouns for nouns in HEAD_CLASSES.values() if noun in nouns), frozenset())
+
 MIN_COMPOUND_HEAD = 4  # "spokes|people", "chair|woman": a compound's first part is a word, not "de|vice"
 NAME_NOUNS = {"name", "kind", "type", "sort", "title"}  # "the name of the minister": the answer type is the minister's
-NAMING_VERBS = {"call", "name", "dub", "title", "nickname", "term", "christen", "label"}  # "What is the group called?"
 WH_TYPES: dict[str, frozenset[str]] = {
     "who": frozenset({PERSON, ORG, NORP}), "whom": frozenset({PERSON, ORG, NORP}),
     "whose": frozenset({PERSON, ORG}), "where": PLACES, "when": TIMES,
@@ -112,6 +118,7 @@ class Ask:
     # the verb with another complement ("became Lord Callaghan in 1987") dates another event
     frame: tuple[str, frozenset[str]] | None = None
     actor: bool = False  # its main verb's subject is a name ("How much did Prince make?")
+    naming: bool = False  # it asks for a name ("What name is given to…", "What is the group called?")
 
 
 @dataclass(frozen=True)
@@ -275,21 +282,29 @@ def _named_thing(doc, wh: str | None, at: int):
     return next((c for c in root.children if c.dep_ in SUBJECTS and c.pos_ == "NOUN"), root)
 
 
-def _ask(doc, text: str) -> Ask:
+def _ask(doc, text: str, referent=None) -> Ask:
+    """One ask; `referent`: the noun an earlier ask of the question completes its verb with, which a
+    pronoun here stands for ("Who wrote the song, and what is it called?": the song)."""
     wh, at = _wh(doc)
     head = _head(doc, at) if wh in ("which", "what", "whose", "name", "list", "how many") else None
     named_thing = _named_thing(doc, wh, at) if head is None else None
     if named_thing is not None and named_thing.pos_ == "NOUN":
         head = named_thing  # "What is the group called?" asks which group, by its name
+    elif named_thing is not None and referent is not None \
+            and any(c.dep_ in SUBJECTS and c.pos_ == "PRON" for c in named_thing.children):
+        head = referent  # "what is it called?" after "Who wrote the song": the song's name
     lemma = head.lemma_.lower() if head is not None else None
     labels, strict = _labels(wh, head)
     if named_thing is not None:
-        labels, strict = labels or NAMED, False  # a name of any kind, NER tagging names loosely
+        # a name of any kind, NER tagging names loosely; the kind the named thing is, first
+        labels, strict = (labels | NAMED if head is not None and head.doc is not doc else labels or NAMED), False
     if wh == "where" and any(t.lemma_.lower() in POSITION_VERBS for t in doc):
         labels = RANKS  # "Where does X rank?" asks for a position, not a place
     if wh == "what" and head is None and doc[at].dep_ in ("dobj", "attr", "npadvmod") \
             and doc[at].head.lemma_.lower() in PRICE_VERBS:
         labels, strict = frozenset({"MONEY"}), True  # "What does the service cost a month?"
+    if head is not None and head.doc is not doc:
+        head = None  # the referent's kind is read; its words are another ask's
     count = _count(doc, at, head)
     plural_head = head is not None and head.tag_ in ("NNS", "NNPS") and wh != "how many"
     plural_who = wh in ("who", "whom") and any(t.lower_ in ("were", "are") for t in doc[at + 1 : at + 3])
@@ -304,7 +319,15 @@ def _ask(doc, text: str) -> Ask:
                named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
                terms=frozenset(t.lemma_.lower() for t in content),
                kinds=_owner_kinds(doc, head), frame=_frame(doc),
-               actor=any(t.dep_ in SUBJECTS and t.head.dep_ == "ROOT" and t.pos_ == "PROPN" for t in doc))
+               actor=any(t.dep_ in SUBJECTS and t.head.dep_ == "ROOT" and t.pos_ == "PROPN" for t in doc),
+               naming=named_thing is not None or lemma == "name")
+
+
+def _completing_noun(doc):
+    """The noun completing the main verb of an ask ("Who wrote *the song*?"), or None."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    return next((c for c in root.children if c.dep_ in ("dobj", "nsubjpass") and c.pos_ == "NOUN"), None) \
+        if root is not None else None
 
 
 def split_points(doc) -> list[int]:
@@ -327,9 +350,12 @@ def parse_question(question: str) -> QuestionParse:
         return QuestionParse(question, (_ask(doc, question),))
     bounds = [0, *points, len(doc)]
     asks = []
+    referent = None
     for a, b in zip(bounds, bounds[1:]):
         part = doc[a + (1 if a else 0) : b].text.strip(" ,;?") + "?"
-        asks.append(_ask(parse(part), part))
+        part_doc = parse(part)
+        asks.append(_ask(part_doc, part, referent))
+        referent = referent or _completing_noun(part_doc)
     first_terms = asks[0].terms | asks[0].named
     # a later ask leans on the first one's words ("…, and by how many seats?" is about the vote)
     asks = [asks[0]] + [Ask(**{**a.__dict__, "terms": a.terms | first_terms}) for a in asks[1:]]
