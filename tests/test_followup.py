@@ -115,22 +115,21 @@ def test_an_answer_that_describes_the_asked_thing_points_to_the_name_the_article
     assert query == "What was its last big acquisition? (context: Pernod Ricard)"
 
 
-def test_a_description_naming_its_owner_is_no_pointer_back():
-    article = "The Communist Party objects.\n\nThe curbs crippled the smartphone enterprise of Huawei Ltd., a model."
-    history = [answered("Which Chinese company's smartphone business was crippled by US curbs?",
-                        "Huawei Ltd. [1]. The curbs crippled the smartphone enterprise of Huawei Ltd., a model. [1]",
-                        short="Huawei Ltd.")]
-    query = standalone_query("What was its new phone?", history, {"a.txt": article}.get)
-    assert query == "What was its new phone? (context: Huawei Ltd.)"
-
-
-def test_a_description_that_gives_its_name_is_no_pointer_back():
-    article = "Rivals led by Blue Group had bid.\n\nThe French firm, Pernod Ricard, is considering a bid."
-    history = [answered("Which French company is weighing a bid?",
-                        "Pernod Ricard [1]. The French firm, Pernod Ricard, is considering a bid. [1]",
-                        short="Pernod Ricard")]
-    query = standalone_query("What was its last big acquisition?", history, {"a.txt": article}.get)
-    assert query == "What was its last big acquisition? (context: Pernod Ricard)"
+@pytest.mark.parametrize("article, asked, said, short, followup", [
+    # a description naming its owner ("the smartphone enterprise of Huawei Ltd.") is no pointer back
+    ("The Communist Party objects.\n\nThe curbs crippled the smartphone enterprise of Huawei Ltd., a model.",
+     "Which Chinese company's smartphone business was crippled by US curbs?",
+     "Huawei Ltd. [1]. The curbs crippled the smartphone enterprise of Huawei Ltd., a model. [1]", "Huawei Ltd.",
+     "What was its new phone?"),
+    # nor is one that gives its name ("The French firm, Pernod Ricard")
+    ("Rivals led by Blue Group had bid.\n\nThe French firm, Pernod Ricard, is considering a bid.",
+     "Which French company is weighing a bid?",
+     "Pernod Ricard [1]. The French firm, Pernod Ricard, is considering a bid. [1]", "Pernod Ricard",
+     "What was its last big acquisition?"),
+])
+def test_a_description_that_names_is_no_pointer_back(article, asked, said, short, followup):
+    history = [answered(asked, said, short=short)]
+    assert standalone_query(followup, history, {"a.txt": article}.get) == f"{followup} (context: {short})"
 
 
 def test_it_is_the_name_playing_the_asked_part_in_the_answer_without_a_short_answer():
