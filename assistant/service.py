@@ -109,23 +109,6 @@ class MetaView(Mapping):
         return len(self.documents)
 
 
-def _own_index(settings: Settings) -> Settings:
-    """A corpus folder set explicitly (ASSISTANT_CORPUS) whose home index was built from another
-    folder gets an index of its own under the home, as `--corpus` does: answering from the other
-    folder's index would cite articles the user never pointed at. With no folder set, the home's
-    index is whichever folder was ingested last."""
-    if "corpus" not in settings.model_fields_set:
-        return settings
-    built_from = snapshot.published_info(settings.index_dir).get("corpus")
-    if built_from is None or built_from == str(settings.corpus.resolve()):
-        return settings
-    from assistant.settings import corpus_home_settings
-
-    own = corpus_home_settings(settings, settings.corpus)
-    log.info("the index in %s is for %s; %s gets its own in %s", settings.home, built_from, settings.corpus, own.home)
-    return own
-
-
 class Assistant:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
@@ -139,9 +122,9 @@ class Assistant:
     def open(cls, settings: Settings | None = None, progress: Callable[[str, int, int], None] | None = None) -> Assistant:
         """Open the index, building it first if there is none, or bringing it up to date if it was
         built for other settings (another encoder or chunk size: its vectors would not match)."""
-        from assistant.index.config import config_key
+        from assistant.index.config import config_key, own_index_settings
 
-        settings = _own_index(settings or get_settings())
+        settings = own_index_settings(settings or get_settings())
         built_for = snapshot.published_config(settings.index_dir)
         if built_for != config_key(settings):
             from assistant.index.ingest import ingest

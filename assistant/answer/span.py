@@ -17,18 +17,8 @@ from assistant.models import core_question
 from assistant.retrieve.annotation_cache import AnnotationCache
 from assistant.retrieve.evidence import Evidence
 from assistant.retrieve.nlp import Annotation, Entity
-from assistant.retrieve.question import (
-    AMOUNTS,
-    LOOSE,
-    PERSON_NOUNS,
-    RANKS,
-    TIME_UNITS,
-    TIMES,
-    Ask,
-    QuestionParse,
-    kind_of,
-    parse_question,
-)
+from assistant.retrieve.question import (AMOUNTS, LOOSE, PERSON_NOUNS, RANKS, TIME_UNITS, TIMES, Ask, QuestionParse,
+                                         kind_of, parse_question)
 from assistant.retrieve.terms import fold, is_stopword
 from assistant.retrieve.titles import TITLES
 

@@ -4,8 +4,9 @@ vectors. Kept apart from ingest so that opening an index can check it without im
 from __future__ import annotations
 
 import hashlib
+import logging
 
-from assistant.settings import Settings
+from assistant.settings import Settings, corpus_home_settings
 
 PIPELINE_VERSION = "8"
 CORPUS_VERSION = "4"  # bump when cleaning (repair, boilerplate, metadata) changes its output
@@ -18,3 +19,21 @@ def config_key(settings: Settings) -> str:
     parts = [PIPELINE_VERSION, CORPUS_VERSION, EMBED_MODEL, settings.chunk_size, settings.chunk_overlap,
              settings.chroma_url or "embedded", settings.collection, settings.quantized_encoder]
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def own_index_settings(settings: Settings) -> Settings:
+    """A corpus folder set explicitly (ASSISTANT_CORPUS) whose home index was built from another
+    folder gets an index of its own under the home, as `--corpus` does: answering from the other
+    folder's index would cite articles the user never pointed at. With no folder set, the home's
+    index is whichever folder was ingested last."""
+    if "corpus" not in settings.model_fields_set:
+        return settings
+    from assistant.index.snapshot import published_info
+
+    built_from = published_info(settings.index_dir).get("corpus")
+    if built_from is None or built_from == str(settings.corpus.resolve()):
+        return settings
+    own = corpus_home_settings(settings, settings.corpus)
+    logging.getLogger(__name__).info("the index in %s is for %s; %s gets its own in %s",
+                                     settings.home, built_from, settings.corpus, own.home)
+    return own

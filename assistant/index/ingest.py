@@ -305,8 +305,7 @@ def ingest(settings: Settings, corpus_dir: Path | None = None, progress: Progres
     same_config = previous is not None and previous.config_key == key
     previous_hashes = previous.documents.raw_hashes() if same_config else {}
     current_hashes = {d.file: d.raw_sha256 for d in corpus.documents}
-    report = IngestReport(documents=corpus.documents, chunk_counts={},
-                          skipped=[(s.file, s.reason) for s in corpus.skipped])
+    report = IngestReport(documents=corpus.documents, chunk_counts={}, skipped=[(s.file, s.reason) for s in corpus.skipped])
     _classify(report, previous_hashes, current_hashes)
     journal = _read_journal(settings.index_dir)
     if same_config and previous_hashes == current_hashes and not journal:
