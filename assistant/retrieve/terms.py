@@ -56,23 +56,31 @@ def _content_terms(text: str) -> tuple[str, ...]:
 CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]+")
 
 
-PLAIN_WORD = re.compile(r"[a-z]+")
+TOKEN = re.compile(r"[a-z]+(?:[.][a-z]+)*")  # one wordfreq token: "zafi.d" (apostrophes: wordfreq's own rules)
+HYPHENATED = re.compile(r"[a-z]+(?:-[a-z]+)+")  # tokens joined by hyphens: "e-mail", "half-life"
 
 
 def english_zipf(word: str, wordlist: str = "small") -> float:
     """How common a word is in English (wordfreq's Zipf scale: "the" 7.7, "Washington" 5.1, "Blinken" 0).
-    A plain word is looked up in wordfreq's own list, read directly: importing wordfreq costs
-    ~0.4 s (langcodes' tables) and its first lookup ~0.15 s more, once per cold `ask` that meets
-    a question word the index has no value for. Anything else (digits, apostrophes) goes through
+    A word of letters is looked up in wordfreq's own list, read directly: importing wordfreq costs
+    ~0.4 s (langcodes' tables) and its first lookup ~0.15 s more, once per process that meets a
+    question word the index has no value for. Anything else (digits, other marks) goes through
     wordfreq, which tokenizes it."""
     word = word.lower()
-    table = _wordfreq_buckets(wordlist) if PLAIN_WORD.fullmatch(word) else None
+    tokens = [word] if TOKEN.fullmatch(word) else word.split("-") if HYPHENATED.fullmatch(word) else None
+    table = _wordfreq_buckets(wordlist) if tokens else None
     if table is None:
         from wordfreq import zipf_frequency
 
         return zipf_frequency(word, "en", wordlist=wordlist)
-    bucket = table.get(word)
-    return 0.0 if bucket is None else round(9 - bucket / 100, 2)  # bucket i holds words at -i centibels
+    buckets = [table.get(t) for t in tokens]
+    if None in buckets:
+        return 0.0
+    if len(buckets) == 1:
+        return round(9 - buckets[0] / 100, 2)  # bucket i holds words at -i centibels
+    freq = 1.0 / sum(10 ** (b / 100) for b in buckets)  # as wordfreq combines tokens: 1/f = sum of 1/f_i
+    freq = round(freq, math.floor(-math.log10(freq)) + 3)  # ...to 3 significant digits
+    return round(math.log10(freq) + 9, 2)
 
 
 @lru_cache(maxsize=2)
