@@ -20,6 +20,7 @@ from assistant.index import snapshot
 from assistant.index.snapshot import DocumentStore, Snapshot
 from assistant.models import Answer, Document, DocumentMeta
 from assistant.settings import Settings, get_settings
+from assistant.warmup import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,8 @@ class StoreUnavailable(RuntimeError):
 
 def store_failure(e: BaseException, settings: Settings) -> str | None:
     """One line saying the Chroma server is unreachable, if that is what `e` means; else None.
-
-    chromadb's HttpClient lets httpx's transport errors through, and says "Could not
-    connect" when the server is down while it opens.
-    """
+    chromadb's HttpClient lets httpx's transport errors through, and says "Could not connect"
+    when the server is down while it opens."""
     if not settings.chroma_url:
         return None
     import httpx
@@ -133,6 +132,10 @@ class Assistant:
                 log.warning("the index in %s was built with other settings: rebuilding it", settings.index_dir)
             ingest(settings, progress=progress)
         return cls(settings)
+
+    def warm_up(self) -> None:
+        """Load now what questions load on first use (`assistant/warmup.py`), as a server does at start."""
+        warm_up(self)
 
     # ---- heavy parts, loaded on first use ------------------------------------------
     @cached_property

@@ -66,7 +66,8 @@ def warm(n: int, uncached: bool = False, spans: bool = True) -> tuple[list[float
     from assistant.settings import Settings
 
     assistant = Assistant.open(Settings(span_reader=spans))
-    assistant.ask(QUESTIONS[0])  # load models once
+    assistant.warm_up()  # as `assistant serve` does at start
+    assistant.ask(QUESTIONS[0])
     times, stages = [], {}
     for i in range(n):
         if uncached:

@@ -65,6 +65,7 @@ class Backend:
         """Load encoder, retriever and tables now, so the first question is not slow.
         A vector store that is down is logged, not fatal: the server starts and recovers."""
         try:
+            self.assistant.warm_up()
             self.ask("warm up the index")
         except StoreUnavailable as e:
             log.warning("starting without the vector store: %s", e)

@@ -1,0 +1,34 @@
+"""Loading up front what questions load on first use, for a process that will answer many.
+
+A server's first answerable question otherwise pays for spaCy (~0.6 s), the word tables and the
+modules of the answer path. `ask` in a new process never calls this: it loads only what its one
+question needs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.service import Assistant
+
+# modules the answer path imports on first use (the readers of spaCy's parses)
+WARM_MODULES = ("assistant.answer.span", "assistant.answer.slot", "assistant.answer.relation", "assistant.answer.roles",
+                "assistant.retrieve.question", "assistant.retrieve.nlp", "assistant.chat.referents")
+
+
+def warm_up(assistant: Assistant) -> None:
+    """Encoder, index tables, refusal model, spaCy, the lemma table and the English word list."""
+    from assistant.retrieve import lexicon, spacy_pipeline
+    from assistant.retrieve.terms import english_zipf
+
+    assistant.encoder.encode(["warm up"])
+    _ = (assistant.retriever, assistant.term_stats, assistant.sentence_table, assistant.confidence_model,
+         assistant.null_profile)
+    for module in WARM_MODULES:
+        importlib.import_module(module)
+    if assistant.settings.span_reader:
+        spacy_pipeline.parse("Who said what, and why?")
+    lexicon.lexicon()
+    english_zipf("the")
