@@ -12,6 +12,7 @@ fails or is too slow, the extractive answer with a one-line note.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -50,7 +51,10 @@ SYSTEM_PROMPT = (
     "Answer in 1 to 3 short sentences. After each sentence write, in square brackets, the number of the passage "
     "sentence that states it, for example [4]. Keep names, titles, numbers and dates exactly as the passages "
     "write them and add nothing they do not say. "
-    "If the passages do not answer the question, reply with exactly: NOT STATED")
+    "Answer the question that is asked, with the words of the sentence that answers it. "
+    "Reply with exactly NOT STATED only if no sentence answers any part of the question.")
+# "Passage 5": the model points at where it read the answer instead of writing it. Not a claim, not a refusal.
+POINTER = re.compile(r"(?:passages?|sentences?)\s*\d+(?:\s*(?:,|and|&)\s*\d+)*\W*", re.I)
 
 
 def build_messages(question: str, passages: str) -> list[dict[str, str]]:
@@ -117,20 +121,19 @@ def answers_otherwise(claim: str, question: str, leads: list[LeadSpan]) -> bool:
     return any(KINDS.get(e.label_, e.label_) in kinds for e in own)
 
 
-def missing_quotes(text: str, question: str, fallback: Answer) -> list[Citation]:
-    """The extractive answer's quotes holding a short answer the LLM answer lacks.
+def missing_quotes(text: str, fallback: Answer) -> list[Citation]:
+    """The extractive answer's quotes, unless the LLM answer states every short answer the extractive one found.
 
-    The model often answers from another sentence of the passages, or leaves out the very name
-    asked for ("Blinken met Wang Yi in February" to "At which event…"); the span finder's reading
-    then stands beside the model's as a verbatim quote. None when the model gives an answer of its
-    own of the same kind (the two readings disagree: the quote would contradict it).
+    The model often answers from another passage sentence, leaves out the very name asked for ("Blinken
+    met Wang Yi in February" to "At which event…"), or names something else; the extractive reading then
+    follows the model's, verbatim and cited as the extractive engine cites it, so the LLM answer never
+    says less than the extractive one (quotes the model's sentences already cite are not repeated).
+    When the model's words hold every short answer, the two readings agree and nothing is added.
     """
     plain = _plain(text)
-    missing = [s for s in fallback.short_answers if _plain(s.text) not in plain]
-    if not missing or answers_otherwise(text, question, [LeadSpan(s, 0, 0) for s in fallback.short_answers]):
+    if fallback.short_answers and all(_plain(s.text) in plain for s in fallback.short_answers):
         return []
-    ns = dict.fromkeys(s.n for s in missing if 0 < s.n <= len(fallback.citations))
-    return [fallback.citations[n - 1] for n in ns]
+    return list(fallback.citations)
 
 
 class AnswerBuilder:
@@ -275,6 +278,9 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
                 refused = True
                 log.info("LLM refused: %s", claim.text)
                 continue
+            if POINTER.fullmatch(claim.text):
+                log.info("LLM pointed, no claim: %s", claim.text)
+                continue
             v = check_claims([claim], sources, encode, _threshold(claim, weak, leads, settings), question=asked,
                              context=titles)[0]
             verdicts.append(v)
@@ -296,11 +302,12 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
         error = str(e)
         log.warning("LLM engine failed: %s", e)
     if builder.parts:
-        for quote in missing_quotes(" ".join(builder.parts), asked, fallback):
+        for quote in missing_quotes(" ".join(builder.parts), fallback):
             piece = builder.add_quote(quote)
-            log.info("extractive quote added for its short answer: %s", quote.quote)
-            if piece is not None and on_sentence is not None:
-                on_sentence(piece)
+            if piece is not None:
+                log.info("extractive quote added: %s", quote.quote)
+                if on_sentence is not None:
+                    on_sentence(piece)
     answer = builder.answer(query)
     dropped = sum(not v.kept for v in verdicts)
     if answer is not None:
