@@ -28,7 +28,7 @@ from assistant.answer.passages import (
     render_passages,
     select_passages,
 )
-from assistant.answer.reply import Claim, ReplyStream
+from assistant.answer.reply import MARKER, Claim, ReplyStream, _marker_numbers
 from assistant.answer.roles import has_verb
 from assistant.answer.specifics import absent_question_names
 from assistant.models import ABSTAIN_TEXT, Answer, Citation, ShortAnswer
@@ -42,6 +42,7 @@ UNSUPPORTED_NOTE = "LLM answer unsupported by the articles; showing extractive a
 REFUSED_NOTE = "the LLM found no answer in the passages"
 REFUSED_FALLBACK_NOTE = "the LLM found no answer in the passages; showing extractive answer"
 WEAK_NOTE = "LLM answer unsupported by the articles, and the extractive evidence is weak"
+POINTED_NOTE = "the LLM pointed at the sentence the extractive answer quotes; showing extractive answer"
 ABSENT_NOTE = "the passages and their titles never name {} that the question asks about"
 
 # Static, so a llama.cpp server reuses its cached prefix: only the passages and question are new per call.
@@ -223,6 +224,20 @@ class AnswerBuilder:
                       short_answer_citation=self.shorts[0].n if self.shorts else None, short_answers=self.shorts)
 
 
+def points_at_extractive(raw: str, passages: list[Passage], fallback: Answer, table: SentenceTable) -> bool:
+    """Does a reply that wrote no claim ("[2]", "Passage 3") point at a sentence the extractive answer quotes?"""
+    rows = {s.n: s.row for p in passages for s in p.sentences}
+    pointed = {rows[n] for g in MARKER.findall(raw) for n in _marker_numbers(g) if n in rows}
+    for m in re.finditer(r"passages?\s*(\d+)", raw, re.I):
+        if 0 < int(m.group(1)) <= len(passages):
+            pointed |= {s.row for s in passages[int(m.group(1)) - 1].sentences}
+    quoted = set()
+    for c in fallback.citations:
+        quoted |= {row for row in table.documents.sentence_range(c.file)
+                   if table.sentences[row].start >= c.chars[0] and table.sentences[row].end <= c.chars[1]}
+    return bool(pointed & quoted)
+
+
 def _fallback(fallback: Answer, note: str) -> Answer:
     return fallback.model_copy(update={"engine": "llm", "fallback": True, "note": note})
 
@@ -290,9 +305,10 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
                 on_sentence(piece)
 
     error = None
-    reply = ReplyStream()
+    reply, raw = ReplyStream(), []
     try:
         for piece in stream_completion(build_messages(asked, render_passages(passages, table)), settings):
+            raw.append(piece)
             judge(reply.feed(piece))
             if builder.full or (refused and not builder.parts):
                 break  # enough (or a refusal): stop reading, the server stops generating
@@ -317,6 +333,9 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     if error is not None:
         return _fallback(fallback, error)
     log.info("no LLM sentence survived the guard (%d dropped; refused: %s)", dropped, refused)
+    if not verdicts and not refused and points_at_extractive("".join(raw), passages, fallback, table):
+        # the model only pointed ("[2]", "Passage 3") at a sentence the extractive answer quotes: two readings agree
+        return _fallback(fallback, POINTED_NOTE)
     if weak:  # a refusal, or nothing supported, over weak evidence: refuse
         return _refusal(query, REFUSED_NOTE if refused else WEAK_NOTE)
     texts = [s.text for s in sources.values()] + titles  # what the model read
