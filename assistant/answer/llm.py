@@ -55,7 +55,8 @@ SYSTEM_PROMPT = (
     "Answer the question that is asked, with the words of the sentence that answers it. "
     "Reply with exactly NOT STATED only if no sentence answers any part of the question.")
 # "Passage 5": the model points at where it read the answer instead of writing it. Not a claim, not a refusal.
-POINTER = re.compile(r"(?:passages?|sentences?)\s*\d+(?:\s*(?:,|and|&)\s*\d+)*\W*", re.I)
+POINTER = re.compile(r"(?:passages?|sentences?)\s*\d+(?:\s*(?:,|and|&)\s*(?:(?:passages?|sentences?)\s*)?\d+)*\W*",
+                     re.I)
 
 
 def build_messages(question: str, passages: str) -> list[dict[str, str]]:
