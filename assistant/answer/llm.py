@@ -124,17 +124,19 @@ def answers_otherwise(claim: str, question: str, leads: list[LeadSpan]) -> bool:
 
 
 def missing_quotes(text: str, fallback: Answer) -> list[Citation]:
-    """The extractive answer's quotes, unless the LLM answer states every short answer the extractive one found.
+    """The extractive answer's quotes, to follow the LLM answer (those its sentences already cite are skipped).
 
     The model often answers from another passage sentence, leaves out the very name asked for ("Blinken
-    met Wang Yi in February" to "At which event…"), or names something else; the extractive reading then
-    follows the model's, verbatim and cited as the extractive engine cites it, so the LLM answer never
-    says less than the extractive one (quotes the model's sentences already cite are not repeated).
-    When the model's words hold every short answer, the two readings agree and nothing is added.
+    met Wang Yi in February" to "At which event…"), names something else, or states the short answer from
+    another article than the one the extractive answer also quotes (c006#1: the minister's name from one
+    article, the extractive answer quoting it from two); the extractive reading then follows the model's,
+    verbatim and cited as the extractive engine cites it, so the LLM answer never says less than the
+    extractive one. `text` is kept for the log: whether the model's words hold every short answer.
     """
     plain = _plain(text)
-    if fallback.short_answers and all(_plain(s.text) in plain for s in fallback.short_answers):
-        return []
+    agree = bool(fallback.short_answers) and all(_plain(s.text) in plain for s in fallback.short_answers)
+    log.info("extractive quotes follow the LLM answer (its short answers %s in the model's words)",
+             "all" if agree else "not all")
     return list(fallback.citations)
 
 
