@@ -7,15 +7,18 @@ answerable cases, the refusal rate on unanswerable ones, fallbacks, latency p50/
 for the LLM, time to the first streamed sentence, the guard's time per sentence and
 its kept/dropped counts by reason. `--dump FILE` writes every judged LLM sentence with
 its verdict and the evidence it cites, for counting hallucinations by hand.
-Asserts nothing.
+`--replies FILE` records every raw model reply (keyed by the prompt) and replays it on the next
+run with the same prompt, so guard changes are re-scored without running the model again
+(latencies of replayed cases are not model latencies). Asserts nothing.
 
     python bench/bench_llm.py --llm-url http://127.0.0.1:8080 [--gold eval/gold.jsonl]
-        [--home DIR --corpus DIR] [--limit N] [--stride N] [--dump cases.jsonl]
+        [--home DIR --corpus DIR] [--limit N] [--stride N] [--offset N] [--dump cases.jsonl] [--replies replies.jsonl]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import sys
@@ -61,6 +64,63 @@ def _reason(line: str) -> str:
         return "refused"
     body = line.split("(", 1)[1] if "(" in line else line
     return body.split(":")[0].split(";")[0].strip()
+
+
+class Replies:
+    """Raw model replies by prompt: recorded from the server once, replayed after (one JSONL row per prompt)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.known: dict[str, str] = {}
+        if path.exists():
+            for line in path.read_text("utf-8").splitlines():
+                row = json.loads(line)
+                self.known[row["key"]] = (row["reply"], row.get("complete", True))
+        self.replayed = self.recorded = self.short = 0
+
+    @staticmethod
+    def key(messages: list[dict[str, str]]) -> str:
+        return hashlib.sha256(json.dumps(messages, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+    def _record(self, key: str, messages: list[dict[str, str]], reply: str, complete: bool) -> None:
+        self.known[key] = (reply, complete)
+        self.recorded += 1
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"key": key, "user": messages[-1]["content"][-300:], "reply": reply,
+                                "complete": complete}, ensure_ascii=False) + "\n")
+
+    def wrap(self, original):
+        def stream(messages, settings):
+            key = self.key(messages)
+            if key in self.known:
+                reply, complete = self.known[key]
+                self.replayed += 1
+                yield from _pieces(reply)
+                # the engine read past where the recording stopped (it stopped reading earlier then)
+                self.short += not complete
+                return
+            got: list[str] = []
+            complete = None
+            try:
+                for piece in original(messages, settings):
+                    got.append(piece)
+                    yield piece
+                complete = True
+            except GeneratorExit:  # the engine stopped reading early: what it read is all it reads on replay
+                complete = False
+                raise
+            finally:
+                if complete is not None and got:  # an error records nothing: it is retried next run
+                    self._record(key, messages, "".join(got), complete)
+
+        return stream
+
+
+def _pieces(text: str):
+    """A recorded reply as a stream of small pieces, as a server sends it (the guard judges as they arrive)."""
+    words = text.split(" ")
+    for i, word in enumerate(words):
+        yield word + (" " if i < len(words) - 1 else "")
 
 
 class Dump(list):
@@ -150,21 +210,29 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="the gold set's corpus folder (default: settings)")
     parser.add_argument("--limit", type=int, help="only the first N gold items")
     parser.add_argument("--stride", type=int, default=1, help="only every Nth gold item (a spread-out sample)")
+    parser.add_argument("--offset", type=int, default=0, help="start the stride at this item (another sample)")
     parser.add_argument("--engines", default="extractive,llm")
     parser.add_argument("--dump", type=Path, help="write every judged LLM sentence here (JSONL)")
+    parser.add_argument("--replies", type=Path, help="record raw model replies here, and replay those recorded")
     args = parser.parse_args()
+    if args.replies:
+        replies = Replies(args.replies)
+        llm_engine.stream_completion = replies.wrap(llm_engine.stream_completion)
     update = {"llm_url": args.llm_url}
     update.update({k: v for k, v in (("home", args.home), ("corpus", args.corpus)) if v is not None})
     settings = Settings().model_copy(update=update)
     assistant = Assistant.open(settings)
     assistant.ask("warm up the index")
-    items = M.load_gold(args.gold)[: args.limit][:: args.stride]
+    items = M.load_gold(args.gold)[: args.limit][args.offset :: args.stride]
     dump = Dump(args.dump) if args.dump else None
     result = {"gold": str(args.gold), "settings": {"llm_passage_tokens": settings.llm_passage_tokens,
                                                    "llm_weak_evidence": settings.llm_weak_evidence,
                                                    "llm_weak_support": settings.llm_weak_support}}
     for engine in args.engines.split(","):
         result[engine] = run_engine(assistant, items, engine, dump)
+    if args.replies:
+        result["replies"] = {"replayed": replies.replayed, "recorded": replies.recorded,
+                             "replayed_past_their_end": replies.short}
     print(json.dumps(result, indent=2))
 
 

@@ -328,3 +328,23 @@ def test_a_speakers_words_lifted_out_of_their_quote_are_dropped():
                 "engagement.", [1], said)
     assert not v.kept and "speaker" in v.reason
     assert verdict("Biden asked her to reiterate “our desire to have more open engagement.”", [1], said).kept
+
+
+def test_the_setting_the_question_gives_joins_no_facts_but_a_name_made_subject_or_object_does():
+    # Qwen2.5-1.5B, to "Who was named best actress at the Independent Spirit Awards?": the winner stands in one
+    # sentence, the awards' name in another of the same article
+    winner = "Other winners included Catalina Sandino Moreno, who took best actress for her role as a drug smuggler."
+    awards = "The comedy Sideways has dominated this year's Independent Spirit Awards, winning all six awards."
+    question = "Who was named best actress at the Independent Spirit Awards?"
+
+    def article(*texts: str) -> dict[int, Source]:
+        return {n: Source(n, s.text, s.vector, "spirit.txt", row)
+                for (n, s), row in zip(sources(*texts).items(), (2, 9))}
+
+    claim = "Catalina Sandino Moreno was named best actress at the Independent Spirit Awards."
+    assert verdict(claim, [], article(winner, awards), question=question).kept
+    assert not verdict(claim, [], article(winner, awards)).kept  # the question did not give the setting
+    # a name the question gives, made the one acted upon, is a fact of its own (it was LVMH that bought it)
+    glen = article(GLENMORANGIE, DIAGEO)
+    assert not verdict("Glenmorangie was bought by Diageo instead.", [], glen,
+                       question="Who bought Glenmorangie from Diageo?").kept

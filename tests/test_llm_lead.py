@@ -39,10 +39,15 @@ def extractive(span: str, label: str) -> Answer:
 
 def test_the_extractive_quote_joins_an_llm_answer_that_leaves_its_short_answer_out():
     fallback = extractive("the Munich Security Conference", "EVENT")
-    question = "At which event did Blinken meet Wang Yi in February?"
-    assert missing_quotes("Blinken met Wang Yi in February [1].", question, fallback) == fallback.citations
-    # already there (as the lead or in the model's words): nothing added
-    assert missing_quotes("the Munich Security Conference [1]. Blinken met Wang Yi there [1].", question,
-                          fallback) == []
-    # the model names another event: the two readings disagree, the quote is not added
-    assert missing_quotes("Blinken met Wang Yi at the G20 summit [1].", question, fallback) == []
+    assert missing_quotes("Blinken met Wang Yi in February [1].", fallback) == fallback.citations
+    # already there in the model's words: still quoted (another article may be the one the reader needs)
+    assert missing_quotes("the Munich Security Conference [1]. Blinken met Wang Yi there [1].",
+                          fallback) == fallback.citations
+    # the model names another event: the two readings disagree, and the reader sees the article's words too
+    assert missing_quotes("Blinken met Wang Yi at the G20 summit [1].", fallback) == fallback.citations
+
+
+def test_an_extractive_answer_without_a_short_answer_is_always_kept_beside_the_model():
+    cite = Citation(n=1, file="a.txt", lines=(3, 3), chars=(100, 100 + len(MUNICH)), quote=MUNICH, score=0.8)
+    fallback = Answer(answer=f"{MUNICH} [1]", abstained=False, query="q", citations=[cite])
+    assert missing_quotes("Blinken met Wang Yi in Munich [1].", fallback) == [cite]

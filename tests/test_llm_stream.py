@@ -121,6 +121,18 @@ def test_an_unsupported_reply_over_weak_evidence_is_refused_over_strong_evidence
     assert strong.fallback and strong.answer == extractive.answer and not strong.abstained
 
 
+def test_a_reply_that_only_points_at_the_extractive_sentence_shows_it_and_one_pointing_elsewhere_is_refused(
+        settings, assistant):
+    # Qwen2.5-1.5B sometimes answers "[1]" or "Passage 3" instead of writing the answer
+    extractive = assistant.ask(HUAWEI_Q, engine="extractive")
+    with scripted_server(["Passage", " 1"]) as (url, _):
+        pointed = llm(settings, url, llm_weak_evidence=1.0).ask(HUAWEI_Q)
+    assert pointed.fallback and pointed.answer == extractive.answer and "pointed" in pointed.note
+    with scripted_server(["[99]"]) as (url, _):
+        elsewhere = llm(settings, url, llm_weak_evidence=1.0).ask(HUAWEI_Q)
+    assert elsewhere.abstained and elsewhere.citations == []
+
+
 def test_a_server_that_stalls_mid_answer_keeps_what_was_shown_within_the_timeout(settings, huawei_quote):
     first = f"{huawei_quote}"
     pieces = words(first) + ["\n"] + words(INVENTED)

@@ -32,7 +32,7 @@ from itertools import combinations
 import numpy as np
 
 from assistant.answer.reply import Claim
-from assistant.answer.roles import has_verb, reversed_roles, unquoted_speech
+from assistant.answer.roles import has_verb, reversed_roles, setting_words, unquoted_speech
 from assistant.answer.specifics import (adds_negation, asked_names, broken_names, question_name_parts, separate_facts,
                                         unbound_pairs, unsupported_specifics)
 from assistant.retrieve.terms import content_terms
@@ -162,7 +162,13 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
         score = round(support_score(lexical, dense), 4)
         reason = problem(claim.text, texts, lexical, score, threshold, allowed, asked)
         if not reason and len(option) > 1 and not sources[option[0]].next_to(sources[option[1]]):
-            if split := separate_facts(claim.text, texts):  # two sentences apart tell two events
+            split = separate_facts(claim.text, texts)  # two sentences apart tell two events
+            if split and sources[option[0]].doc and sources[option[0]].doc == sources[option[1]].doc:
+                # ...unless one of the two is the setting the question gives, restated ("… at the Independent
+                # Spirit Awards", named in another sentence of the same article): the answer part stands alone
+                setting = setting_words(claim.text, asked)
+                split = [(a, b) for a, b in split if a not in setting and b not in setting]
+            if split:
                 reason = "joins facts from two separate sentences: " + ", ".join(f"{a}/{b}" for a, b in split)
         verdict = Verdict(claim, not reason, score, round(lexical, 4), round(dense, 4), list(option), reason)
         if not reason:

@@ -12,6 +12,7 @@ fails or is too slow, the extractive answer with a one-line note.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ from assistant.answer.passages import (
     render_passages,
     select_passages,
 )
-from assistant.answer.reply import Claim, ReplyStream
+from assistant.answer.reply import MARKER, Claim, ReplyStream, _marker_numbers
 from assistant.answer.roles import has_verb
 from assistant.answer.specifics import absent_question_names
 from assistant.models import ABSTAIN_TEXT, Answer, Citation, ShortAnswer
@@ -41,6 +42,7 @@ UNSUPPORTED_NOTE = "LLM answer unsupported by the articles; showing extractive a
 REFUSED_NOTE = "the LLM found no answer in the passages"
 REFUSED_FALLBACK_NOTE = "the LLM found no answer in the passages; showing extractive answer"
 WEAK_NOTE = "LLM answer unsupported by the articles, and the extractive evidence is weak"
+POINTED_NOTE = "the LLM pointed at the sentence the extractive answer quotes; showing extractive answer"
 ABSENT_NOTE = "the passages and their titles never name {} that the question asks about"
 
 # Static, so a llama.cpp server reuses its cached prefix: only the passages and question are new per call.
@@ -50,7 +52,11 @@ SYSTEM_PROMPT = (
     "Answer in 1 to 3 short sentences. After each sentence write, in square brackets, the number of the passage "
     "sentence that states it, for example [4]. Keep names, titles, numbers and dates exactly as the passages "
     "write them and add nothing they do not say. "
-    "If the passages do not answer the question, reply with exactly: NOT STATED")
+    "Answer the question that is asked, with the words of the sentence that answers it. "
+    "Reply with exactly NOT STATED only if no sentence answers any part of the question.")
+# "Passage 5": the model points at where it read the answer instead of writing it. Not a claim, not a refusal.
+POINTER = re.compile(r"(?:passages?|sentences?)\s*\d+(?:\s*(?:,|and|&)\s*(?:(?:passages?|sentences?)\s*)?\d+)*\W*",
+                     re.I)
 
 
 def build_messages(question: str, passages: str) -> list[dict[str, str]]:
@@ -117,20 +123,21 @@ def answers_otherwise(claim: str, question: str, leads: list[LeadSpan]) -> bool:
     return any(KINDS.get(e.label_, e.label_) in kinds for e in own)
 
 
-def missing_quotes(text: str, question: str, fallback: Answer) -> list[Citation]:
-    """The extractive answer's quotes holding a short answer the LLM answer lacks.
+def missing_quotes(text: str, fallback: Answer) -> list[Citation]:
+    """The extractive answer's quotes, to follow the LLM answer (those its sentences already cite are skipped).
 
-    The model often answers from another sentence of the passages, or leaves out the very name
-    asked for ("Blinken met Wang Yi in February" to "At which event…"); the span finder's reading
-    then stands beside the model's as a verbatim quote. None when the model gives an answer of its
-    own of the same kind (the two readings disagree: the quote would contradict it).
+    The model often answers from another passage sentence, leaves out the very name asked for ("Blinken
+    met Wang Yi in February" to "At which event…"), names something else, or states the short answer from
+    another article than the one the extractive answer also quotes (c006#1: the minister's name from one
+    article, the extractive answer quoting it from two); the extractive reading then follows the model's,
+    verbatim and cited as the extractive engine cites it, so the LLM answer never says less than the
+    extractive one. `text` is kept for the log: whether the model's words hold every short answer.
     """
     plain = _plain(text)
-    missing = [s for s in fallback.short_answers if _plain(s.text) not in plain]
-    if not missing or answers_otherwise(text, question, [LeadSpan(s, 0, 0) for s in fallback.short_answers]):
-        return []
-    ns = dict.fromkeys(s.n for s in missing if 0 < s.n <= len(fallback.citations))
-    return [fallback.citations[n - 1] for n in ns]
+    agree = bool(fallback.short_answers) and all(_plain(s.text) in plain for s in fallback.short_answers)
+    log.info("extractive quotes follow the LLM answer (its short answers %s in the model's words)",
+             "all" if agree else "not all")
+    return list(fallback.citations)
 
 
 class AnswerBuilder:
@@ -220,6 +227,20 @@ class AnswerBuilder:
                       short_answer_citation=self.shorts[0].n if self.shorts else None, short_answers=self.shorts)
 
 
+def points_at_extractive(raw: str, passages: list[Passage], fallback: Answer, table: SentenceTable) -> bool:
+    """Does a reply that wrote no claim ("[2]", "Passage 3") point at a sentence the extractive answer quotes?"""
+    rows = {s.n: s.row for p in passages for s in p.sentences}
+    pointed = {rows[n] for g in MARKER.findall(raw) for n in _marker_numbers(g) if n in rows}
+    for m in re.finditer(r"passages?\s*(\d+)", raw, re.I):
+        if 0 < int(m.group(1)) <= len(passages):
+            pointed |= {s.row for s in passages[int(m.group(1)) - 1].sentences}
+    quoted = set()
+    for c in fallback.citations:
+        quoted |= {row for row in table.documents.sentence_range(c.file)
+                   if table.sentences[row].start >= c.chars[0] and table.sentences[row].end <= c.chars[1]}
+    return bool(pointed & quoted)
+
+
 def _fallback(fallback: Answer, note: str) -> Answer:
     return fallback.model_copy(update={"engine": "llm", "fallback": True, "note": note})
 
@@ -275,6 +296,9 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
                 refused = True
                 log.info("LLM refused: %s", claim.text)
                 continue
+            if POINTER.fullmatch(claim.text):
+                log.info("LLM pointed, no claim: %s", claim.text)
+                continue
             v = check_claims([claim], sources, encode, _threshold(claim, weak, leads, settings), question=asked,
                              context=titles)[0]
             verdicts.append(v)
@@ -284,9 +308,10 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
                 on_sentence(piece)
 
     error = None
-    reply = ReplyStream()
+    reply, raw = ReplyStream(), []
     try:
         for piece in stream_completion(build_messages(asked, render_passages(passages, table)), settings):
+            raw.append(piece)
             judge(reply.feed(piece))
             if builder.full or (refused and not builder.parts):
                 break  # enough (or a refusal): stop reading, the server stops generating
@@ -296,11 +321,12 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
         error = str(e)
         log.warning("LLM engine failed: %s", e)
     if builder.parts:
-        for quote in missing_quotes(" ".join(builder.parts), asked, fallback):
+        for quote in missing_quotes(" ".join(builder.parts), fallback):
             piece = builder.add_quote(quote)
-            log.info("extractive quote added for its short answer: %s", quote.quote)
-            if piece is not None and on_sentence is not None:
-                on_sentence(piece)
+            if piece is not None:
+                log.info("extractive quote added: %s", quote.quote)
+                if on_sentence is not None:
+                    on_sentence(piece)
     answer = builder.answer(query)
     dropped = sum(not v.kept for v in verdicts)
     if answer is not None:
@@ -310,6 +336,9 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     if error is not None:
         return _fallback(fallback, error)
     log.info("no LLM sentence survived the guard (%d dropped; refused: %s)", dropped, refused)
+    if not verdicts and not refused and points_at_extractive("".join(raw), passages, fallback, table):
+        # the model only pointed ("[2]", "Passage 3") at a sentence the extractive answer quotes: two readings agree
+        return _fallback(fallback, POINTED_NOTE)
     if weak:  # a refusal, or nothing supported, over weak evidence: refuse
         return _refusal(query, REFUSED_NOTE if refused else WEAK_NOTE)
     texts = [s.text for s in sources.values()] + titles  # what the model read

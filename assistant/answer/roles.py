@@ -90,3 +90,21 @@ def unquoted_speech(claim: str) -> list[str]:
     bare = QUOTED.sub(" ", claim)
     words = re.findall(r"[A-Za-z]+(?!\.\s?[A-Z]\b)", bare)  # not an initial: "I. M. Pei"
     return [w for w in words if w.lower() in SPEAKER_PRONOUNS and w != "US"]
+
+
+def setting_words(claim: str, asked: set[str] | frozenset[str]) -> set[str]:
+    """Words of names the question gives that the claim uses as a setting: the object of a preposition
+    ("… was named best actress *at the Independent Spirit Awards*"), not a subject or object.
+
+    Restating where or when the question says the thing happened joins no facts: the answer part of
+    the claim still has to stand in one evidence sentence. A name that is a subject or object is a
+    fact of the claim, whatever the question says ("Glenmorangie was bought by Diageo").
+    """
+    out: set[str] = set()
+    for token in _parse(claim):
+        if _key(token) not in asked:
+            continue
+        role, head = _phrase_role(token)
+        if role == "pobj" and head.dep_ == "prep" and head.lower_ != "of":  # "the president of France": a fact
+            out.add(_key(token))
+    return out
