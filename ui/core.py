@@ -65,10 +65,18 @@ class Backend:
         """Load encoder, retriever and tables now, so the first question is not slow.
         A vector store that is down is logged, not fatal: the server starts and recovers."""
         try:
-            self.assistant.warm_up()
+            self._warm_up_assistant()
             self.ask("warm up the index")
         except StoreUnavailable as e:
             log.warning("starting without the vector store: %s", e)
+
+    def _warm_up_assistant(self) -> None:
+        try:
+            self.assistant.warm_up()
+        except Exception as e:  # the store is opened here too: down is the same one line as in `ask`
+            if (reason := store_failure(e, self.settings)) is not None:
+                raise StoreUnavailable(reason) from e
+            raise
 
     def ask(self, question: str, conversation: Conversation | None = None, engine: str | None = None,
             max_sources: int | None = None, on_sentence: Callable[[str], None] | None = None) -> Answer:
