@@ -16,7 +16,8 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from assistant.chat.session import Conversation
 from assistant.models import Answer
@@ -65,15 +66,18 @@ class Backend:
         """Load encoder, retriever and tables now, so the first question is not slow.
         A vector store that is down is logged, not fatal: the server starts and recovers."""
         try:
-            self._warm_up_assistant()
+            with self._store_errors():  # warm-up opens the store too
+                self.assistant.warm_up()
             self.ask("warm up the index")
         except StoreUnavailable as e:
             log.warning("starting without the vector store: %s", e)
 
-    def _warm_up_assistant(self) -> None:
+    @contextmanager
+    def _store_errors(self) -> Iterator[None]:
+        """A vector store that cannot be reached, as one StoreUnavailable line; other errors as they are."""
         try:
-            self.assistant.warm_up()
-        except Exception as e:  # the store is opened here too: down is the same one line as in `ask`
+            yield
+        except Exception as e:
             if (reason := store_failure(e, self.settings)) is not None:
                 raise StoreUnavailable(reason) from e
             raise
@@ -87,13 +91,9 @@ class Backend:
         if turn_lock is not None:  # taken first: a turn waiting for its predecessor holds no slot
             turn_lock.acquire()
         try:
-            with slots:
+            with slots, self._store_errors():
                 return self.assistant.ask(question, conversation=conversation, engine=engine,
                                           max_sources=max_sources, on_sentence=on_sentence)
-        except Exception as e:
-            if (reason := store_failure(e, self.settings)) is not None:
-                raise StoreUnavailable(reason) from e
-            raise
         finally:
             if turn_lock is not None:
                 turn_lock.release()

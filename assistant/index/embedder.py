@@ -42,10 +42,11 @@ class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
-def onnx_path(settings) -> Path:
-    """Where the checked ONNX export of the encoder lives (built by the first ingest)."""
-    suffix = "-int8" if settings.quantized_encoder else ""
-    return settings.models_dir / f"minilm-l6-v2{suffix}.onnx"
+def onnx_path(settings, quantized: bool | None = None) -> Path:
+    """Where the checked ONNX export of the encoder lives (built by the first ingest); the int8
+    one's if `quantized` (default: as the settings say)."""
+    int8 = settings.quantized_encoder if quantized is None else quantized
+    return settings.models_dir / f"minilm-l6-v2{'-int8' if int8 else ''}.onnx"
 
 
 def model_dir() -> Path:
@@ -198,7 +199,7 @@ def _stores_weights_inline(model: Path) -> bool:
 def separate_weights(settings) -> Path:
     """The fp32 encoder's path, its weights moved beside it if it was exported before they were
     kept apart (ingest's job: a process answering questions never writes to the models folder)."""
-    fp32 = settings.models_dir / "minilm-l6-v2.onnx"
+    fp32 = onnx_path(settings, quantized=False)
     if fp32.exists() and _stores_weights_inline(fp32):
         tmp = fp32.with_suffix(".tmp")
         _weights_beside(fp32, tmp, fp32)
@@ -214,7 +215,6 @@ def ensure_encoder(settings) -> Path:
     fp32 = separate_weights(settings)
     if target.exists():
         return target
-    fp32 = settings.models_dir / "minilm-l6-v2.onnx"
     if not fp32.exists():
         _export_in_child(fp32)
     if target != fp32 and fp32.exists() and not quantize(fp32, target):
