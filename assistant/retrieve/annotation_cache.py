@@ -1,5 +1,5 @@
-"""Annotations of corpus sentences by text, read from the parses stored at ingest
-(`index/parses.py`) or parsed now, least recently used dropped first."""
+"""Annotations of corpus sentences by text, read from those stored at ingest (`index/parses.py`),
+else made from the stored parse or a parse made now; least recently used dropped first."""
 
 from __future__ import annotations
 
@@ -46,8 +46,14 @@ class AnnotationCache:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._items))
         if missing:
-            docs = self.docs(missing)
-            fresh = {t: annotation_of(docs[t], t) for t in missing}
+            fresh = self.store.get_annotations(missing) if self.store is not None else {}
+            unread = [t for t in missing if t not in fresh]
+            if unread:  # sentences ingest has not annotated yet, or questions' own texts
+                docs = self.docs(unread)
+                made = {t: annotation_of(docs[t], t) for t in unread}
+                if self.store is not None:
+                    self.store.put_annotations(made)
+                fresh.update(made)
             with self._lock:
                 self._items.update(fresh)
                 while len(self._items) > self.size:

@@ -7,7 +7,10 @@ read from the parses stored at ingest, are cached by `annotation_cache.py`.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -362,3 +365,10 @@ def annotation_of(doc: Doc, original: str) -> Annotation:
     lemmas = frozenset(t.lemma_.lower() for t in doc if t.pos_ in CONTENT_POS)
     return Annotation(original, tuple(map(restore, entities(doc))), tuple(map(restore, reason_clauses(doc))),
                       lemmas, tuple(map(restore, proper_phrases(doc) + naming_complements(doc))))
+
+
+@lru_cache(maxsize=1)
+def annotation_version() -> str:
+    """Names the code that reads a parse (this module): annotations stored by other code
+    (`index/parses.py`) are never read."""
+    return hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
