@@ -199,3 +199,17 @@ def test_english_frequency_is_wordfreqs_own(word):
 
     for wordlist in ("small", "large"):
         assert english_zipf(word, wordlist) == zipf_frequency(word, "en", wordlist=wordlist)
+
+
+@given(st.text(alphabet="abcdeHKS", min_size=7, max_size=10),
+       st.lists(st.text(alphabet="abcdeHKS .,", max_size=14), max_size=4))
+@settings(max_examples=300, deadline=None)
+def test_a_misspelt_name_is_found_as_by_reading_every_word(name, pieces):
+    """`_misspelt` skips texts holding neither half of the name; a one-slip spelling always keeps
+    one half, so it finds what comparing every word finds."""
+    from assistant.retrieve.names import _misspelt, _one_edit
+
+    slipped = [name[:i] + name[i + 1 :] for i in range(len(name))] + [name[:i] + "K" + name[i:] for i in range(len(name))]
+    text = " ".join(pieces + [random.Random(name).choice(slipped)] + pieces)
+    words = sorted(set(re.findall(rf"\b{re.escape(name[:2])}\w+", text)))
+    assert _misspelt(name, text) == next((w for w in words if _one_edit(w, name)), None)

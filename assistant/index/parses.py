@@ -111,7 +111,8 @@ class ParseStore:
                                      texts, self.version):
             try:
                 found[text] = pickle.loads(blob)
-            except Exception as e:  # a damaged row: annotated again from the parse
+            except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError) as e:
+                # a damaged row, or one of a class since renamed: annotated again from the parse
                 log.debug("stored annotation unreadable: %s", e)
         return found
 

@@ -8,7 +8,7 @@ from threading import Lock
 from typing import TYPE_CHECKING
 
 from assistant.retrieve.nlp import Annotation, annotation_of
-from assistant.retrieve.spacy_pipeline import parse, pipeline, plain_letters
+from assistant.retrieve.spacy_pipeline import forget_parses, pipeline, plain_letters
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -27,7 +27,7 @@ class AnnotationCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-        parse.cache_clear()
+        forget_parses()
 
     def docs(self, texts: list[str]) -> dict[str, Doc]:
         """Parses of corpus sentences (stored at ingest, else parsed now and stored), for the

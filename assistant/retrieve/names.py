@@ -47,6 +47,9 @@ def _misspelt(part: str, text: str) -> str | None:
     typos ("in Sheffied on Sunday"), and the name a sentence misspells is still the one it names."""
     if part.startswith("~") or len(part) < MIN_MISSPELT:
         return None
+    half = len(part) // 2  # one slip leaves the first half or the rest as written: most texts hold neither
+    if part[:half] not in text and part[half:] not in text:
+        return None
     return next((w for w in sorted(set(re.findall(rf"\b{re.escape(part[:2])}\w+", text))) if _one_edit(w, part)), None)
 
 

@@ -21,7 +21,7 @@ from assistant.retrieve.nlp import (
     SUBJECTS,
     verb_frame,
 )
-from assistant.retrieve.spacy_pipeline import parse
+from assistant.retrieve.spacy_pipeline import parse, parse_all
 from assistant.retrieve.titles import TITLES
 
 PERSON, ORG, NORP, PLACES = "PERSON", "ORG", "NORP", frozenset({"GPE", "LOC", "FAC"})
@@ -351,9 +351,8 @@ def parse_question(question: str) -> QuestionParse:
     bounds = [0, *points, len(doc)]
     asks = []
     referent = None
-    for a, b in zip(bounds, bounds[1:]):
-        part = doc[a + (1 if a else 0) : b].text.strip(" ,;?") + "?"
-        part_doc = parse(part)
+    parts = [doc[a + (1 if a else 0) : b].text.strip(" ,;?") + "?" for a, b in zip(bounds, bounds[1:])]
+    for part, part_doc in zip(parts, parse_all(parts)):
         asks.append(_ask(part_doc, part, referent))
         referent = referent or _completing_noun(part_doc)
     first_terms = asks[0].terms | asks[0].named
