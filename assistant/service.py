@@ -178,6 +178,11 @@ class Assistant:
         conversation's previous answer cited (candidates, and boosted)."""
         timings: dict[str, float] = {}
         t = time.perf_counter()
+        if self.settings.span_reader:  # the question's parse overlaps its embedding
+            from assistant.models import core_question
+            from assistant.retrieve.spacy_pipeline import parse_ahead
+
+            parse_ahead(core_question(query))
         vector, probe, core = self._embed(query)
         timings["embed"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
@@ -197,12 +202,6 @@ class Assistant:
         files = dict.fromkeys(h.chunk.file for h in hits[: self.settings.whole_article_hits])
         rows += [r for f in files for r in self.documents.sentence_range(f)]
         return list(dict.fromkeys(rows))
-
-    def rows_in_span(self, file: str, start: int, end: int) -> list[int]:
-        """Sentence rows inside a character span of a document (for other retrievers' hits)."""
-        sentences = self.snap.sentences
-        return [i for i in self.documents.sentence_range(file)
-                if sentences.array[i]["start"] >= start and sentences.array[i]["end"] <= end]
 
     def evidence_for_rows(self, query: str, rows: list[int]):
         vector, probe, core = self._embed(query)

@@ -115,7 +115,9 @@ class LlamaIndexSystem:
             if start < 0:
                 return []
             end = start + len(node.get_content())
-        return self.assistant.rows_in_span(file, start, end)
+        sentences = self.assistant.snap.sentences  # the sentence rows inside the node's span
+        return [i for i in self.assistant.documents.sentence_range(file)
+                if sentences.array[i]["start"] >= start and sentences.array[i]["end"] <= end]
 
     def __call__(self, question: str, conversation: Conversation | None) -> Output:
         a = self.assistant

@@ -88,3 +88,23 @@ def test_an_llm_call_in_flight_does_not_block_extractive_questions(settings):
         SlowChat.release.set()
         assert llm_done.wait(60)
         slow.shutdown()
+
+
+def test_a_question_parsed_ahead_is_parsed_once_and_read_by_every_thread(monkeypatch):
+    """The server starts a question's parse while embedding it; whoever reads the parse then
+    (several request threads at once) gets that very parse, never a second one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from assistant.retrieve import spacy_pipeline
+
+    nlp = spacy_pipeline.pipeline()
+    calls: list[str] = []
+    real = type(nlp).__call__
+    monkeypatch.setattr(type(nlp), "__call__", lambda self, text, **kw: calls.append(text) or real(self, text, **kw))
+    question = f"Which firm did Anna Berg join in {time.time_ns()}?"
+    spacy_pipeline.parse_ahead(question)
+    spacy_pipeline.parse_ahead(question)
+    with ThreadPoolExecutor(4) as pool:
+        docs = list(pool.map(spacy_pipeline.parse, [question] * 8))
+    assert calls == [question]
+    assert all(doc is docs[0] for doc in docs) and [e.text for e in docs[0].ents][:1] == ["Anna Berg"]

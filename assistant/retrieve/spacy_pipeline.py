@@ -17,6 +17,8 @@ from threading import Lock
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from spacy.language import Language
     from spacy.tokens import Doc
 
@@ -116,26 +118,42 @@ def _group_entry_points_once() -> None:
 
 class _Parses:
     """Parses by text, least recently used dropped first; thread-safe (the API server answers
-    from a thread pool)."""
+    from a thread pool). A parse can be started ahead on a background thread (`ahead`): a
+    question's parse then overlaps its embedding, which ONNX runs without holding the GIL."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._docs: OrderedDict[str, Doc] = OrderedDict()
+        self._docs: OrderedDict[str, Doc | Future] = OrderedDict()
         self._lock = Lock()
+        self._thread: ThreadPoolExecutor | None = None
+
+    def ahead(self, text: str) -> None:
+        with self._lock:
+            if text in self._docs:
+                return
+            if self._thread is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="parse-ahead")
+            self._keep({text: self._thread.submit(lambda: pipeline()(text))})
 
     def get(self, texts: list[str]) -> list[Doc]:
         with self._lock:
             found = {t: self._docs[t] for t in texts if t in self._docs}
             for text in found:
                 self._docs.move_to_end(text)
+        found = {t: d.result() if hasattr(d, "result") else d for t, d in found.items()}  # a Future
         new = [t for t in dict.fromkeys(texts) if t not in found]
         if new:  # one call for all: spaCy's fixed cost per call is most of a short text's parse
             found.update(zip(new, pipeline().pipe(new) if len(new) > 1 else [pipeline()(new[0])]))
-            with self._lock:
-                self._docs.update((t, found[t]) for t in new)
-                while len(self._docs) > self.size:
-                    self._docs.popitem(last=False)
+        with self._lock:
+            self._keep({t: found[t] for t in found})
         return [found[t] for t in texts]
+
+    def _keep(self, docs: dict) -> None:
+        self._docs.update(docs)
+        while len(self._docs) > self.size:
+            self._docs.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
@@ -149,6 +167,13 @@ def parse(text: str) -> Doc:
     """A question's parse, shared by the readers that need it (its asks, the slot check, follow-ups);
     callers read it, never change it."""
     return _PARSES.get([text])[0]
+
+
+def parse_ahead(text: str) -> None:
+    """Start parsing `text` on a background thread if the pipeline is loaded (a server's; a
+    one-shot `ask` loads spaCy only if its question needs it); `parse(text)` waits for it."""
+    if _loaded:
+        _PARSES.ahead(text)
 
 
 def parse_all(texts: list[str]) -> list[Doc]:
