@@ -48,6 +48,7 @@ eval: $(DEV)
 	# the blind BBC held-out sets: reported, never gated or tuned on (eval/BBC_HELDOUT*.md)
 	$(BIN)/assistant eval --gold eval/bbc_heldout.jsonl --corpus $(BBC) --out eval/reports/latest-bbc-heldout
 	$(BIN)/assistant eval --gold eval/bbc_heldout2.jsonl --corpus $(BBC) --out eval/reports/latest-bbc-heldout2
+	$(BIN)/assistant eval --gold eval/bbc_heldout3.jsonl --corpus $(BBC) --out eval/reports/latest-bbc-heldout3
 
 bench: $(DEV)
 	$(BIN)/python bench/bench_ask.py
