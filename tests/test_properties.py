@@ -213,3 +213,24 @@ def test_a_misspelt_name_is_found_as_by_reading_every_word(name, pieces):
     text = " ".join(pieces + [random.Random(name).choice(slipped)] + pieces)
     words = sorted(set(re.findall(rf"\b{re.escape(name[:2])}\w+", text)))
     assert _misspelt(name, text) == next((w for w in words if _one_edit(w, name)), None)
+
+
+@given(st.lists(st.sampled_from(["Alan", "Milburn", "Clark", "said", "the", "Mr", "of", "South", "America", "Latin",
+                                 "milburn", "x", ".", ",", ":", "\u201c", "\u2019s", "Grand", "Slams"]), max_size=14),
+       st.lists(st.sampled_from([" ", "  ", "\n", ""]), min_size=14, max_size=14),
+       st.sampled_from([("Alan", "Milburn"), ("~South", "~America"), ("Grand", "~Slams"), ("Milburn",)]))
+@settings(max_examples=400, deadline=None)
+def test_a_name_is_found_as_by_scanning_the_whole_text(words, gaps, name):
+    """`_mentions` starts its scan at the word before the name's first occurrence; it must decide
+    as the scan over the whole text does."""
+    from assistant.retrieve import names
+
+    text = "".join(w + g for w, g in zip(words, gaps))
+    with_full_scan = names._first_possible_start
+    for part in name:
+        fast = names._mentions(part, text, name if len(name) > 1 else ())
+        names._first_possible_start = lambda text, literal: 0
+        try:
+            assert names._mentions(part, text, name if len(name) > 1 else ()) == fast
+        finally:
+            names._first_possible_start = with_full_scan

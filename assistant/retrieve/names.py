@@ -72,7 +72,20 @@ def _mentions(part: str, text: str, name: tuple[str, ...] = ()) -> bool:
         return bool(bare) and not bare.startswith(own) and bare not in HONORIFICS \
             and bare not in TITLES | INSTITUTIONS and f"{bare}." not in TITLES
 
-    for m in re.finditer(r"(?:(?<=[\w,;:]\s)([A-Z][\w\u2019'-]*)\s+)?" + pattern + r"(?:\s+([A-Z][\w\u2019'-]*))?", text):
+    spaced = re.compile(r"(?:(?<=[\w,;:]\s)([A-Z][\w\u2019'-]*)\s+)?" + pattern + r"(?:\s+([A-Z][\w\u2019'-]*))?")
+    for m in spaced.finditer(text, _first_possible_start(text, part.lstrip("~"))):
         if not foreign(m.group(1)) and not foreign(m.group(2)):
             return True  # not "Alan Clark" for Alan Milburn, nor "Latin America" for South America
     return False
+
+
+def _first_possible_start(text: str, literal: str) -> int:
+    """No match of a name's pattern begins before the word in front of the literal's first
+    occurrence (the pattern's optional capitalised word): scanning from there finds the same matches
+    as scanning the whole text, whose every position the optional group makes the regex try."""
+    pos = text.find(literal)
+    while pos > 0 and text[pos - 1].isspace():
+        pos -= 1
+    while pos > 0 and not text[pos - 1].isspace():
+        pos -= 1
+    return max(pos, 0)
