@@ -218,6 +218,7 @@ class Assistant:
         own = core_question(query)
         texts = [query] + ([probe] if probe is not None else []) + ([own] if own != query else [])
         vectors = self.encoder.encode(texts)
+        self._query_vector = (query, vectors[0])  # the refusal model reads article headlines against it (`off_topic`)
         return vectors[0], (vectors[1] if probe is not None else None), (vectors[-1] if own != query else None)
 
     @cached_property
@@ -284,7 +285,15 @@ class Assistant:
 
                 reader = partial(relation_coverage, stats=self.term_stats)
         return features(query, scored, self.term_stats, self.snap.sentences, self.meta, self.null_profile, reader,
-                        slot)
+                        slot, self._cosine_with(query))
+
+    def _cosine_with(self, query: str):
+        """The cosine of `query` with any sentence row, if this query was the last one embedded here (else None)."""
+        last = getattr(self, "_query_vector", None)
+        if last is None or last[0] != query:
+            return None
+        vector, vectors = last[1], self.snap.sentence_vectors
+        return lambda row: float(vectors[row] @ vector)
 
     def assess(self, query: str, scored, full: bool = False):
         """The refusal model's verdict on scored evidence: probability, decision and features.

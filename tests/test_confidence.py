@@ -77,6 +77,9 @@ def test_a_question_whose_words_match_only_an_article_about_something_else_is_of
     follow_up = f"Where is it?{CONTEXT_MARK}Which country could lose 50,000 jobs?)"
     assert not off_topic(follow_up, general, sentences, profile)  # the conversation found the topic
     assert not off_topic("What is the highest mountain in Africa?", general, sentences, {"match_p50": 0.3})
+    alone = general[:1]  # the headline not among the candidates: read from the query's vector, if known
+    assert not off_topic("What is the highest mountain in Africa?", alone, sentences, profile)
+    assert off_topic("What is the highest mountain in Africa?", alone, sentences, profile, cosine=lambda row: 0.1)
 
 
 def test_a_question_refused_on_cheap_evidence_never_loads_spacy(cli_env):

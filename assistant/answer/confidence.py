@@ -161,27 +161,31 @@ def dense_z(value: float, profile: dict | None) -> float | None:
     return (value - profile["dense_p50"]) / max(profile["dense_p90"] - profile["dense_p50"], MIN_SPREAD)
 
 
-def _headline_dense(scored: list[Evidence], sentences: Sequence[Sentence], row: int) -> float | None:
-    """The question's cosine with the headline row of the article holding `row`, if it is a candidate."""
+def _headline_dense(scored: list[Evidence], sentences: Sequence[Sentence], row: int,
+                    cosine: Callable[[int], float] | None = None) -> float | None:
+    """The question's cosine with the headline row of the article holding `row`: as scored if it is a
+    candidate, else from `cosine` (the query's vector against a row), else unknown."""
     first = first_row_of_article(sentences, row)
-    return next((e.dense for e in scored if e.row == first), None)
+    found = next((e.dense for e in scored if e.row == first), None)
+    return cosine(first) if found is None and cosine is not None else found
 
 
-def off_topic(query: str, scored: list[Evidence], sentences: Sequence[Sentence], profile: dict | None) -> bool:
+def off_topic(query: str, scored: list[Evidence], sentences: Sequence[Sentence], profile: dict | None,
+              cosine: Callable[[int], float] | None = None) -> bool:
     """Is the question about nothing on this index? Its best candidate's cosine is at the level of
     unrelated questions' best, and both the best-scored sentence's article and the closest sentence's
-    open on another subject (their headline rows; the first must be a candidate, else this is
-    unknown and not refused here; a follow-up's preferred article may lead without being the topic)."""
+    open on another subject (their headline rows; the first must be known, else this is not refused
+    here; a follow-up's preferred article may lead without being the topic)."""
     if not scored or CONTEXT_MARK in query:
         return False
     closest = max(scored, key=lambda e: e.dense)
     best = dense_z(closest.dense, profile)
     if best is None or best >= OFF_TOPIC_MATCH:
         return False
-    quoted = _headline_dense(scored, sentences, scored[0].row)
+    quoted = _headline_dense(scored, sentences, scored[0].row, cosine)
     if quoted is None:
         return False
-    nearest = _headline_dense(scored, sentences, closest.row)
+    nearest = _headline_dense(scored, sentences, closest.row, cosine)
     headline = max(quoted, nearest) if nearest is not None else quoted
     return (dense_z(headline, profile) or 0.0) < OFF_TOPIC_ARTICLE
 
@@ -189,15 +193,17 @@ def off_topic(query: str, scored: list[Evidence], sentences: Sequence[Sentence],
 def features(query: str, scored: list[Evidence], stats: TermStats, sentences: Sequence[Sentence],
              meta: dict[str, DocumentMeta], profile: dict | None,
              relation: Callable[[str, str], float] | None = None,
-             slot: Callable[[str, str, str], Sequence[str]] | None = None) -> Features:
+             slot: Callable[[str, str, str], Sequence[str]] | None = None,
+             cosine: Callable[[int], float] | None = None) -> Features:
     """The model's features for a question's scored evidence (best first). `relation(query,
     sentence)` reads the relation and `slot(query, sentence, context)` the slot checks that fail (spaCy);
-    without them they count as `RELATION_UNREAD` and `SLOT_UNREAD`."""
+    without them they count as `RELATION_UNREAD` and `SLOT_UNREAD`. `cosine(row)`: the query's cosine
+    with any sentence row (an article headline that is not a candidate, for `off_topic`)."""
     terms = content_terms(core_question(query))
     unknown = max(0.0, (1.0 - known_share(terms, stats)) - UNKNOWN_HINGE)
     if not scored:
         return Features(0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, unknown, below_null(0.0, profile), 0.0)
-    topic_off = float(off_topic(query, scored, sentences, profile))
+    topic_off = float(off_topic(query, scored, sentences, profile, cosine))
     top = scored[0]
     marks = set(top.marked_down)
     second = scored[1].score / top.score if len(scored) > 1 and top.score > 0 else 0.0
