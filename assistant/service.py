@@ -62,7 +62,6 @@ def describe_failure(e: BaseException) -> str:
 
 
 ALLOWED_FORMAT_CHARS = "\u200c\u200d"  # zero-width (non-)joiner: needed to spell Persian, Hindi, emoji
-QUERY_VECTORS_KEPT = 32  # query vectors kept for the refusal model's off-topic check (a few concurrent questions)
 
 
 def validate_question(question: str, max_chars: int) -> str:
@@ -219,9 +218,6 @@ class Assistant:
         own = core_question(query)
         texts = [query] + ([probe] if probe is not None else []) + ([own] if own != query else [])
         vectors = self.encoder.encode(texts)
-        self._query_vectors[query] = vectors[0]  # the refusal model reads article headlines against it (`off_topic`)
-        while len(self._query_vectors) > QUERY_VECTORS_KEPT:
-            self._query_vectors.pop(next(iter(self._query_vectors)), None)
         return vectors[0], (vectors[1] if probe is not None else None), (vectors[-1] if own != query else None)
 
     @cached_property
@@ -288,20 +284,7 @@ class Assistant:
 
                 reader = partial(relation_coverage, stats=self.term_stats)
         return features(query, scored, self.term_stats, self.snap.sentences, self.meta, self.null_profile, reader,
-                        slot, self._cosine_with(query))
-
-    def _cosine_with(self, query: str):
-        """The cosine of `query` with any sentence row, if this query was embedded here lately (else None)."""
-        vector = self._query_vectors.get(query)
-        if vector is None:
-            return None
-        vectors = self.snap.sentence_vectors
-        return lambda row: float(vectors[row] @ vector)
-
-    @cached_property
-    def _query_vectors(self) -> dict:
-        """The last few queries' vectors, by query (concurrent questions each find their own)."""
-        return {}
+                        slot, (lambda: self.encoder.encode([query])[0], self.snap.sentence_vectors))
 
     def assess(self, query: str, scored, full: bool = False):
         """The refusal model's verdict on scored evidence: probability, decision and features.

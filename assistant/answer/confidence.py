@@ -57,6 +57,8 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from assistant.models import CONTEXT_MARK, DocumentMeta, Sentence, core_question
 from assistant.retrieve.evidence import Evidence, first_row_of_article, raw_match
 from assistant.retrieve.terms import TermStats, content_terms
@@ -161,6 +163,10 @@ def dense_z(value: float, profile: dict | None) -> float | None:
     return (value - profile["dense_p50"]) / max(profile["dense_p90"] - profile["dense_p50"], MIN_SPREAD)
 
 
+# How to embed the query (called only if needed: a headline that is no candidate) and every sentence row's vector
+Embedding = tuple[Callable[[], np.ndarray], np.ndarray]
+
+
 def _headline_dense(scored: list[Evidence], sentences: Sequence[Sentence], row: int,
                     cosine: Callable[[int], float] | None = None) -> float | None:
     """The question's cosine with the headline row of the article holding `row`: as scored if it is a
@@ -168,6 +174,21 @@ def _headline_dense(scored: list[Evidence], sentences: Sequence[Sentence], row: 
     first = first_row_of_article(sentences, row)
     found = next((e.dense for e in scored if e.row == first), None)
     return cosine(first) if found is None and cosine is not None else found
+
+
+def _cosine(embedding: Embedding | None) -> Callable[[int], float] | None:
+    """The query's cosine with any sentence row, the query embedded once, on first use."""
+    if embedding is None:
+        return None
+    embed, vectors = embedding
+    query: list[np.ndarray] = []
+
+    def cosine(row: int) -> float:
+        if not query:
+            query.append(embed())
+        return float(vectors[row] @ query[0])
+
+    return cosine
 
 
 def off_topic(query: str, scored: list[Evidence], sentences: Sequence[Sentence], profile: dict | None,
@@ -194,16 +215,16 @@ def features(query: str, scored: list[Evidence], stats: TermStats, sentences: Se
              meta: dict[str, DocumentMeta], profile: dict | None,
              relation: Callable[[str, str], float] | None = None,
              slot: Callable[[str, str, str], Sequence[str]] | None = None,
-             cosine: Callable[[int], float] | None = None) -> Features:
+             embedding: Embedding | None = None) -> Features:
     """The model's features for a question's scored evidence (best first). `relation(query,
     sentence)` reads the relation and `slot(query, sentence, context)` the slot checks that fail (spaCy);
-    without them they count as `RELATION_UNREAD` and `SLOT_UNREAD`. `cosine(row)`: the query's cosine
-    with any sentence row (an article headline that is not a candidate, for `off_topic`)."""
+    without them they count as `RELATION_UNREAD` and `SLOT_UNREAD`. `embedding`: the query's vector
+    (lazily) and the sentence vectors, for an article headline that is not a candidate (`off_topic`)."""
     terms = content_terms(core_question(query))
     unknown = max(0.0, (1.0 - known_share(terms, stats)) - UNKNOWN_HINGE)
     if not scored:
         return Features(0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, unknown, below_null(0.0, profile), 0.0)
-    topic_off = float(off_topic(query, scored, sentences, profile, cosine))
+    topic_off = float(off_topic(query, scored, sentences, profile, _cosine(embedding)))
     top = scored[0]
     marks = set(top.marked_down)
     second = scored[1].score / top.score if len(scored) > 1 and top.score > 0 else 0.0
