@@ -71,7 +71,7 @@ def test_a_question_whose_words_match_only_an_article_about_something_else_is_of
     model = load_model()
     assert model.probability(Features(0.7, 0.7, 0.8, 0.8, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0, 0.9, off_topic=1.0)) == 0.0
     about = [Evidence(sentences[1], 0.44, 0.38, 0.68, 1), Evidence(sentences[0], 0.30, 0.40, 0.3, 0)]
-    assert not off_topic("How many textile jobs could Lesotho lose?", about, sentences, profile)  # the article is about it
+    assert not off_topic("How many textile jobs could Lesotho lose?", about, sentences, profile)
     close = [Evidence(sentences[1], 0.60, 0.62, 0.68, 1), Evidence(sentences[0], 0.10, 0.10, 0.0, 0)]
     assert not off_topic("How many jobs could go in the mountainous country?", close, sentences, profile)
     follow_up = f"Where is it?{CONTEXT_MARK}Which country could lose 50,000 jobs?)"
