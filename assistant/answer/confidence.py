@@ -22,9 +22,9 @@ says relative to the question and to this corpus, not raw score levels alone:
 
 On top of the fitted model, two rules. Off topic (`off_topic`): the question's best candidate
 sentence matches it, in meaning (cosine, not words), no better than the probes' best sentences
-match unrelated questions (`OFF_TOPIC_MATCH` null spreads above their median), and the article
-it is in opens (its headline row) on something further from the question still
-(`OFF_TOPIC_ARTICLE`): over 2,000 articles a general-knowledge question ("What is the highest
+match unrelated questions (`OFF_TOPIC_MATCH` null spreads above their median), and its article
+and the best-scored sentence's open (their headline rows) on something further from the question
+still (`OFF_TOPIC_ARTICLE`): over 2,000 articles a general-knowledge question ("What is the highest
 mountain in Africa?") always finds a sentence sharing its words ("mountainous", "South Africa"),
 so word overlap and the score it lifts say nothing; a follow-up is about what the conversation
 found and is never read so. And if the answer's span plays another role in the quoted
