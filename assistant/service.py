@@ -283,7 +283,7 @@ class Assistant:
 
                 reader = partial(relation_coverage, stats=self.term_stats)
         return features(query, scored, self.term_stats, self.snap.sentences, self.meta, self.null_profile, reader,
-                        slot)
+                        slot, (lambda: self.encoder.encode([query])[0], self.snap.sentence_vectors))
 
     def assess(self, query: str, scored, full: bool = False):
         """The refusal model's verdict on scored evidence: probability, decision and features.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from assistant.answer import probes
-from assistant.answer.confidence import Features, Model, below_null, load_model
-from assistant.models import ABSTAIN_TEXT
+from assistant.answer.confidence import Features, Model, below_null, load_model, off_topic
+from assistant.models import ABSTAIN_TEXT, CONTEXT_MARK, Sentence
+from assistant.retrieve.evidence import Evidence
 from processes import ask_in_new_process
 
 
@@ -49,6 +50,36 @@ def test_the_index_stores_what_unrelated_questions_score(assistant):
     profile = probes.read(assistant.snap.folder)
     assert profile is not None and profile["probes"] == len(probes.PROBE_QUESTIONS)
     assert 0.0 < profile["match_p50"] <= profile["match_p90"] < 1.0
+    assert 0.0 < profile["dense_p50"] <= profile["dense_p90"] < 1.0
+
+
+def _article(file: str, start_row: int, headline: str, body: str) -> list[Sentence]:
+    return [Sentence(file=file, chunk_id=f"{file}#0", start=0, end=len(headline), line_start=1, line_end=1,
+                     text=headline, heading=True),
+            Sentence(file=file, chunk_id=f"{file}#0", start=len(headline) + 2, end=len(headline) + 2 + len(body),
+                     line_start=3, line_end=3, text=body)]
+
+
+def test_a_question_whose_words_match_only_an_article_about_something_else_is_off_topic():
+    """"What is the highest mountain in Africa?" shares words with a sentence about textile jobs in a
+    mountainous country: the cosine is what unrelated questions reach, and the article is about jobs."""
+    sentences = _article("jobs.txt", 0, "Textile jobs lost in Lesotho",
+                         "In the mountainous country surrounded by South Africa, 50,000 jobs could go.")
+    profile = {"dense_p50": 0.35, "dense_p90": 0.45}
+    general = [Evidence(sentences[1], 0.44, 0.38, 0.68, 1), Evidence(sentences[0], 0.10, 0.10, 0.0, 0)]
+    assert off_topic("What is the highest mountain in Africa?", general, sentences, profile)
+    model = load_model()
+    assert model.probability(Features(0.7, 0.7, 0.8, 0.8, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0, 0.9, off_topic=1.0)) == 0.0
+    about = [Evidence(sentences[1], 0.44, 0.38, 0.68, 1), Evidence(sentences[0], 0.30, 0.40, 0.3, 0)]
+    assert not off_topic("How many textile jobs could Lesotho lose?", about, sentences, profile)
+    close = [Evidence(sentences[1], 0.60, 0.62, 0.68, 1), Evidence(sentences[0], 0.10, 0.10, 0.0, 0)]
+    assert not off_topic("How many jobs could go in the mountainous country?", close, sentences, profile)
+    follow_up = f"Where is it?{CONTEXT_MARK}Which country could lose 50,000 jobs?)"
+    assert not off_topic(follow_up, general, sentences, profile)  # the conversation found the topic
+    assert not off_topic("What is the highest mountain in Africa?", general, sentences, {"match_p50": 0.3})
+    alone = general[:1]  # the headline not among the candidates: read from the query's vector, if known
+    assert not off_topic("What is the highest mountain in Africa?", alone, sentences, profile)
+    assert off_topic("What is the highest mountain in Africa?", alone, sentences, profile, cosine=lambda row: 0.1)
 
 
 def test_a_question_refused_on_cheap_evidence_never_loads_spacy(cli_env):

@@ -20,7 +20,14 @@ says relative to the question and to this corpus, not raw score levels alone:
   on a large corpus have a sentence on exactly the asked topic with an entity of the asked type
   (a bid sentence with an amount): only the syntax says the amount is not the bid.
 
-On top of the fitted model, one rule: if the answer's span plays another role in the quoted
+On top of the fitted model, two rules. Off topic (`off_topic`): the question's best candidate
+sentence matches it, in meaning (cosine, not words), no better than the probes' best sentences
+match unrelated questions (`OFF_TOPIC_MATCH` null spreads above their median), and its article
+and the best-scored sentence's open (their headline rows) on something further from the question
+still (`OFF_TOPIC_ARTICLE`): over 2,000 articles a general-knowledge question ("What is the highest
+mountain in Africa?") always finds a sentence sharing its words ("mountainous", "South Africa"),
+so word overlap and the score it lifts say nothing; a follow-up is about what the conversation
+found and is never read so. And if the answer's span plays another role in the quoted
 sentence than the one asked about (`slot.py`: the speaker of "said" for "who wrote…", the worth
 of another noun, the date of a past event for "when will…"), the probability is 0.
 
@@ -50,8 +57,10 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.models import DocumentMeta, Sentence, core_question
-from assistant.retrieve.evidence import Evidence, raw_match
+import numpy as np
+
+from assistant.models import CONTEXT_MARK, DocumentMeta, Sentence, core_question
+from assistant.retrieve.evidence import Evidence, first_row_of_article, raw_match
 from assistant.retrieve.terms import TermStats, content_terms
 
 log = logging.getLogger(__name__)
@@ -67,6 +76,12 @@ UNMET = {"speaker", "predicate", "names", "time"}
 RELATION_SENTENCES = 3  # the best few sentences, as many as an answer quotes: does any state the relation?
 RELATION_UNREAD = 1.0  # the relation before spaCy reads it: the most it could be (the gate stays optimistic)
 SLOT_UNREAD = 0.0  # the slot check before spaCy reads it: filled (the gate stays optimistic)
+# Off topic: the best cosine within this many null spreads above the probes' median best cosine (at
+# most their 90th percentile)...
+OFF_TOPIC_MATCH = 1.0
+# ...and the quoted article's headline this many spreads below that median (further from the question
+# than a typical unrelated question's best sentence)
+OFF_TOPIC_ARTICLE = -1.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,7 @@ class Features:
     below_null: float  # how far the best raw match is from clearly beating unrelated questions' (hinge)
     relation_coverage: float  # one of the best 3 sentences states the asked relation (`relation.py`), in [0, 1]
     slot_unfilled: float = 0.0  # the quoted sentence's answer plays another role than the asked one (`slot.py`): refuse
+    off_topic: float = 0.0  # the question matches nothing here better than unrelated questions do (`off_topic`): refuse
 
     def vector(self, names: Sequence[str]) -> list[float]:
         values = asdict(self)
@@ -100,7 +116,7 @@ class Features:
 
 # +1: more means more likely right to answer; -1: less; absent: either way
 DIRECTION = {"top_score": 1, "top_dense": 1, "near_coverage": 1, "span_linked": 1, "span_missing": -1, "unmet": -1,
-             "unknown_share": -1, "below_null": -1, "relation_coverage": 1, "slot_unfilled": -1}
+             "unknown_share": -1, "below_null": -1, "relation_coverage": 1, "slot_unfilled": -1, "off_topic": -1}
 
 
 @dataclass(frozen=True)
@@ -140,17 +156,75 @@ def below_null(value: float, profile: dict | None) -> float:
     return max(0.0, NULL_HINGE - null_z(value, profile)) if profile else 0.0
 
 
+def dense_z(value: float, profile: dict | None) -> float | None:
+    """(cosine - median) / spread of the probes' best cosine on this index; None without those numbers."""
+    if not profile or "dense_p50" not in profile:
+        return None
+    return (value - profile["dense_p50"]) / max(profile["dense_p90"] - profile["dense_p50"], MIN_SPREAD)
+
+
+# How to embed the query (called only if needed: a headline that is no candidate) and every sentence row's vector
+Embedding = tuple[Callable[[], np.ndarray], np.ndarray]
+
+
+def _headline_dense(scored: list[Evidence], sentences: Sequence[Sentence], row: int,
+                    cosine: Callable[[int], float] | None = None) -> float | None:
+    """The question's cosine with the headline row of the article holding `row`: as scored if it is a
+    candidate, else from `cosine` (the query's vector against a row), else unknown."""
+    first = first_row_of_article(sentences, row)
+    found = next((e.dense for e in scored if e.row == first), None)
+    return cosine(first) if found is None and cosine is not None else found
+
+
+def _cosine(embedding: Embedding | None) -> Callable[[int], float] | None:
+    """The query's cosine with any sentence row, the query embedded once, on first use."""
+    if embedding is None:
+        return None
+    embed, vectors = embedding
+    query: list[np.ndarray] = []
+
+    def cosine(row: int) -> float:
+        if not query:
+            query.append(embed())
+        return float(vectors[row] @ query[0])
+
+    return cosine
+
+
+def off_topic(query: str, scored: list[Evidence], sentences: Sequence[Sentence], profile: dict | None,
+              cosine: Callable[[int], float] | None = None) -> bool:
+    """Is the question about nothing on this index? Its best candidate's cosine is at the level of
+    unrelated questions' best, and both the best-scored sentence's article and the closest sentence's
+    open on another subject (their headline rows; the first must be known, else this is not refused
+    here; a follow-up's preferred article may lead without being the topic)."""
+    if not scored or CONTEXT_MARK in query:
+        return False
+    closest = max(scored, key=lambda e: e.dense)
+    best = dense_z(closest.dense, profile)
+    if best is None or best >= OFF_TOPIC_MATCH:
+        return False
+    quoted = _headline_dense(scored, sentences, scored[0].row, cosine)
+    if quoted is None:
+        return False
+    nearest = _headline_dense(scored, sentences, closest.row, cosine)
+    headline = max(quoted, nearest) if nearest is not None else quoted
+    return (dense_z(headline, profile) or 0.0) < OFF_TOPIC_ARTICLE
+
+
 def features(query: str, scored: list[Evidence], stats: TermStats, sentences: Sequence[Sentence],
              meta: dict[str, DocumentMeta], profile: dict | None,
              relation: Callable[[str, str], float] | None = None,
-             slot: Callable[[str, str, str], Sequence[str]] | None = None) -> Features:
+             slot: Callable[[str, str, str], Sequence[str]] | None = None,
+             embedding: Embedding | None = None) -> Features:
     """The model's features for a question's scored evidence (best first). `relation(query,
     sentence)` reads the relation and `slot(query, sentence, context)` the slot checks that fail (spaCy);
-    without them they count as `RELATION_UNREAD` and `SLOT_UNREAD`."""
+    without them they count as `RELATION_UNREAD` and `SLOT_UNREAD`. `embedding`: the query's vector
+    (lazily) and the sentence vectors, for an article headline that is not a candidate (`off_topic`)."""
     terms = content_terms(core_question(query))
     unknown = max(0.0, (1.0 - known_share(terms, stats)) - UNKNOWN_HINGE)
     if not scored:
         return Features(0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, unknown, below_null(0.0, profile), 0.0)
+    topic_off = float(off_topic(query, scored, sentences, profile, _cosine(embedding)))
     top = scored[0]
     marks = set(top.marked_down)
     second = scored[1].score / top.score if len(scored) > 1 and top.score > 0 else 0.0
@@ -163,7 +237,8 @@ def features(query: str, scored: list[Evidence], stats: TermStats, sentences: Se
                     unknown_share=unknown, below_null=below_null(best_raw, profile),
                     relation_coverage=max(relation(query, e.sentence.text) for e in scored[:RELATION_SENTENCES])
                     if relation else RELATION_UNREAD,
-                    slot_unfilled=float(bool(slot(query, top.sentence.text, context))) if slot else SLOT_UNREAD)
+                    slot_unfilled=float(bool(slot(query, top.sentence.text, context))) if slot and not topic_off
+                    else SLOT_UNREAD, off_topic=topic_off)
 
 
 @dataclass(frozen=True)
@@ -178,9 +253,10 @@ class Model:
     cutoff: float
 
     def probability(self, f: Features) -> float:
-        """P(answering is right); 0 when the answer fills another role than the asked one (a rule,
-        not a fitted input: `slot.py` fires on no right answer of either dev set, see eval/README)."""
-        if f.slot_unfilled:
+        """P(answering is right); 0 when the answer fills another role than the asked one or the
+        question is off topic (rules, not fitted inputs: they fire on no right answer of either dev
+        set, see eval/README)."""
+        if f.slot_unfilled or f.off_topic:
             return 0.0
         z = self.intercept + sum(c * (x - m) / s for c, x, m, s in zip(self.coef, f.vector(self.names), self.mean,
                                                                             self.scale))

@@ -4,7 +4,10 @@ A score of 0.45 means a good match over five articles and nothing over two thous
 some sentence always shares words with any question. So at ingest a fixed set of generic
 questions, about nothing a news folder is likely to hold, is scored against the index the
 way a question is (dense candidates, `score_sentences`), and the median and 90th
-percentile of their best raw match are stored in the generation (`null_profile.json`).
+percentile of their best raw match are stored in the generation (`null_profile.json`), and the
+same of their best cosine alone (meaning without wording: general-knowledge words collide with
+news words, "mountainous" for "mountain", so only the cosine says the question is about nothing
+here).
 Opening an index reads those few numbers; the cost at ingest is one pass over the
 sentence vectors, in blocks.
 """
@@ -26,7 +29,7 @@ from assistant.retrieve.terms import TermStats
 log = logging.getLogger(__name__)
 
 PROFILE_FILE = "null_profile.json"
-PROFILE_VERSION = 1
+PROFILE_VERSION = 2  # 2: the probes' best cosine too (`dense_p50`, `dense_p90`)
 CANDIDATES = 48  # dense neighbours scored per probe (a question's fused chunks hold about as many sentences)
 REUSE_MAX_CHANGED_SHARE = 0.01  # a re-ingest changing at most this share of files keeps the last profile
 BLOCK_ROWS = 65536  # sentence vectors multiplied at once: bounds memory on a large index
@@ -68,11 +71,16 @@ PROBE_QUESTIONS = (
 )
 
 
-def profile_of(best: Sequence[float]) -> dict:
-    values = np.asarray(best, dtype=float)
+def _percentile(values: np.ndarray, q: float) -> float:
+    return round(float(np.percentile(values, q)), 4) if values.size else 0.0
+
+
+def profile_of(best: Sequence[float], best_dense: Sequence[float] = ()) -> dict:
+    """The probes' best raw match and best cosine, each as median and 90th percentile."""
+    values, dense = np.asarray(best, dtype=float), np.asarray(best_dense, dtype=float)
     return {"version": PROFILE_VERSION, "probes": int(values.size),
-            "match_p50": round(float(np.percentile(values, 50)), 4) if values.size else 0.0,
-            "match_p90": round(float(np.percentile(values, 90)), 4) if values.size else 0.0}
+            "match_p50": _percentile(values, 50), "match_p90": _percentile(values, 90),
+            "dense_p50": _percentile(dense, 50), "dense_p90": _percentile(dense, 90)}
 
 
 def _dense_candidates(vectors: np.ndarray, queries: np.ndarray, k: int) -> list[list[int]]:
@@ -95,11 +103,12 @@ def compute(sentences: Sequence[Sentence], vectors: np.ndarray, stats: TermStats
     if len(vectors) == 0:
         return profile_of([])
     queries = np.asarray(encode(list(PROBE_QUESTIONS)), dtype=np.float32)
-    best = []
+    best, best_dense = [], []
     for question, vector, rows in zip(PROBE_QUESTIONS, queries, _dense_candidates(vectors, queries, CANDIDATES)):
         scored = score_sentences(question, vector, sorted(rows), sentences, vectors, stats)
         best.append(max((raw_match(e) for e in scored), default=0.0))
-    return profile_of(best)
+        best_dense.append(max((e.dense for e in scored), default=0.0))
+    return profile_of(best, best_dense)
 
 
 def write(folder: Path, profile: dict) -> None:
