@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-import unicodedata
 from collections.abc import Callable, Mapping
 from functools import cached_property, partial
 
@@ -18,15 +17,12 @@ from assistant.chat.followup import Turn, cited_before, standalone_query
 from assistant.chat.session import Conversation
 from assistant.index import snapshot
 from assistant.index.snapshot import DocumentStore, Snapshot
+from assistant.inputs import InputError, validate_question  # noqa: F401  (front ends import them from here)
 from assistant.models import Answer, Document, DocumentMeta
 from assistant.settings import Settings, get_settings
 from assistant.warmup import warm_up
 
 log = logging.getLogger(__name__)
-
-
-class InputError(ValueError):
-    """Bad user input: shown to the user as one line, never as a traceback."""
 
 
 class IndexMissing(RuntimeError):
@@ -59,34 +55,6 @@ def describe_failure(e: BaseException) -> str:
         return f"{e.strerror}{where}"
     first = (str(e).strip().splitlines() or [""])[0][:300]
     return f"{type(e).__name__}: {first}" if first else type(e).__name__
-
-
-ALLOWED_FORMAT_CHARS = "\u200c\u200d"  # zero-width (non-)joiner: needed to spell Persian, Hindi, emoji
-
-
-def validate_question(question: str, max_chars: int) -> str:
-    """The question with whitespace collapsed, or InputError saying what is wrong with it.
-
-    Refused: empty, over max_chars, not valid text (lone surrogates: what invalid UTF-8
-    bytes become), control and other invisible characters (bidi overrides), and text
-    without a single letter or digit. Any language, markup or SQL is just text: it is
-    answered or abstained on like any other question.
-    """
-    if not isinstance(question, str):
-        raise InputError("the question must be text")
-    if not question.strip():
-        raise InputError("the question is empty")
-    if len(question) > max_chars:
-        raise InputError(f"the question is too long ({len(question)} characters; the limit is {max_chars})")
-    categories = [(c, unicodedata.category(c)) for c in question]
-    if surrogate := next((c for c, cat in categories if cat == "Cs"), None):
-        raise InputError(f"the question is not valid text (invalid UTF-8 or a lone surrogate U+{ord(surrogate):04X})")
-    bad = [c for c, cat in categories if cat in ("Cc", "Cf", "Co", "Cn") and c not in "\n\t\r" + ALLOWED_FORMAT_CHARS]
-    if bad:
-        raise InputError(f"the question contains control characters (e.g. U+{ord(bad[0]):04X})")
-    if not any(cat[0] in "LN" for _, cat in categories):
-        raise InputError("the question has no words (only punctuation or symbols)")
-    return " ".join(question.split())
 
 
 class MetaView(Mapping):
@@ -217,7 +185,13 @@ class Assistant:
         own = core_question(query)
         texts = [query] + ([probe] if probe is not None else []) + ([own] if own != query else [])
         vectors = self.encoder.encode(texts)
+        self._recent_vectors = {**dict(list(getattr(self, "_recent_vectors", {}).items())[-31:]), query: vectors[0]}
         return vectors[0], (vectors[1] if probe is not None else None), (vectors[-1] if own != query else None)
+
+    def _vector_of(self, query: str):
+        """The query's vector as `_embed` made it (the last 32 are kept; a server's threads share them), else made now."""
+        found = getattr(self, "_recent_vectors", {}).get(query)
+        return found if found is not None else self.encoder.encode([query])[0]
 
     @cached_property
     def annotations(self):
@@ -283,7 +257,7 @@ class Assistant:
 
                 reader = partial(relation_coverage, stats=self.term_stats)
         return features(query, scored, self.term_stats, self.snap.sentences, self.meta, self.null_profile, reader,
-                        slot, (lambda: self.encoder.encode([query])[0], self.snap.sentence_vectors))
+                        slot, (lambda: self._vector_of(query), self.snap.sentence_vectors))
 
     def assess(self, query: str, scored, full: bool = False):
         """The refusal model's verdict on scored evidence: probability, decision and features.
