@@ -5,11 +5,13 @@ words by its final plural noun alone, and allowing a long rare name one typing s
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.retrieve import lexicon
 from assistant.retrieve.titles import INSTITUTIONS, TITLES
 
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "lord", "lady", "dame"}  # "Mr Milburn" names Alan Milburn
+NOT_OTHER_NAMES = HONORIFICS | TITLES | INSTITUTIONS  # capitalised words beside a name that name nobody else
 MIN_MISSPELT = 7  # a name this long one letter off is misspelt; shorter ones are other names ("Wang Ye")
 
 
@@ -50,7 +52,12 @@ def _misspelt(part: str, text: str) -> str | None:
     half = len(part) // 2  # one slip leaves the first half or the rest as written: most texts hold neither
     if part[:half] not in text and part[half:] not in text:
         return None
-    return next((w for w in sorted(set(re.findall(rf"\b{re.escape(part[:2])}\w+", text))) if _one_edit(w, part)), None)
+    return next((w for w in sorted(set(_words_opening(part[:2]).findall(text))) if _one_edit(w, part)), None)
+
+
+@lru_cache(maxsize=1024)
+def _words_opening(start: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(start)}\w+")
 
 
 def _mentions(part: str, text: str, name: tuple[str, ...] = ()) -> bool:
@@ -58,25 +65,32 @@ def _mentions(part: str, text: str, name: tuple[str, ...] = ()) -> bool:
         part = _misspelt(part, text) or ""
         if not part:
             return False  # most sentences: no regex needed
+    if not name:
+        return bool(_patterns(part)[0].search(text))
+    own = tuple(p.lstrip("~").lower() for p in name)
+
+    def foreign(word: str | None) -> bool:  # a capitalised word of another name ("Grand Slams" is still own)
+        bare = (word or "").lower().rstrip(".")
+        return bool(bare) and not bare.startswith(own) and bare not in NOT_OTHER_NAMES and f"{bare}." not in TITLES
+
+    for m in _patterns(part)[1].finditer(text, _first_possible_start(text, part.lstrip("~"))):
+        if not foreign(m.group(1)) and not foreign(m.group(2)):
+            return True  # not "Alan Clark" for Alan Milburn, nor "Latin America" for South America
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _patterns(part: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The part as a word, alone and with the capitalised words either side of it; compiled once
+    (a question tries each on ~135 neighbourhoods, and `re`'s own cache of 512 patterns is shared
+    with every other module)."""
     word = re.escape(part.lstrip("~"))
     if part.startswith("~"):  # an everyday word: not where a capital only marks a sentence's start
         pattern = rf"(?<![.!?\u201c\u201d\"]\s)(?<!^)(?<![\u201c\"])\b{word}\b"
     else:
         pattern = rf"\b{word}\b"
-    if not name:
-        return bool(re.search(pattern, text))
-    own = tuple(p.lstrip("~").lower() for p in name)
-
-    def foreign(word: str | None) -> bool:  # a capitalised word of another name ("Grand Slams" is still own)
-        bare = (word or "").lower().rstrip(".")
-        return bool(bare) and not bare.startswith(own) and bare not in HONORIFICS \
-            and bare not in TITLES | INSTITUTIONS and f"{bare}." not in TITLES
-
-    spaced = re.compile(r"(?:(?<=[\w,;:]\s)([A-Z][\w\u2019'-]*)\s+)?" + pattern + r"(?:\s+([A-Z][\w\u2019'-]*))?")
-    for m in spaced.finditer(text, _first_possible_start(text, part.lstrip("~"))):
-        if not foreign(m.group(1)) and not foreign(m.group(2)):
-            return True  # not "Alan Clark" for Alan Milburn, nor "Latin America" for South America
-    return False
+    spaced = r"(?:(?<=[\w,;:]\s)([A-Z][\w\u2019'-]*)\s+)?" + pattern + r"(?:\s+([A-Z][\w\u2019'-]*))?"
+    return re.compile(pattern), re.compile(spaced)
 
 
 def _first_possible_start(text: str, literal: str) -> int:
