@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from assistant.retrieve.presuppositions import (
     question_names,
     unmet,
 )
-from assistant.retrieve.terms import TermStats, content_terms, english_zipf, fold, is_stopword
+from assistant.retrieve.terms import TermStats, content_terms, english_zipf, fold, is_stopword, term_set
 
 DENSE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.5
@@ -101,13 +102,19 @@ def lexical_support(query_terms: list[str], text: str, stats: TermStats, given: 
     follow-up's conversation gives, weighted `CONTEXT_TERM_WEIGHT`."""
     if not query_terms:
         return 0.0
-    present = set(content_terms(text))
+    present = term_set(text)
     credited = {t for name in given if not name.stems & present or names_all((name.parts,), text) for t in name.stems}
-    weight = {t: stats.idf(t) * (CONTEXT_TERM_WEIGHT if t in context else 1.0) for t in set(query_terms)}
-    total = sum(weight.values())
+    weight, total = _term_weights(tuple(query_terms), context, stats)
     found = sum(w * (1.0 if t in present else ARTICLE_NAME_CREDIT if t in credited else 0.0)
                 for t, w in weight.items())
     return found / total if total else 0.0
+
+
+@lru_cache(maxsize=256)
+def _term_weights(query_terms: tuple[str, ...], context: frozenset[str], stats: TermStats) -> tuple[dict[str, float], float]:
+    """Each query term's IDF weight and their sum: the same for every candidate of a question."""
+    weight = {t: stats.idf(t) * (CONTEXT_TERM_WEIGHT if t in context else 1.0) for t in set(query_terms)}
+    return weight, sum(weight.values())
 
 
 def part_support(part: str, evidence: list[Evidence], stats: TermStats, terms: dict[int, set[str]],
@@ -230,8 +237,8 @@ def neighbourhood(sentences: list[Sentence], row: int, meta: dict[str, DocumentM
     """The sentence in its article; `first`: its antecedent row (`antecedent_row`), if it has one;
     `lead`: the article's headline and first sentence (`article_lead`)."""
     s = sentences[row]
-    in_article = [r for r in range(row - NEIGHBOURS_BEFORE, row + NEIGHBOURS_AFTER + 1)
-                  if 0 <= r < len(sentences) and r != row and sentences[r].file == s.file]
+    in_article = [r for r in range(max(0, row - NEIGHBOURS_BEFORE), min(len(sentences), row + NEIGHBOURS_AFTER + 1))
+                  if r != row and sentences[r].file == s.file]
     before = tuple(sentences[r].text for r in reversed(in_article) if r < row)
     after = tuple(sentences[r].text for r in in_article if r > row)
     quoted = f"{sentences[first].text} {s.text}" if first is not None else s.text

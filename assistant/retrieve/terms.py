@@ -44,6 +44,12 @@ def content_terms(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
+def term_set(text: str) -> frozenset[str]:
+    """`content_terms` as a set, cached: scoring asks of each candidate which terms it holds."""
+    return frozenset(_content_terms(text))
+
+
+@lru_cache(maxsize=65536)
 def _content_terms(text: str) -> tuple[str, ...]:
     """Cached: scoring one question's candidates reads each sentence's terms many times over
     (its own, as a neighbour, as an antecedent): ~160 stemmings a question at BBC size."""
