@@ -387,3 +387,26 @@ def test_a_name_a_naming_verb_gives_answers_a_question_for_a_name_even_in_lower_
     assert spans and spans[0].text == "smart serendipity" and spans[0].given_name
     plain = "The tool uses a combination of artificial intelligence and luck."
     assert not any(s.given_name for s in spans_for(ask, annotate(plain), ask.text))
+
+
+def test_a_count_of_the_thing_called_otherwise_answers_how_many_when_none_of_the_asked_noun_is_given():
+    q = "How many critical flaws did the monthly security bulletin flag up?"
+    ask = parse_question(q).first
+    sentence = "In its monthly security bulletin, it flagged up eight \"critical\" security holes."
+    assert [s.text for s in spans_for(ask, annotate(sentence), q)] == ["eight"]
+    # where the sentence counts the asked noun, another count does not answer; nor a count by other words
+    assert [s.text for s in spans_for(ask, annotate("It flagged up eight holes, three of them critical flaws."),
+                                      q)] == ["three"]
+    assert spans_for(ask, annotate("Two new firms joined the bulletin's list of sponsors."), q) == []
+
+
+def test_words_of_a_name_the_tagger_misread_are_still_named_by_the_question():
+    q = "Which Real Madrid official did Reyes think he was speaking to?"
+    ask = parse_question(q).first
+    assert "reyes" in ask.named
+    sentence = "Jose Antonio Reyes believed he was talking to Real Madrid sporting director Emilio Butragueno."
+    assert [s.text for s in spans_for(ask, annotate(sentence), q)][:1] == ["Emilio Butragueno"]
+
+
+def test_a_hyphenated_word_does_not_cut_the_asked_noun_short():
+    assert parse_question("How many T-Mobile customers had their names stolen?").first.counted == "customer"

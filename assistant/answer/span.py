@@ -45,6 +45,7 @@ GENERIC = {"go", "get", "make", "take", "come", "give", "have", "do", "be", "end
 NAME_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"}  # the small model confuses these with each other
 LOCATIVE = {"in", "at"}
 PEOPLE = {"people", "person"}  # the counted noun that any kind of person answers
+SINGLE = {"one", "1", "a", "an"}  # a count of one thing
 MODIFIER_ROLES = {"compound", "amod", "poss", "nmod"}
 FORMER = {"former", "ex", "outgoing", "erstwhile"}  # "its former chief executive, X": no longer the one asked for
 PAST_ASKING = {"former", "formerly", "previous", "ex", "was", "were", "did", "had", "then", "once", "used"}
@@ -242,6 +243,7 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
     # (and, for any named type, a name the asked noun stands for: "Scottish club Rangers")
     loose = ask.labels & LOOSE and not ask.strict
     names = [n for n in ann.names if loose or ask.labels & NAME_LABELS and _titled(n, ask)]
+    counts_asked = bool(ask.counted) and any(e.label in ask.labels and _counts(e, ask.counted) for e in ann.entities)
     for e in (*ann.entities, *names):
         if e.label not in ask.labels | {"NAME"} and not _retyped(e, ask) \
                 or named_in_question(e.text, asked, ask.named, e.label):
@@ -252,8 +254,14 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             continue  # "Vice Premier" is a title, not a name
         if ask.duration and not (e.lemmas & TIME_UNITS and e.counts):
             continue  # "how long": "three-hour", "3 years", not "last November" or "this week"
-        if ask.counted and not _counts(e, ask.counted):
-            continue  # "how many seats" is not answered by another count
+        # "how many seats" is not answered by another count; where the sentence counts no such thing, by a
+        # number of things it calls otherwise, completing a verb ("flagged up eight security holes" for "how
+        # many flaws did it flag up?", not "won in three regions" for "how many seats did it win?") by the
+        # ask's own words (checked below; not those another ask lends it); not by "one project"
+        recounted = bool(ask.counted) and not _counts(e, ask.counted)
+        if recounted and (counts_asked or e.label != "CARDINAL" or e.role != "nummod" or e.lemmas <= SINGLE
+                          or e.frame is not None):
+            continue
         if e.role in MODIFIER_ROLES and (e.label in PLACE_LABELS | {"NORP"} or "FAC" in ask.labels) \
                 or e.role == "npadvmod" and e.label in PLACE_LABELS | {"NORP"}:
             continue  # "US Trade Representative", "the Chinese side", "Treasury Secretary", "the
@@ -275,8 +283,11 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
         titled = _titled(e, ask)
         doer = bool(verb) and ask.wh == "who" and (e.role == "nsubj" or e.heads[:1] == ("by",))
         of_actor = ask.actor and any(named_in_question(a, asked, ask.named) for a in e.actors)
+        if recounted and not touches(e.near, set(ask.own - ask.named) - GENERIC):
+            continue  # (and one that is, counting something else, is linked but never beside what is asked)
         found.append(ShortSpan(ann.text[e.start : end], e.label, e.start, end, on_relation or by_name or titled,
-                               ask.head is not None and touches(e.near, {ask.head}), on_relation or titled, by_name,
+                               ask.head is not None and touches(e.near, {ask.head}),
+                               (on_relation or titled) and not recounted, by_name,
                                titled, doer, verb, "name" in e.described, of_actor))
     if "PERCENT" in ask.labels and any(s.label == "PERCENT" for s in found):
         found = [s for s in found if s.label != "CARDINAL"]  # a rate is a percentage where one is given

@@ -90,6 +90,7 @@ CAUSE_VERBS = {"cause", "prompt", "trigger", "spark", "drive", "fuel", "lead", "
 CAUSE_PHRASAL = {("set", "off"), ("bring", "about")}
 LIST_VERBS = {"name", "list"}  # imperative asks: "Name the three bands…"
 NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+HYPHENS = {"-", "\u2010", "\u2011"}
 WH_TAGS = {"WDT", "WP", "WP$", "WRB"}
 WH_WORDS = {"who", "whom", "whose", "which", "what", "where", "when", "why"}
 
@@ -119,6 +120,8 @@ class Ask:
     frame: tuple[str, frozenset[str]] | None = None
     actor: bool = False  # its main verb's subject is a name ("How much did Prince make?")
     naming: bool = False  # it asks for a name ("What name is given to…", "What is the group called?")
+    # `terms` of its own words, not those it takes from an earlier ask of the question
+    own: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -141,11 +144,19 @@ def _number(token) -> int | None:
     return NUMBER_WORDS.get(token.lower_)
 
 
+def _inner_hyphen(token) -> bool:
+    """A hyphen joining two parts of one word ("T-Mobile", "vote-rigging"): no space on either side."""
+    return token.text in HYPHENS and not token.whitespace_ and token.i > 0 \
+        and not token.doc[token.i - 1].whitespace_
+
+
 def _noun_run(tokens: list) -> list:
-    """The noun phrase right after a wh-word: "two senior US trade officials" (stops at the verb)."""
+    """The noun phrase right after a wh-word: "two senior US trade officials" (stops at the verb); a
+    hyphen inside a word ("T-Mobile customers") does not end it."""
     run = []
     for t in tokens:
-        if t.pos_ in NOUN_POS | {"NUM", "ADJ", "DET"} or t.tag_ == "POS" or t.dep_ in ("compound", "amod"):
+        if t.pos_ in NOUN_POS | {"NUM", "ADJ", "DET"} or t.tag_ == "POS" or t.dep_ in ("compound", "amod") \
+                or _inner_hyphen(t):
             run.append(t)
         else:
             break
@@ -209,6 +220,12 @@ def _labels(wh: str | None, head) -> tuple[frozenset[str], bool]:
     if wh in ("which", "what", "name", "list") and lemma in NAME_NOUNS:
         return NAMED, False
     return frozenset(), False
+
+
+def _measured_against(far) -> bool:
+    """Does "how far" measure a gap from something named ("how far above the offer price"): it modifies a
+    preposition with an object, not a place word ("from how far out")?"""
+    return far.head.pos_ == "ADP" and any(c.dep_ == "pobj" for c in far.head.children)
 
 
 def _count(doc, at: int, head) -> int | None:
@@ -298,6 +315,8 @@ def _ask(doc, text: str, referent=None) -> Ask:
     if named_thing is not None:
         # a name of any kind, NER tagging names loosely; the kind the named thing is, first
         labels, strict = (labels | NAMED if head is not None and head.doc is not doc else labels or NAMED), False
+    if wh == "how far" and _measured_against(doc[at]):
+        labels = labels | {"PERCENT"}  # "How far above the offer price…": an extent, as a share of it
     if wh == "where" and any(t.lemma_.lower() in POSITION_VERBS for t in doc):
         labels = RANKS  # "Where does X rank?" asks for a position, not a place
     if wh == "what" and head is None and doc[at].dep_ in ("dobj", "attr", "npadvmod") \
@@ -316,11 +335,19 @@ def _ask(doc, text: str, referent=None) -> Ask:
                reason=wh == "why" or _asks_cause(doc, wh, at, head) or _asks_purpose(doc, wh, head),
                counted=lemma if wh == "how many" else None, exact=lemma in EXACT_HEADS,
                duration=wh == "how long" or lemma in DURATION_HEADS,
-               named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
+               named=_named_words(doc),
                terms=frozenset(t.lemma_.lower() for t in content),
                kinds=_owner_kinds(doc, head), frame=_frame(doc),
                actor=any(t.dep_ in SUBJECTS and t.head.dep_ == "ROOT" and t.pos_ == "PROPN" for t in doc),
-               naming=named_thing is not None or lemma == "name")
+               naming=named_thing is not None or lemma == "name",
+               own=frozenset(t.lemma_.lower() for t in content))
+
+
+def _named_words(doc) -> frozenset[str]:
+    """The words the question names: its proper nouns, and the words of the names NER finds where the
+    tagger read a common noun ("did Reyes think": a NOUN, but a name)."""
+    inside = {t.i for e in doc.ents if e.label_ in NAMED for t in e if t.pos_ in NOUN_POS and t.is_title}
+    return frozenset(t.lower_ for t in doc if t.pos_ == "PROPN" or t.i in inside)
 
 
 def _completing_noun(doc):
