@@ -56,6 +56,11 @@ def test_what_an_intended_outcome_of_a_deed_was_asks_why(question, purpose):
     assert parse_question(question).first.reason == purpose
 
 
+def test_what_a_question_calls_a_reason_asks_why():
+    assert parse_question("What does the economist see as the main reason for the drop?").first.reason
+    assert not parse_question("What does the firm see as its biggest market?").first.reason
+
+
 def test_why_asks_for_a_reason():
     ask = parse_question("Why was the match called off?").first
     assert ask.reason and not ask.strict
@@ -163,6 +168,9 @@ def test_when_no_candidate_has_the_asked_type_every_score_drops():
     ("The cancellation was caused by a row over pay.", "by a row over pay"),  # passive: the agent
     ("The falls were triggered when stocks were found to be 3.5% higher.",
      "when stocks were found to be 3.5% higher"),
+    ("Fans wearing masks will be turned away on safety grounds.", "on safety grounds"),
+    ("The main reason is probably that the domestic economy is still weak.",
+     "that the domestic economy is still weak"),  # what "the reason is" equates
 ])
 def test_a_reason_phrase_or_the_cause_of_the_event_answers_why(sentence, reason):
     assert _span_texts("Why was the event cancelled?", sentence) == [reason]

@@ -241,10 +241,21 @@ def _asks_cause(doc, wh: str | None, at: int, head) -> bool:
         return False
     if head is not None and head.lemma_.lower() in REASON_HEADS:
         return True
+    if _equated_with_reason(doc[at]):
+        return True
     after = doc[at + 1 : at + 4]
     return doc[at].dep_ in ("nsubj", "nsubjpass") and any(
         t.lemma_.lower() in CAUSE_VERBS or any((t.lemma_.lower(), c.lower_) in CAUSE_PHRASAL for c in t.children)
         for t in after)
+
+
+def _equated_with_reason(wh) -> bool:
+    """ "What does X see as the main reason for…?", "What was given as the cause?": the verb governing the
+    wh-word calls it a reason (a reason noun after its "as", or its predicative)."""
+    verb = wh.head
+    return any(t.lemma_.lower() in REASON_HEADS for c in verb.children
+               for t in ((c,) if c.dep_ in ("attr", "oprd") else
+                         (o for o in c.children if o.dep_ == "pobj") if c.dep_ == "prep" and c.lower_ == "as" else ()))
 
 
 def _asks_purpose(doc, wh: str | None, head) -> bool:
