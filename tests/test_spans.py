@@ -418,3 +418,12 @@ def test_words_of_a_name_the_tagger_misread_are_still_named_by_the_question():
 
 def test_a_hyphenated_word_does_not_cut_the_asked_noun_short():
     assert parse_question("How many T-Mobile customers had their names stolen?").first.counted == "customer"
+
+
+def test_what_did_x_call_y_asks_for_the_name_a_naming_verb_gives_even_to_a_pronoun():
+    q = "What did the prime minister call his tactic of facing hostile voters?"
+    ask = parse_question(q).first
+    assert ask.naming and ask.head == "tactic"
+    said = 'He called it his "masochism strategy" in the run-up to the war.'
+    assert "masochism strategy" in spans_for(ask, annotate(said), q)[0].text
+    assert not parse_question("What did the union call for?").first.naming

@@ -248,8 +248,10 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
         if e.label not in ask.labels | {"NAME"} and not _retyped(e, ask) \
                 or named_in_question(e.text, asked, ask.named, e.label):
             continue
-        if e.label == "NAME" and (found or not e.proper) and not _titled(e, ask):
-            break  # a name NER missed ("… Tourism Leadership Summit"), not "China's treatment"
+        if e.label == "NAME" and (found or not e.proper) and not _titled(e, ask) \
+                and not (ask.naming and "name" in e.described):
+            break  # a name NER missed ("… Tourism Leadership Summit"), not "China's treatment" (but what a
+            # naming verb names answers a question for a name: "He called it his 'masochism strategy'")
         if e.label == "NAME" and set(WORD.findall(e.text.lower())) <= TITLES:
             continue  # "Vice Premier" is a title, not a name
         if ask.duration and not (e.lemmas & TIME_UNITS and e.counts):

@@ -90,6 +90,7 @@ CAUSE_VERBS = {"cause", "prompt", "trigger", "spark", "drive", "fuel", "lead", "
 CAUSE_PHRASAL = {("set", "off"), ("bring", "about")}
 LIST_VERBS = {"name", "list"}  # imperative asks: "Name the three bands…"
 NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+NAMED_ROLES = {"dobj", "oprd"}  # "What did X call his tactic?": the parser gives either role to either noun
 HYPHENS = {"-", "\u2010", "\u2011"}
 WH_TAGS = {"WDT", "WP", "WP$", "WRB"}
 WH_WORDS = {"who", "whom", "whose", "which", "what", "where", "when", "why"}
@@ -300,13 +301,19 @@ def _frame(doc) -> tuple[str, frozenset[str]] | None:
 
 
 def _named_thing(doc, wh: str | None, at: int):
-    """ "What is the group called?", "What was the virus dubbed?": a question for a name, asked with a
-    naming verb in the passive. Returns the naming verb's subject noun (what is named) or the verb."""
+    """ "What is the group called?", "What was the virus dubbed?", "What did X call his tactic?": a question
+    for a name, asked with a naming verb. Returns what is named (the passive verb's subject noun, the active
+    verb's other complement) or the passive verb."""
     if wh != "what" or doc[at].dep_ in SUBJECTS:
         return None
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    if root is None or root.lemma_.lower() not in NAMING_VERBS or not any(c.dep_ == "auxpass" for c in root.children):
+    if root is None or root.lemma_.lower() not in NAMING_VERBS:
         return None
+    if not any(c.dep_ == "auxpass" for c in root.children):
+        # active: "What did X call his tactic?", the wh-word one complement of the verb, the named thing the other
+        if doc[at].head.i != root.i or doc[at].dep_ not in NAMED_ROLES:
+            return None
+        return next((c for c in root.children if c.dep_ in NAMED_ROLES and c.i != at and c.pos_ == "NOUN"), None)
     return next((c for c in root.children if c.dep_ in SUBJECTS and c.pos_ == "NOUN"), root)
 
 
