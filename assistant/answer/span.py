@@ -348,11 +348,14 @@ class SpanFinder:
                 verdicts = [_verdict(a, annotations[i], self.query) for a in asks]
                 if all(v is None for v in verdicts):
                     judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type"), 0))
+                # which sentence to quote first is the first ask's to say: a later one's sentence is
+                # found for it on its own (`lead.complete`), and one standing by its words elsewhere
+                # ("at the end of the day" for "when does the campaign end?") must not displace it
                 elif (support := max(v or 0 for v in verdicts)) == 2 and any(
                         (a.strict or a.naming) and v == 2 for a, v in zip(asks, verdicts)):
-                    judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), support))
+                    judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), verdicts[0] or 0))
                 else:
-                    judged.append((ev, support))  # beside a name only, or a reason: preferred, not lifted
+                    judged.append((ev, verdicts[0] or 0))  # beside a name only, or a reason: preferred, not lifted
             elif not strict:
                 judged.append((ev, 0))
             else:
