@@ -427,3 +427,13 @@ def test_what_did_x_call_y_asks_for_the_name_a_naming_verb_gives_even_to_a_prono
     said = 'He called it his "masochism strategy" in the run-up to the war.'
     assert "masochism strategy" in spans_for(ask, annotate(said), q)[0].text
     assert not parse_question("What did the union call for?").first.naming
+
+
+def test_what_date_is_answered_by_a_calendar_date_and_how_old_by_an_age():
+    date = "For what date are the strikes by council workers pencilled in?"
+    assert _span_texts(date, "Workers could take part in strikes earmarked for 23 March.") == ["23 March"]
+    assert _span_texts(date, "The rules would raise the pension age for council workers from 60 to 65.") == []
+    old = "How old was the minister when he became prime minister?"
+    said = "In 1997, the minister became the youngest premier of the century, at the age of 43."
+    assert _span_texts(old, said) == ["the age of 43"]  # not the year he became it
+    assert _span_texts("How old was the peer when he died?", "The peer died aged 92, his family said.") == ["92"]

@@ -10,6 +10,7 @@ a few ms a sentence), so candidates past them count as unverified.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, replace
 
@@ -35,6 +36,9 @@ ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,}")
 POSSESSIVE = re.compile(r"[\u2019']s\b")
 NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|"
                      r"thousand|million|billion|half|first|second|third|fourth|fifth)\b", re.I)
+CALENDAR_WORDS = tuple(w.lower() for w in (*calendar.month_name, *calendar.day_name) if w)
+FIGURE_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}\b")
+AGE = {"age", "old", "aged"}  # "how old": a span stating an age
 YEAR_FIGURE = re.compile(r"\b\d{4}s?\b|['\u2019]\d{2}s?\b")  # "1976", "1980s", "'76"
 CAPITALISED = re.compile(r"\b[A-Z][\w\u2019'.-]*")
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
@@ -133,6 +137,13 @@ def named_in_question(text: str, question_words: set[str], names: frozenset[str]
         return True  # "Guantanamo Bay" when the question says "Guantanamo" (not "John Brown" for "John Smith")
     return len(words) == 1 and len(words[0]) >= DEMONYM_PREFIX \
         and any(w[:DEMONYM_PREFIX] == words[0][:DEMONYM_PREFIX] for w in question_words)
+
+
+def _calendar(text: str) -> bool:
+    """Is it a calendar date: a month or weekday name (the standard library's), a year, or a figure
+    date ("23/03/2005")?"""
+    words = {w.lower() for w in WORD.findall(text) if len(w) >= 3}  # "Sept", "Tues": a name's first letters
+    return any(name.startswith(w) for w in words for name in CALENDAR_WORDS) or bool(YEAR_FIGURE.search(text)) or bool(FIGURE_DATE.search(text))
 
 
 def _retyped(e: Entity, ask: Ask) -> bool:
@@ -239,6 +250,11 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             continue  # "what date", "which year": a calendar date or year, not "next year"
         if ask.head == "year" and not YEAR_FIGURE.search(e.text):
             continue  # "which year": "1976", "the 1980s", not "his 93rd birthday"
+        if ask.head == "date" and not _calendar(e.text):
+            continue  # "what date": "23 March", "2005", not "from 60 to 65" (which NER calls a date)
+        before = ann.text[: e.start].lower().split()[-1:]  # "aged 86": the parser may hang 86 elsewhere
+        if ask.wh == "how old" and not (e.lemmas | set(e.heads[:1]) | set(before)) & AGE:
+            continue  # an age ("at the age of 43", "the 30-year-old", "aged 86"), not the year of the event
         if _other_event(e, ask) or _former_holder(e, ask, asked):
             found.append(ShortSpan(e.text, e.label, e.start, e.end, False))  # another complement, or holder
             continue
