@@ -33,3 +33,20 @@ def test_an_article_lends_the_topic_it_has_stated_to_its_other_sentences():
     alone = {e.row: e.score for e in part_support(ask, evidence, stats, {})}
     lent = {e.row: e.score for e in part_support(ask, evidence, stats, {}, {"a.txt": {"tsunami", "chariti"}})}
     assert lent[1] > alone[1] and max(lent, key=lent.get) == 1
+
+
+def test_a_later_ask_is_answered_from_the_best_sentences_article_before_a_quoted_one_from_another():
+    from assistant.answer.lead import complete
+    from assistant.answer.span import SpanFinder
+    from assistant.retrieve.annotation_cache import AnnotationCache
+
+    texts = [("a.txt", "The posters beam information to any phone held close to them."),
+             ("b.txt", "At the end of the day, people have cameras on their mobiles."),
+             ("a.txt", "The campaign using the posters will run until Boxing Day.")]
+    evidence = [Evidence(Sentence(file=f, chunk_id=f"{f}:0", start=0, end=len(t), line_start=i + 1,
+                                  line_end=i + 1, text=t), score, score, score, i)
+                for i, ((f, t), score) in enumerate(zip(texts, (0.5, 0.45, 0.4)))]
+    finder = SpanFinder("How do the posters send data to phones, and when does the campaign end?",
+                        AnnotationCache(64), candidates=5)
+    chosen, owners = complete(evidence[:2], evidence, finder, threshold=0.3, max_sentences=3)
+    assert owners[1] == 2  # "until Boxing Day", not the other article's "at the end of the day"

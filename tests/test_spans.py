@@ -56,6 +56,11 @@ def test_what_an_intended_outcome_of_a_deed_was_asks_why(question, purpose):
     assert parse_question(question).first.reason == purpose
 
 
+def test_what_a_question_calls_a_reason_asks_why():
+    assert parse_question("What does the economist see as the main reason for the drop?").first.reason
+    assert not parse_question("What does the firm see as its biggest market?").first.reason
+
+
 def test_why_asks_for_a_reason():
     ask = parse_question("Why was the match called off?").first
     assert ask.reason and not ask.strict
@@ -163,6 +168,9 @@ def test_when_no_candidate_has_the_asked_type_every_score_drops():
     ("The cancellation was caused by a row over pay.", "by a row over pay"),  # passive: the agent
     ("The falls were triggered when stocks were found to be 3.5% higher.",
      "when stocks were found to be 3.5% higher"),
+    ("Fans wearing masks will be turned away on safety grounds.", "on safety grounds"),
+    ("The main reason is probably that the domestic economy is still weak.",
+     "that the domestic economy is still weak"),  # what "the reason is" equates
 ])
 def test_a_reason_phrase_or_the_cause_of_the_event_answers_why(sentence, reason):
     assert _span_texts("Why was the event cancelled?", sentence) == [reason]
@@ -387,3 +395,45 @@ def test_a_name_a_naming_verb_gives_answers_a_question_for_a_name_even_in_lower_
     assert spans and spans[0].text == "smart serendipity" and spans[0].given_name
     plain = "The tool uses a combination of artificial intelligence and luck."
     assert not any(s.given_name for s in spans_for(ask, annotate(plain), ask.text))
+
+
+def test_a_count_of_the_thing_called_otherwise_answers_how_many_when_none_of_the_asked_noun_is_given():
+    q = "How many critical flaws did the monthly security bulletin flag up?"
+    ask = parse_question(q).first
+    sentence = "In its monthly security bulletin, it flagged up eight \"critical\" security holes."
+    assert [s.text for s in spans_for(ask, annotate(sentence), q)] == ["eight"]
+    # where the sentence counts the asked noun, another count does not answer; nor a count by other words
+    assert [s.text for s in spans_for(ask, annotate("It flagged up eight holes, three of them critical flaws."),
+                                      q)] == ["three"]
+    assert spans_for(ask, annotate("Two new firms joined the bulletin's list of sponsors."), q) == []
+
+
+def test_words_of_a_name_the_tagger_misread_are_still_named_by_the_question():
+    q = "Which Real Madrid official did Reyes think he was speaking to?"
+    ask = parse_question(q).first
+    assert "reyes" in ask.named
+    sentence = "Jose Antonio Reyes believed he was talking to Real Madrid sporting director Emilio Butragueno."
+    assert [s.text for s in spans_for(ask, annotate(sentence), q)][:1] == ["Emilio Butragueno"]
+
+
+def test_a_hyphenated_word_does_not_cut_the_asked_noun_short():
+    assert parse_question("How many T-Mobile customers had their names stolen?").first.counted == "customer"
+
+
+def test_what_did_x_call_y_asks_for_the_name_a_naming_verb_gives_even_to_a_pronoun():
+    q = "What did the prime minister call his tactic of facing hostile voters?"
+    ask = parse_question(q).first
+    assert ask.naming and ask.head == "tactic"
+    said = 'He called it his "masochism strategy" in the run-up to the war.'
+    assert "masochism strategy" in spans_for(ask, annotate(said), q)[0].text
+    assert not parse_question("What did the union call for?").first.naming
+
+
+def test_what_date_is_answered_by_a_calendar_date_and_how_old_by_an_age():
+    date = "For what date are the strikes by council workers pencilled in?"
+    assert _span_texts(date, "Workers could take part in strikes earmarked for 23 March.") == ["23 March"]
+    assert _span_texts(date, "The rules would raise the pension age for council workers from 60 to 65.") == []
+    old = "How old was the minister when he became prime minister?"
+    said = "In 1997, the minister became the youngest premier of the century, at the age of 43."
+    assert _span_texts(old, said) == ["the age of 43"]  # not the year he became it
+    assert _span_texts("How old was the peer when he died?", "The peer died aged 92, his family said.") == ["92"]

@@ -68,11 +68,20 @@ def _part_best(finder: SpanFinder, ask: Ask, pool: list[Evidence], threshold: fl
     ranked = finder.rerank(_by_part(pool, ask, scorer, chosen), ask)[: finder.candidates + finder.extra]
     whole = {ev.row: ev.score for ev in pool} if scorer is not None else {}
     answering = [ev for ev in ranked if _answers_part(finder, ask, ev, threshold, files, whole.get(ev.row))]
-    stating = next((ev for ev in answering if any(s.states for s in finder.spans(ev.sentence.text, ask))), None)
+    # of the sentences stating the ask's span, one of the best sentence's article first (`_in_main`)
+    stating = next((ev for ev in sorted(answering, key=lambda ev: not _in_main(ev, chosen))
+                    if any(s.states for s in finder.spans(ev.sentence.text, ask))), None)
     if stating is not None:
         return stating
     # none states it: a quoted sentence holding a span of its type does, as well as any
     return next((ev for ev in chosen if finder.spans(ev.sentence.text, ask)), answering[0] if answering else None)
+
+
+def _in_main(ev: Evidence, chosen: list[Evidence]) -> bool:
+    """Is the sentence in the article of the best one? A question is about one topic: another article's
+    sentence beside an ask's words ("at the end of the day" for "when does the campaign end?") speaks of
+    another, even when it was quoted for scoring nearly as well."""
+    return bool(chosen) and ev.sentence.file == chosen[0].sentence.file
 
 
 def _by_part(pool: list[Evidence], ask: Ask, scorer: PartScorer | None, chosen: list[Evidence]) -> list[Evidence]:
@@ -100,7 +109,11 @@ def complete(chosen: list[Evidence], evidence: list[Evidence], finder: SpanFinde
     asks = finder.parse.asks if len(finder.parse.asks) > 1 else ()  # the best sentence was chosen for a lone ask
     for i, ask in enumerate(asks):
         held = [ev for ev in chosen if any(s.states for s in finder.spans(ev.sentence.text, ask))]
-        best = held[0] if held else _part_best(finder, ask, evidence if scorer else pool, threshold, chosen, scorer)
+        main = [ev for ev in held if _in_main(ev, chosen)]
+        best = main[0] if main else None
+        if best is None:
+            best = _part_best(finder, ask, evidence if scorer else pool, threshold, chosen, scorer)
+            best = held[0] if held and (best is None or not _in_main(best, chosen)) else best
         if best is None:
             continue
         owner[i] = best.row

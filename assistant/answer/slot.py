@@ -43,7 +43,8 @@ from assistant.answer.span import (
     words_of,
 )
 from assistant.models import core_question
-from assistant.retrieve.question import NAME_NOUNS, PERSON_NOUNS
+from assistant.retrieve.answer_types import PERSON_NOUNS
+from assistant.retrieve.question import NAME_NOUNS
 from assistant.retrieve.terms import content_terms
 
 if TYPE_CHECKING:

@@ -10,15 +10,17 @@ a few ms a sentence), so candidates past them count as unverified.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, replace
 
+from assistant.answer.counts import counts, counts_otherwise, merge_amounts, with_counted
 from assistant.models import core_question
 from assistant.retrieve.annotation_cache import AnnotationCache
+from assistant.retrieve.answer_types import AMOUNTS, LOOSE, PERSON_NOUNS, RANKS, TIMES, kind_of
 from assistant.retrieve.evidence import Evidence
 from assistant.retrieve.nlp import Annotation, Entity
-from assistant.retrieve.question import (AMOUNTS, LOOSE, PERSON_NOUNS, RANKS, TIME_UNITS, TIMES, Ask, QuestionParse,
-                                         kind_of, parse_question)
+from assistant.retrieve.question import TIME_UNITS, Ask, QuestionParse, parse_question
 from assistant.retrieve.terms import fold, is_stopword
 from assistant.retrieve.titles import TITLES
 
@@ -26,16 +28,17 @@ MISSING_SPAN_PENALTY = 0.3  # no entity of the asked type: the sentence does not
 LINKED_SPAN_BOOST = 1.1  # the asked type stands by the question's words: evidence for answering
 PREFER_LINKED_RATIO = 0.6  # a sentence with the span by the question's words may replace a better-scored one
 EXTRA_RATIO = 0.3  # a candidate past the first few is parsed only if it scores this close to the best one
-MERGE_GAP_CHARS = 8  # "76% to $1.13bn": two amounts this close make one span
 SHARED_STEM = 0.8  # "complaint" / "complain", "director" / "direct": one word, other inflection
 MIN_STEM = 5
 NOMINAL_SUFFIXES = {"ment", "ing", "al", "ance", "ence", "ion", "ation", "ure"}  # English derivation, not a lexicon
 WORD = re.compile(r"\w+")
-COUNTED_WORD = re.compile(r"\s+(\w+)")
 ABBREVIATION = re.compile(r"(?:[A-Z]\.){2,}")
 POSSESSIVE = re.compile(r"[\u2019']s\b")
 NUMERIC = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|"
                      r"thousand|million|billion|half|first|second|third|fourth|fifth)\b", re.I)
+CALENDAR_WORDS = tuple(w.lower() for w in (*calendar.month_name, *calendar.day_name) if w)
+FIGURE_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}\b")
+AGE = {"age", "old", "aged"}  # "how old": a span stating an age
 YEAR_FIGURE = re.compile(r"\b\d{4}s?\b|['\u2019]\d{2}s?\b")  # "1976", "1980s", "'76"
 CAPITALISED = re.compile(r"\b[A-Z][\w\u2019'.-]*")
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
@@ -44,7 +47,6 @@ MEASURES = {"MONEY", "PERCENT", "QUANTITY"}  # "how much": an amount of somethin
 GENERIC = {"go", "get", "make", "take", "come", "give", "have", "do", "be", "end", "money", "amount", "sum"}
 NAME_LABELS = {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"}  # the small model confuses these with each other
 LOCATIVE = {"in", "at"}
-PEOPLE = {"people", "person"}  # the counted noun that any kind of person answers
 MODIFIER_ROLES = {"compound", "amod", "poss", "nmod"}
 FORMER = {"former", "ex", "outgoing", "erstwhile"}  # "its former chief executive, X": no longer the one asked for
 PAST_ASKING = {"former", "formerly", "previous", "ex", "was", "were", "did", "had", "then", "once", "used"}
@@ -137,20 +139,11 @@ def named_in_question(text: str, question_words: set[str], names: frozenset[str]
         and any(w[:DEMONYM_PREFIX] == words[0][:DEMONYM_PREFIX] for w in question_words)
 
 
-def _merge_amounts(spans: list[ShortSpan], sentence: str) -> list[ShortSpan]:
-    """Adjacent amounts read as one answer: "jumped 76% to $1.13bn"."""
-    out: list[ShortSpan] = []
-    for s in spans:
-        prev = out[-1] if out else None
-        gap = sentence[prev.end : s.start] if prev else ""
-        if prev and prev.label in AMOUNTS and s.label in AMOUNTS and len(gap) <= MERGE_GAP_CHARS \
-                and not re.search(r"[,;()]", gap):
-            out[-1] = replace(prev, text=sentence[prev.start : s.end], end=s.end, linked=prev.linked or s.linked,
-                              headed=prev.headed or s.headed, asked=prev.asked or s.asked,
-                              by_name=prev.by_name or s.by_name, of_actor=prev.of_actor or s.of_actor)
-        else:
-            out.append(s)
-    return out
+def _calendar(text: str) -> bool:
+    """Is it a calendar date: a month or weekday name (the standard library's), a year, or a figure
+    date ("23/03/2005")?"""
+    words = {w.lower() for w in WORD.findall(text) if len(w) >= 3}  # "Sept", "Tues": a name's first letters
+    return any(name.startswith(w) for w in words for name in CALENDAR_WORDS) or bool(YEAR_FIGURE.search(text)) or bool(FIGURE_DATE.search(text))
 
 
 def _retyped(e: Entity, ask: Ask) -> bool:
@@ -216,19 +209,6 @@ def _on_verb(e: Entity, ask: Ask) -> bool | None:
     return same_word(e.frame[0], ask.frame[0]) or derived(e.frame[0], ask.frame[0])
 
 
-def _with_counted(text: str, end: int, counted: str | None) -> int:
-    """Where a count ends once the counted noun right after it is included: "how many languages" is
-    answered by "15 languages", not "15"."""
-    m = COUNTED_WORD.match(text, end)
-    return m.end() if counted and m and m.group(1).lower().startswith(counted) else end
-
-
-def _counts(e: Entity, counted: str) -> bool:
-    """Does the number count the asked noun ("66 seats"), or any kind of people when people are
-    counted ("8,000 residents" for "how many people", not for "how many viewers")?"""
-    return counted in e.near or counted in PEOPLE and bool(e.near & PERSON_NOUNS)
-
-
 def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
     """Spans of the sentence that answer the ask, linked ones first (in sentence order)."""
     if ask.reason:
@@ -242,18 +222,24 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
     # (and, for any named type, a name the asked noun stands for: "Scottish club Rangers")
     loose = ask.labels & LOOSE and not ask.strict
     names = [n for n in ann.names if loose or ask.labels & NAME_LABELS and _titled(n, ask)]
+    counts_asked = bool(ask.counted) and any(e.label in ask.labels and counts(e, ask.counted) for e in ann.entities)
     for e in (*ann.entities, *names):
         if e.label not in ask.labels | {"NAME"} and not _retyped(e, ask) \
                 or named_in_question(e.text, asked, ask.named, e.label):
             continue
-        if e.label == "NAME" and (found or not e.proper) and not _titled(e, ask):
-            break  # a name NER missed ("… Tourism Leadership Summit"), not "China's treatment"
+        if e.label == "NAME" and (found or not e.proper) and not _titled(e, ask) \
+                and not (ask.naming and "name" in e.described):
+            break  # a name NER missed ("… Tourism Leadership Summit"), not "China's treatment" (but what a
+            # naming verb names answers a question for a name: "He called it his 'masochism strategy'")
         if e.label == "NAME" and set(WORD.findall(e.text.lower())) <= TITLES:
             continue  # "Vice Premier" is a title, not a name
         if ask.duration and not (e.lemmas & TIME_UNITS and e.counts):
             continue  # "how long": "three-hour", "3 years", not "last November" or "this week"
-        if ask.counted and not _counts(e, ask.counted):
-            continue  # "how many seats" is not answered by another count
+        # "how many seats" is not answered by another count, but may be by a count of things called otherwise
+        # (`counts_otherwise`) by the ask's own words (checked below; not those another ask lends it)
+        recounted = bool(ask.counted) and not counts(e, ask.counted)
+        if recounted and (counts_asked or not counts_otherwise(e)):
+            continue
         if e.role in MODIFIER_ROLES and (e.label in PLACE_LABELS | {"NORP"} or "FAC" in ask.labels) \
                 or e.role == "npadvmod" and e.label in PLACE_LABELS | {"NORP"}:
             continue  # "US Trade Representative", "the Chinese side", "Treasury Secretary", "the
@@ -264,23 +250,31 @@ def spans_for(ask: Ask, ann: Annotation, question: str) -> list[ShortSpan]:
             continue  # "what date", "which year": a calendar date or year, not "next year"
         if ask.head == "year" and not YEAR_FIGURE.search(e.text):
             continue  # "which year": "1976", "the 1980s", not "his 93rd birthday"
+        if ask.head == "date" and not _calendar(e.text):
+            continue  # "what date": "23 March", "2005", not "from 60 to 65" (which NER calls a date)
+        before = ann.text[: e.start].lower().split()[-1:]  # "aged 86": the parser may hang 86 elsewhere
+        if ask.wh == "how old" and not (e.lemmas | set(e.heads[:1]) | set(before)) & AGE:
+            continue  # an age ("at the age of 43", "the 30-year-old", "aged 86"), not the year of the event
         if _other_event(e, ask) or _former_holder(e, ask, asked):
             found.append(ShortSpan(e.text, e.label, e.start, e.end, False))  # another complement, or holder
             continue
         relation = (ask.terms - ask.named) | ({ask.head} if ask.head else set())
         verb = _on_verb(e, ask)
         on_relation = touches(e.near, relation)
-        end = _with_counted(ann.text, e.end, ask.counted)
+        end = with_counted(ann.text, e.end, ask.counted)
         by_name = touches(e.near, set(ask.named))
         titled = _titled(e, ask)
         doer = bool(verb) and ask.wh == "who" and (e.role == "nsubj" or e.heads[:1] == ("by",))
         of_actor = ask.actor and any(named_in_question(a, asked, ask.named) for a in e.actors)
+        if recounted and not touches(e.near, set(ask.own - ask.named) - GENERIC):
+            continue  # (and one that is, counting something else, is linked but never beside what is asked)
         found.append(ShortSpan(ann.text[e.start : end], e.label, e.start, end, on_relation or by_name or titled,
-                               ask.head is not None and touches(e.near, {ask.head}), on_relation or titled, by_name,
+                               ask.head is not None and touches(e.near, {ask.head}),
+                               (on_relation or titled) and not recounted, by_name,
                                titled, doer, verb, "name" in e.described, of_actor))
     if "PERCENT" in ask.labels and any(s.label == "PERCENT" for s in found):
         found = [s for s in found if s.label != "CARDINAL"]  # a rate is a percentage where one is given
-    found = _merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
+    found = merge_amounts(found, ann.text) if ask.labels & AMOUNTS else found
     # a bare "where"/"when" names no noun of its answer: of spans equally by what is asked, the one by
     # the name it gives ("Where was Tai to meet him?": "the meeting with Tai in Detroit")
     # the asked noun standing for a span ("club Rangers") says more than its words nearby
@@ -335,11 +329,14 @@ class SpanFinder:
                 verdicts = [_verdict(a, annotations[i], self.query) for a in asks]
                 if all(v is None for v in verdicts):
                     judged.append((_scale(ev, MISSING_SPAN_PENALTY, "answer-type"), 0))
+                # which sentence to quote first is the first ask's to say: a later one's sentence is
+                # found for it on its own (`lead.complete`), and one standing by its words elsewhere
+                # ("at the end of the day" for "when does the campaign end?") must not displace it
                 elif (support := max(v or 0 for v in verdicts)) == 2 and any(
                         (a.strict or a.naming) and v == 2 for a, v in zip(asks, verdicts)):
-                    judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), support))
+                    judged.append((_scale(ev, LINKED_SPAN_BOOST, "answer-span"), verdicts[0] or 0))
                 else:
-                    judged.append((ev, support))  # beside a name only, or a reason: preferred, not lifted
+                    judged.append((ev, verdicts[0] or 0))  # beside a name only, or a reason: preferred, not lifted
             elif not strict:
                 judged.append((ev, 0))
             else:

@@ -22,7 +22,8 @@ MAGNITUDE_SUFFIXES = {"m", "bn", "k", "million", "billion", "trillion"}  # "£60
 REASON_MARKERS = {"because", "since", "as", "after", "so"}
 REASON_PREPOSITIONS = {"because", "due", "owing", "thanks"}
 # "in retaliation for …", and purposes: "in a bid to avoid …", "in an effort to …"
-REASON_NOUNS = {"retaliation", "response", "protest", "reaction", "bid", "order", "effort", "attempt"}
+REASON_NOUNS = {"retaliation", "response", "protest", "reaction", "bid", "order", "effort", "attempt", "ground"}
+EXPLAINING_NOUNS = {"reason", "cause", "explanation"}  # "The main reason is that …": what the copula equates
 CAUSE_VERBS = {"cause", "prompt", "force", "trigger", "lead", "spark"}  # "The balloon caused X to cancel"
 QUANTIFIERS = {"a", "an", "few", "several", "many", "half", "couple"}
 NAMING_VERBS = {"call", "name", "dub", "title", "nickname", "term", "christen", "label"}  # "a system dubbed X"
@@ -287,8 +288,8 @@ def _before_verb(doc: Doc, token) -> bool:
 
 
 def reason_clauses(doc: Doc) -> tuple[Clause, ...]:
-    """Adverbial clauses introduced by a reason marker ("because…", "as…", "after…") and
-    "because of / due to" phrases, as the parser attaches them."""
+    """Adverbial clauses introduced by a reason marker ("because…", "as…", "after…"),
+    "because of / due to / on … grounds" phrases, as the parser attaches them, and what "the reason is" equates."""
     out = []
     for token in doc:
         lower = token.lower_
@@ -300,6 +301,10 @@ def reason_clauses(doc: Doc) -> tuple[Clause, ...]:
             tokens = [t for t in doc[min(t.i for t in tokens) : max(t.i for t in tokens) + 1]]
         elif token.dep_ == "pobj" and token.lemma_.lower() in REASON_NOUNS and token.head.dep_ == "prep":
             tokens = list(token.head.subtree)  # "in retaliation for the visit"
+        elif token.dep_ == "nsubj" and token.lemma_.lower() in EXPLAINING_NOUNS and token.head.lemma_ == "be":
+            tokens = [t for c in token.head.children if c.dep_ in ("ccomp", "attr") for t in c.subtree]
+            if len(tokens) < 2:
+                continue  # "The reason is unclear" gives none
         elif token.lemma_.lower() in CAUSE_VERBS and token.pos_ == "VERB" \
                 and any(c.dep_ in ("nsubjpass", "auxpass") for c in token.children):
             # passive: the cause is the agent or the clause ("was caused by a row over pay", "were

@@ -13,6 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from assistant.retrieve.answer_types import (
+    HEAD_CLASSES,
+    LOOSE_CLASSES,
+    NAMED,
+    NORP,
+    ORG,
+    PERSON,
+    PLACES,
+    RANKS,
+    TIMES,
+)
 from assistant.retrieve.nlp import (
     CONTENT_POS,
     NAMING_VERBS,
@@ -22,52 +33,7 @@ from assistant.retrieve.nlp import (
     verb_frame,
 )
 from assistant.retrieve.spacy_pipeline import parse, parse_all
-from assistant.retrieve.titles import TITLES
 
-PERSON, ORG, NORP, PLACES = "PERSON", "ORG", "NORP", frozenset({"GPE", "LOC", "FAC"})
-NAMED = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"})
-TIMES = frozenset({"DATE", "TIME"})
-VENUES, EVENTS = frozenset({"FAC", "LOC"}), frozenset({"EVENT", ORG})
-WORKS = frozenset({"WORK_OF_ART", "PRODUCT"})
-# Types the small model tags unreliably (events, works, venues): a sentence without one may still answer
-LOOSE = frozenset({"EVENT", "WORK_OF_ART", "PRODUCT", "FAC"})
-LOOSE_CLASSES = (EVENTS, WORKS)
-RANKS = frozenset({"ORDINAL", "CARDINAL"})
-AMOUNTS = frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL"})
-# Noun (lemma) the wh-word governs -> entity labels that answer it.
-HEAD_CLASSES: dict[frozenset[str], frozenset[str]] = {
-    frozenset({PERSON}): frozenset(
-        "person people man woman official minister president senator leader spokesman spokeswoman spokesperson "
-        "player singer actor actress star manager executive boss director chairman secretary ambassador diplomat "
-        "envoy author writer candidate winner member premier politician mp economist analyst coach captain "
-        "founder judge chief musician artist presenter host rapper striker goalkeeper champion resident villager "
-        "inhabitant citizen voter worker employee fan viewer user customer student child patient passenger "
-        "victim".split()) | TITLES,
-    frozenset({ORG, NORP}): frozenset(
-        "company firm group organisation organization bank band party team club agency business brand carrier "
-        "airline network broadcaster channel label retailer maker manufacturer chipmaker producer supplier union "
-        "newspaper studio body institution university school giant operator rival regulator court".split()),
-    VENUES: frozenset("building hotel venue hall palace residence restaurant stadium airport compound "
-                              "guesthouse room theatre theater".split()),
-    PLACES: frozenset("city town capital country nation state province region place county continent "
-                               "island location destination market".split()),
-    frozenset({"DATE"}): frozenset("year date day month week season decade period".split()),
-    TIMES: frozenset({"time", "hour", "minute", "second"}) | frozenset(
-        "term sentence ban suspension spell stint tenure".split()),  # periods: answered by "85 years"
-    frozenset({"MONEY"}): frozenset("price cost amount sum fee salary fine value revenue profit loss sale "
-                                    "budget bill turnover earning earnings income debt wage".split()),
-    frozenset({"PERCENT", "CARDINAL"}): frozenset("percentage rate share proportion".split()),
-    frozenset({"CARDINAL", "QUANTITY"}): frozenset({"number", "total"}),
-    RANKS: frozenset({"rank", "position", "edition"}),
-    EVENTS: frozenset("event summit conference tournament competition championship title".split()),
-    WORKS: frozenset("film movie album song book show game programme device gadget product console".split()),
-}
-PERSON_NOUNS = next(nouns for labels, nouns in HEAD_CLASSES.items() if labels == {PERSON})
-
-
-def kind_of(noun: str) -> frozenset[str]:
-    """The nouns of the answer-type class a noun belongs to ("maker": company, firm, …), or none."""
-    return next((nouns for nouns in HEAD_CLASSES.values() if noun in nouns), frozenset())
 
 MIN_COMPOUND_HEAD = 4  # "spokes|people", "chair|woman": a compound's first part is a word, not "de|vice"
 NAME_NOUNS = {"name", "kind", "type", "sort", "title"}  # "the name of the minister": the answer type is the minister's
@@ -90,6 +56,8 @@ CAUSE_VERBS = {"cause", "prompt", "trigger", "spark", "drive", "fuel", "lead", "
 CAUSE_PHRASAL = {("set", "off"), ("bring", "about")}
 LIST_VERBS = {"name", "list"}  # imperative asks: "Name the three bands…"
 NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+NAMED_ROLES = {"dobj", "oprd"}  # "What did X call his tactic?": the parser gives either role to either noun
+HYPHENS = {"-", "\u2010", "\u2011"}
 WH_TAGS = {"WDT", "WP", "WP$", "WRB"}
 WH_WORDS = {"who", "whom", "whose", "which", "what", "where", "when", "why"}
 
@@ -119,6 +87,8 @@ class Ask:
     frame: tuple[str, frozenset[str]] | None = None
     actor: bool = False  # its main verb's subject is a name ("How much did Prince make?")
     naming: bool = False  # it asks for a name ("What name is given to…", "What is the group called?")
+    # `terms` of its own words, not those it takes from an earlier ask of the question
+    own: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -141,11 +111,19 @@ def _number(token) -> int | None:
     return NUMBER_WORDS.get(token.lower_)
 
 
+def _inner_hyphen(token) -> bool:
+    """A hyphen joining two parts of one word ("T-Mobile", "vote-rigging"): no space on either side."""
+    return token.text in HYPHENS and not token.whitespace_ and token.i > 0 \
+        and not token.doc[token.i - 1].whitespace_
+
+
 def _noun_run(tokens: list) -> list:
-    """The noun phrase right after a wh-word: "two senior US trade officials" (stops at the verb)."""
+    """The noun phrase right after a wh-word: "two senior US trade officials" (stops at the verb); a
+    hyphen inside a word ("T-Mobile customers") does not end it."""
     run = []
     for t in tokens:
-        if t.pos_ in NOUN_POS | {"NUM", "ADJ", "DET"} or t.tag_ == "POS" or t.dep_ in ("compound", "amod"):
+        if t.pos_ in NOUN_POS | {"NUM", "ADJ", "DET"} or t.tag_ == "POS" or t.dep_ in ("compound", "amod") \
+                or _inner_hyphen(t):
             run.append(t)
         else:
             break
@@ -211,6 +189,12 @@ def _labels(wh: str | None, head) -> tuple[frozenset[str], bool]:
     return frozenset(), False
 
 
+def _measured_against(far) -> bool:
+    """Does "how far" measure a gap from something named ("how far above the offer price"): it modifies a
+    preposition with an object, not a place word ("from how far out")?"""
+    return far.head.pos_ == "ADP" and any(c.dep_ == "pobj" for c in far.head.children)
+
+
 def _count(doc, at: int, head) -> int | None:
     """The number between the wh-word and its noun: "Which *two* companies"."""
     if head is None:
@@ -224,10 +208,21 @@ def _asks_cause(doc, wh: str | None, at: int, head) -> bool:
         return False
     if head is not None and head.lemma_.lower() in REASON_HEADS:
         return True
+    if _equated_with_reason(doc[at]):
+        return True
     after = doc[at + 1 : at + 4]
     return doc[at].dep_ in ("nsubj", "nsubjpass") and any(
         t.lemma_.lower() in CAUSE_VERBS or any((t.lemma_.lower(), c.lower_) in CAUSE_PHRASAL for c in t.children)
         for t in after)
+
+
+def _equated_with_reason(wh) -> bool:
+    """ "What does X see as the main reason for…?", "What was given as the cause?": the verb governing the
+    wh-word calls it a reason (a reason noun after its "as", or its predicative)."""
+    verb = wh.head
+    return any(t.lemma_.lower() in REASON_HEADS for c in verb.children
+               for t in ((c,) if c.dep_ in ("attr", "oprd") else
+                         (o for o in c.children if o.dep_ == "pobj") if c.dep_ == "prep" and c.lower_ == "as" else ()))
 
 
 def _asks_purpose(doc, wh: str | None, head) -> bool:
@@ -272,13 +267,19 @@ def _frame(doc) -> tuple[str, frozenset[str]] | None:
 
 
 def _named_thing(doc, wh: str | None, at: int):
-    """ "What is the group called?", "What was the virus dubbed?": a question for a name, asked with a
-    naming verb in the passive. Returns the naming verb's subject noun (what is named) or the verb."""
+    """ "What is the group called?", "What was the virus dubbed?", "What did X call his tactic?": a question
+    for a name, asked with a naming verb. Returns what is named (the passive verb's subject noun, the active
+    verb's other complement) or the passive verb."""
     if wh != "what" or doc[at].dep_ in SUBJECTS:
         return None
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    if root is None or root.lemma_.lower() not in NAMING_VERBS or not any(c.dep_ == "auxpass" for c in root.children):
+    if root is None or root.lemma_.lower() not in NAMING_VERBS:
         return None
+    if not any(c.dep_ == "auxpass" for c in root.children):
+        # active: "What did X call his tactic?", the wh-word one complement of the verb, the named thing the other
+        if doc[at].head.i != root.i or doc[at].dep_ not in NAMED_ROLES:
+            return None
+        return next((c for c in root.children if c.dep_ in NAMED_ROLES and c.i != at and c.pos_ == "NOUN"), None)
     return next((c for c in root.children if c.dep_ in SUBJECTS and c.pos_ == "NOUN"), root)
 
 
@@ -298,6 +299,8 @@ def _ask(doc, text: str, referent=None) -> Ask:
     if named_thing is not None:
         # a name of any kind, NER tagging names loosely; the kind the named thing is, first
         labels, strict = (labels | NAMED if head is not None and head.doc is not doc else labels or NAMED), False
+    if wh == "how far" and _measured_against(doc[at]):
+        labels = labels | {"PERCENT"}  # "How far above the offer price…": an extent, as a share of it
     if wh == "where" and any(t.lemma_.lower() in POSITION_VERBS for t in doc):
         labels = RANKS  # "Where does X rank?" asks for a position, not a place
     if wh == "what" and head is None and doc[at].dep_ in ("dobj", "attr", "npadvmod") \
@@ -316,11 +319,19 @@ def _ask(doc, text: str, referent=None) -> Ask:
                reason=wh == "why" or _asks_cause(doc, wh, at, head) or _asks_purpose(doc, wh, head),
                counted=lemma if wh == "how many" else None, exact=lemma in EXACT_HEADS,
                duration=wh == "how long" or lemma in DURATION_HEADS,
-               named=frozenset(t.lower_ for t in doc if t.pos_ == "PROPN"),
+               named=_named_words(doc),
                terms=frozenset(t.lemma_.lower() for t in content),
                kinds=_owner_kinds(doc, head), frame=_frame(doc),
                actor=any(t.dep_ in SUBJECTS and t.head.dep_ == "ROOT" and t.pos_ == "PROPN" for t in doc),
-               naming=named_thing is not None or lemma == "name")
+               naming=named_thing is not None or lemma == "name",
+               own=frozenset(t.lemma_.lower() for t in content))
+
+
+def _named_words(doc) -> frozenset[str]:
+    """The words the question names: its proper nouns, and the words of the names NER finds where the
+    tagger read a common noun ("did Reyes think": a NOUN, but a name)."""
+    inside = {t.i for e in doc.ents if e.label_ in NAMED for t in e if t.pos_ in NOUN_POS and t.is_title}
+    return frozenset(t.lower_ for t in doc if t.pos_ == "PROPN" or t.i in inside)
 
 
 def _completing_noun(doc):
