@@ -33,8 +33,10 @@ import numpy as np
 
 from assistant.answer.reply import Claim
 from assistant.answer.roles import has_verb, reversed_roles, setting_words, unquoted_speech
-from assistant.answer.specifics import (adds_negation, asked_names, broken_names, question_name_parts, separate_facts,
+from assistant.answer.specifics import (adds_negation, asked_names, broken_names, given_months, question_name_parts,
+                                        repeated_names, separate_facts, specific_keys,
                                         unbound_pairs, unsupported_specifics)
+from assistant.models import core_question
 from assistant.retrieve.terms import content_terms
 
 LEXICAL_WEIGHT = 0.5
@@ -113,13 +115,17 @@ def support_score(lexical: float, dense: float) -> float:
 
 
 def problem(claim: str, texts: Sequence[str], lexical: float, score: float, threshold: float,
-            allowed: frozenset[str] | set[str] = frozenset(), asked: frozenset[str] | set[str] = frozenset()) -> str:
-    """Why `texts` do not support the claim, or "" if they do."""
+            allowed: frozenset[str] | set[str] = frozenset(), asked: frozenset[str] | set[str] = frozenset(),
+            given: frozenset[str] | set[str] = frozenset()) -> str:
+    """Why `texts` do not support the claim, or "" if they do. `given`: the names and numbers of the
+    question itself (not its context), whose pairs it may restate."""
     if missing := unsupported_specifics(claim, texts, allowed, asked):
         return "names or numbers not in the evidence: " + ", ".join(missing)
     if broken := broken_names(claim, texts, allowed):
         return "names or titles put together differently from the evidence: " + ", ".join(broken)
-    if far := unbound_pairs(claim, texts):
+    if twice := repeated_names(claim, texts):
+        return "names one thing twice where the evidence names it once: " + ", ".join(twice)
+    if far := unbound_pairs(claim, texts, given=given):
         return "joins facts from different parts of the evidence: " + ", ".join(f"{a}/{b}" for a, b in far)
     if lifted := unquoted_speech(claim):
         return "a speaker's words without their speaker: " + ", ".join(lifted)
@@ -135,13 +141,14 @@ def problem(claim: str, texts: Sequence[str], lexical: float, score: float, thre
 
 
 def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], threshold: float,
-              allowed: frozenset[str] | set[str] = frozenset(), asked: frozenset[str] | set[str] = frozenset()
-              ) -> Verdict:
+              allowed: frozenset[str] | set[str] = frozenset(), asked: frozenset[str] | set[str] = frozenset(),
+              given: frozenset[str] | set[str] = frozenset()) -> Verdict:
     """The claim judged against the evidence that supports it best: one sentence, else two.
 
-    Every source is scored (wording + meaning); the best few are tried alone, then in pairs
-    (a pair only if the second adds words the first lacks, and, unless one follows the other
-    in an article, only if no two names side by side in the claim come one from each); the
+    Every source is scored (wording + meaning); the best few are tried alone, then in pairs, then
+    each with its neighbours in the article (a pair only if the second adds words the first lacks,
+    and, unless one follows the other in an article, only if no two names side by side in the
+    claim come one from each); the
     first that passes every check is what the sentence cites. A marker the model wrote only
     breaks near-ties.
     """
@@ -152,6 +159,10 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
     single = {n: support_score(lex[n], cos[n]) + (HINT_BONUS if n in claim.markers else 0.0) for n in sources}
     ranked = sorted(sources, key=lambda n: (-single[n], n))[:CANDIDATES]
     options = [(n,) for n in ranked] + [tuple(sorted(p)) for p in combinations(ranked, 2)]
+    # ...and each with its neighbour in the article, ranked or not: the sentence before often names whom the
+    # best one calls "he" ("Vice Premier He Lifeng referred to…" / "“I'm ready…,” he said")
+    options += [pair for n in ranked for m in sources if sources[m].next_to(sources[n])
+                if (pair := tuple(sorted((n, m)))) not in options]
     first: Verdict | None = None
     for option in options:
         texts = [sources[n].text for n in option]
@@ -160,7 +171,7 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
             continue
         dense = max(cos[n] for n in option)
         score = round(support_score(lexical, dense), 4)
-        reason = problem(claim.text, texts, lexical, score, threshold, allowed, asked)
+        reason = problem(claim.text, texts, lexical, score, threshold, allowed, asked, given)
         if not reason and len(option) > 1 and not sources[option[0]].next_to(sources[option[1]]):
             split = separate_facts(claim.text, texts)  # two sentences apart tell two events
             if split and sources[option[0]].doc and sources[option[0]].doc == sources[option[1]].doc:
@@ -199,8 +210,11 @@ def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
     texts = [s.text for s in sources.values()]
     allowed = question_name_parts(question, texts) if question else frozenset()
     asked = asked_names(question, [*texts, *context]) if question else set()
+    own = core_question(question)  # a follow-up's context is earlier turns, not this question
+    given = specific_keys(own)
+    asked |= given_months(own)  # "…in May" restates the question's month
     vectors = encode([c.text for c in claims])
-    verdicts = [attribute(c, v, sources, threshold, allowed, asked) for c, v in zip(claims, vectors)]
+    verdicts = [attribute(c, v, sources, threshold, allowed, asked, given) for c, v in zip(claims, vectors)]
     for v in verdicts:
         if v.kept and question and restates_question(v.claim.text, question):
             v.kept, v.reason = False, "restates the question without answering it"

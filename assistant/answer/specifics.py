@@ -15,6 +15,11 @@ BIND_WINDOW = 20
 # ...where "side by side" means at most this many words between them ("Chinese trade officials met in
 # Berlin": 4). A faithful copy has them as close in its source, far below BIND_WINDOW.
 BIND_NEAR = 6
+# A multi-word name or title may leave out this many words of the evidence's between two of its words
+# ("Michelle Carroll's Irish record" over "Michelle Carroll's long-standing Irish record"), never a
+# conjunction: "Secretary Wang" over "Secretary Blinken and Wang" gives one man the other's title.
+NAME_GAP = 2
+NAME_GAP_BREAKS = frozenset({"and", "or", "but", "with", "to"})
 
 # Capitalised words that are never names, wherever they stand (sentence starts, after a colon, in quotes).
 FUNCTION_WORDS = frozenset("""
@@ -94,6 +99,13 @@ def _time_word(tok: str) -> str | None:
     return word if word in TIME_WORDS else None
 
 
+def given_months(question: str) -> set[str]:
+    """Month names the question writes that are also common words ("…did he meet in May?"): a claim may
+    restate them, as it restates the question's names."""
+    tokens = _tokens(question)
+    return {_norm_word(t) for i, t in enumerate(tokens) if i and t[0].isupper() and _norm_word(t) in MONTH_HOMONYMS}
+
+
 def question_name_parts(question: str, evidence: Sequence[str]) -> set[str]:
     """Parts of a full name the question gives where the evidence names the person by one part.
 
@@ -122,7 +134,8 @@ def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozense
         if tok.lower() == "one" and i and tokens[i - 1].lower() in ONE_PRONOUN_AFTER:
             continue  # "the last one took place in 2019": a pronoun, not a number
         if i and _norm_word(tok) in MONTH_HOMONYMS and tok[0].isupper():
-            if _norm_word(tok) not in capitalised:  # "met in May" needs the month, not the modal "may"
+            # "met in May" needs the month (in the evidence, or the question's own), not the modal "may"
+            if _norm_word(tok) not in capitalised and _norm_word(tok) not in asked:
                 missing.append(tok.rstrip("."))
             continue
         num = _norm_number(tok)
@@ -175,13 +188,25 @@ def _run_words(run: str) -> list[str]:
     return words
 
 
-def _contains(seq: list[str], sub: list[str]) -> bool:
-    return any(seq[i : i + len(sub)] == sub for i in range(len(seq) - len(sub) + 1))
+def _contains(seq: list[str], sub: list[str], gap: int = NAME_GAP) -> bool:
+    """Is `sub` in `seq` in order, with at most `gap` words (no conjunction) left out between two of its words?"""
+    def rest(at: int, k: int) -> bool:  # sub[k:] follows seq[at - 1]
+        if k == len(sub):
+            return True
+        for j in range(at, min(len(seq), at + gap + 1)):
+            if seq[j] == sub[k] and rest(j + 1, k + 1):
+                return True
+            if seq[j] in NAME_GAP_BREAKS:
+                return False
+        return False
+
+    return any(w == sub[0] and rest(i + 1, 1) for i, w in enumerate(seq))
 
 
 def broken_names(claim: str, evidence: Sequence[str], allowed: frozenset[str] | set[str] = frozenset()
                  ) -> list[str]:
-    """Multi-word capitalised names/titles of the claim that no cited sentence has word for word.
+    """Multi-word capitalised names/titles of the claim that no cited sentence has word for word (a
+    shortened form may leave out up to NAME_GAP words between two of its words).
 
     Question-supplied name parts (`allowed`) are left out before comparing: "Qin Gang" -> "Qin".
     """
@@ -192,6 +217,20 @@ def broken_names(claim: str, evidence: Sequence[str], allowed: frozenset[str] | 
         if len(run) >= 2 and not any(_contains(w, run) for w in words):
             broken.append(m.group(0).strip())
     return broken
+
+
+def repeated_names(claim: str, evidence: Sequence[str]) -> list[str]:
+    """Full names the claim gives more often than its evidence names them at all: "Wang Yi met with China's
+    top diplomat, Wang Yi" over "Blinken met with China's top diplomat, Wang Yi" put the one name where
+    another stood. Single words ("China … meet China halfway") are left alone: a place is said twice freely."""
+    full: dict[str, int] = {}
+    for key, start, end in _units(claim):
+        if end > start:
+            full[key] = full.get(key, 0) + 1
+    have: dict[str, int] = {}
+    for key, _, _ in _units(" ".join(evidence)):
+        have[key] = have.get(key, 0) + 1
+    return [k for k, n in full.items() if n > 1 and n > have.get(k, 0)]
 
 
 def _units(text: str) -> list[tuple[str, int, int]]:
@@ -208,13 +247,20 @@ def _units(text: str) -> list[tuple[str, int, int]]:
     return units
 
 
+def specific_keys(text: str) -> set[str]:
+    """The names and numbers of a text, as the binding checks compare them."""
+    return {k for t in _tokens(text) if (k := _specific_key(t)) is not None}
+
+
 def unbound_pairs(claim: str, evidence: Sequence[str], window: int = BIND_WINDOW,
-                  near: int = BIND_NEAR) -> list[tuple[str, str]]:
+                  near: int = BIND_NEAR, given: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, str]]:
     """Names/numbers side by side in the claim (at most `near` words between them) that the
     evidence sentence having both has `window` words apart or more.
 
     Only pairs close in the claim are compared: two names far apart in a faithful copy of a
-    long sentence are far apart in the sentence too, and that is no error.
+    long sentence are far apart in the sentence too, and that is no error. A pair the question
+    itself puts together (`given`: `specific_keys` of the question) is its premise restated
+    ("…visited China in early June" to "Who visited China in early June?"), not a join.
     """
     units = _units(claim)
     positions = []
@@ -226,7 +272,7 @@ def unbound_pairs(claim: str, evidence: Sequence[str], window: int = BIND_WINDOW
         positions.append(where)
     far = []
     for (a, _, a_end), (b, b_start, _) in zip(units, units[1:]):
-        if a == b or b_start - a_end - 1 > near:
+        if a == b or b_start - a_end - 1 > near or (a in given and b in given):
             continue
         distances = [min(abs(x - y) for x in w[a] for y in w[b]) for w in positions if a in w and b in w]
         if distances and min(distances) >= window:
