@@ -321,6 +321,17 @@ def test_a_bare_name_the_question_already_gives_answers_nothing_and_is_dropped()
                    question=question).kept
 
 
+def test_a_sentence_restating_an_earlier_question_of_the_conversation_answers_nothing_and_is_dropped():
+    # Qwen2.5-1.5B wrote this to the third turn (BBC bc06#3): true, but the answer to the second
+    tate = "ArtGarden, developed by BT's research unit, is being tried out by the Tate gallery."
+    question = ("What else might it be used to search for later? (context: Which gallery is trying it out?; "
+                "Who developed the ArtGarden picture search?)")
+    v = verdict("The gallery is trying it out.", [], sources(tate), question=question)
+    assert not v.kept and "restates the question" in v.reason
+    assert verdict("The Tate gallery is trying it out.", [], sources(tate), question=question).kept  # names it
+    assert verdict("The gallery is trying it out.", [], sources(tate), question="Is the gallery trying it out?").kept
+
+
 def test_a_speakers_words_lifted_out_of_their_quote_are_dropped():
     said = sources("She said President Joe Biden “asked me to push for concrete steps and to reiterate to you our "
                    "desire to have more open engagement.”")
@@ -410,3 +421,13 @@ def test_the_sentence_before_may_name_whom_the_best_supporting_sentence_calls_he
     assert v.kept and v.cited == [1, 6], v
     unplaced = {n: Source(n, s.text, s.vector, f"{n}.txt", 0) for n, s in srcs.items()}
     assert not verdict(claim, [], unplaced).kept  # the naming sentence is in another article: no one event
+
+
+def test_a_bare_answer_cites_the_sentence_that_also_says_what_the_question_asks():
+    # q007: "Wang Wentao" cited a sentence that only names him; it did not say he is the minister asked about
+    talks = "Raimondo has more talks with Wang Wentao tomorrow."
+    minister = "China's Commerce Minister Wang Wentao will meet Gina Raimondo next week."
+    srcs = sources(talks, minister)
+    assert verdict("Wang Wentao", [], srcs).cited == [1]  # the claim alone: the shorter sentence
+    v = verdict("Wang Wentao", [], srcs, question="What is the name of China's minister of commerce?")
+    assert v.kept and v.cited == [2], v

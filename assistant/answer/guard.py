@@ -142,21 +142,27 @@ def problem(claim: str, texts: Sequence[str], lexical: float, score: float, thre
 
 def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], threshold: float,
               allowed: frozenset[str] | set[str] = frozenset(), asked: frozenset[str] | set[str] = frozenset(),
-              given: frozenset[str] | set[str] = frozenset()) -> Verdict:
+              given: frozenset[str] | set[str] = frozenset(), asks: tuple[str, np.ndarray] | None = None) -> Verdict:
     """The claim judged against the evidence that supports it best: one sentence, else two.
 
     Every source is scored (wording + meaning); the best few are tried alone, then in pairs, then
     each with its neighbours in the article (a pair only if the second adds words the first lacks,
     and, unless one follows the other in an article, only if no two names side by side in the
-    claim come one from each); the
-    first that passes every check is what the sentence cites. A marker the model wrote only
-    breaks near-ties.
+    claim come one from each); the first that passes every check is what the sentence cites. A
+    marker the model wrote only breaks near-ties. `asks` (the claim read with the question: text,
+    vector) ranks the sources instead of the claim alone: a bare answer ("Wang Wentao") stands in
+    many sentences, and the one that also says what is asked ("Commerce Minister Wang Wentao") is
+    the one that supports it.
     """
     if not sources:
         return Verdict(claim, False, 0.0, reason="no evidence")
     lex = {n: lexical_support(claim.text, [s.text]) for n, s in sources.items()}
     cos = {n: float(np.dot(vector, s.vector)) if s.vector is not None else 0.0 for n, s in sources.items()}
-    single = {n: support_score(lex[n], cos[n]) + (HINT_BONUS if n in claim.markers else 0.0) for n in sources}
+    single = {n: support_score(lex[n], cos[n]) for n in sources}
+    if asks is not None:
+        single = {n: support_score(lexical_support(asks[0], [s.text]), float(np.dot(asks[1], s.vector))
+                                   if s.vector is not None else 0.0) for n, s in sources.items()}
+    single = {n: v + (HINT_BONUS if n in claim.markers else 0.0) for n, v in single.items()}
     ranked = sorted(sources, key=lambda n: (-single[n], n))[:CANDIDATES]
     options = [(n,) for n in ranked] + [tuple(sorted(p)) for p in combinations(ranked, 2)]
     # ...and each with its neighbour in the article, ranked or not: the sentence before often names whom the
@@ -192,9 +198,16 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
 def restates_question(claim: str, question: str) -> bool:
     """A claim without a verb whose every content word is in the question answers nothing: to "Which part
     of its business? (context: Huawei Technologies Ltd.; …)" the model wrote "Huawei Technologies Ltd.",
-    true to its quote but the previous turn's answer, not this one's."""
+    true to its quote but the previous turn's answer, not this one's. Nor does a claim, verb or not, whose
+    every content word is in a follow-up's context: to "What else might it be used to search for later?
+    (context: Which gallery is trying it out?; …)" it wrote "The gallery is trying it out." (BBC bc06#3)."""
     terms = set(claim_terms(claim))
-    return bool(terms) and terms <= set(content_terms(question)) and not has_verb(claim)
+    if not terms:
+        return False
+    if terms <= set(content_terms(question)) and not has_verb(claim):
+        return True
+    earlier = question[len(core_question(question)):]
+    return bool(earlier) and terms <= set(content_terms(earlier))
 
 
 def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
@@ -213,8 +226,11 @@ def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
     own = core_question(question)  # a follow-up's context is earlier turns, not this question
     given = specific_keys(own)
     asked |= given_months(own)  # "…in May" restates the question's month
-    vectors = encode([c.text for c in claims])
-    verdicts = [attribute(c, v, sources, threshold, allowed, asked, given) for c, v in zip(claims, vectors)]
+    bare = [f"{own} {c.text}" if own and not has_verb(c.text) else "" for c in claims]
+    vectors = encode([c.text for c in claims] + [b for b in bare if b])
+    asks = iter(vectors[len(claims):])
+    verdicts = [attribute(c, v, sources, threshold, allowed, asked, given, (b, next(asks)) if b else None)
+                for c, v, b in zip(claims, vectors, bare)]
     for v in verdicts:
         if v.kept and question and restates_question(v.claim.text, question):
             v.kept, v.reason = False, "restates the question without answering it"

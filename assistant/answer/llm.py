@@ -204,8 +204,24 @@ class AnswerBuilder:
         if not has_verb(v.claim.text):  # a bare answer ("$50,000"): its sentence says how it answers, as in a lead
             quotes = " ".join(f"{' '.join(self.citations[k - 1].quote.split())} [{k}]" for k in ks)
             part = f"{v.claim.text.rstrip('.')} {marks}. {quotes}"
+            if not self.parts and not self.shorts:
+                self._bare_short(v.claim.text.rstrip(". "), ks)
         self.parts.append(f"{lead} {part}" if lead else part)
         return self.parts[-1] if len(self.parts) == 1 else " " + part
+
+    def _bare_short(self, text: str, ks: list[int]) -> None:
+        """A bare first answer standing word for word in a quote it cites is the answer's short answer, as a
+        lead is: the next turn's "its"/"he" refers to it (BBC bc03: "Pernod Ricard", then "What was its last
+        big acquisition?" lost the firm and was asked about Allied Domecq)."""
+        from assistant.retrieve.spacy_pipeline import parse
+
+        for k in ks:
+            at = self.citations[k - 1].quote.find(text)
+            if at >= 0:
+                ents = parse(text).ents
+                label = ents[0].label_ if len(ents) == 1 and ents[0].text == text else "PHRASE"
+                self.shorts.append(ShortAnswer(text=text, n=k, label=label, chars=(at, at + len(text))))
+                return
 
     def add_quote(self, c: Citation) -> str | None:
         """An extractive answer's quote, verbatim and cited as the extractive engine cites it."""
