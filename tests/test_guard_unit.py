@@ -431,3 +431,20 @@ def test_a_bare_answer_cites_the_sentence_that_also_says_what_the_question_asks(
     assert verdict("Wang Wentao", [], srcs).cited == [1]  # the claim alone: the shorter sentence
     v = verdict("Wang Wentao", [], srcs, question="What is the name of China's minister of commerce?")
     assert v.kept and v.cited == [2], v
+
+
+def test_a_title_may_leave_out_its_qualifier_but_not_another_persons_name():
+    # q055: true, and dropped for "State Daniel Kritenbrink" not standing word for word in the sentence
+    claim = "Assistant Secretary of State Daniel Kritenbrink visited in early June."
+    assert verdict(claim, [1], sources(JUNE)).kept
+    assert not verdict("Secretary of State Janet Yellen visited in July.", [1], sources(JUNE)).kept
+
+
+def test_a_first_name_the_question_gives_may_complete_the_cited_sentences_mr_form():
+    # b091: another passage sentence says "Peter Molyneux"; the cited one says "Mr Molyneux"
+    behind = "Mr Molyneux has been behind games such as Populous and Theme Park."
+    obe = "Leading British computer games maker Peter Molyneux has been made an OBE."
+    v = verdict("Peter Molyneux has been behind Populous and Theme Park.", [], sources(behind, obe),
+                question="Which hit games has Peter Molyneux been behind?")
+    assert v.kept and v.cited == [1], v
+    assert not verdict("Peter Molyneux has been behind Populous and Theme Park.", [], sources(behind, obe)).kept

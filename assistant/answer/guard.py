@@ -221,7 +221,8 @@ def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
     if not claims:
         return []
     texts = [s.text for s in sources.values()]
-    allowed = question_name_parts(question, texts) if question else frozenset()
+    # per sentence: "Peter Molyneux" over "Mr Molyneux has been behind…", though another passage says "Peter"
+    allowed = set().union(*(question_name_parts(question, [t]) for t in texts)) if question else frozenset()
     asked = asked_names(question, [*texts, *context]) if question else set()
     own = core_question(question)  # a follow-up's context is earlier turns, not this question
     given = specific_keys(own)

@@ -45,6 +45,9 @@ WEAK_NOTE = "LLM answer unsupported by the articles, and the extractive evidence
 POINTED_NOTE = "the LLM pointed at the sentence the extractive answer quotes; showing extractive answer"
 ABSENT_NOTE = "the passages and their titles never name {} that the question asks about"
 
+# A quote whose words the kept sentences already say (this share of its content words) is not repeated.
+COVERED = 0.9
+
 # Static, so a llama.cpp server reuses its cached prefix: only the passages and question are new per call.
 SYSTEM_PROMPT = (
     "You answer questions about news articles using only the numbered passage sentences you are given. "
@@ -224,13 +227,20 @@ class AnswerBuilder:
                 return
 
     def add_quote(self, c: Citation) -> str | None:
-        """An extractive answer's quote, verbatim and cited as the extractive engine cites it."""
+        """An extractive answer's quote, verbatim and cited as the extractive engine cites it — also when a
+        kept sentence already cites it, unless the kept sentences already say nearly all its words: the model
+        shortens ("Kritenbrink visited in early June, followed by … Blinken") what the quote says in full
+        ("… and Treasury Secretary Janet Yellen in July"; seeds q055 failed without it)."""
+        from assistant.answer.guard import lexical_support
+
         key = " ".join(c.quote.lower().split())
-        if key in self._seen or any(x.file == c.file and x.chars == c.chars for x in self.citations):
+        same = next((x for x in self.citations if x.file == c.file and x.chars == c.chars), None)
+        if key in self._seen or same is not None and lexical_support(c.quote, [" ".join(self.parts)]) >= COVERED:
             return None
         self._seen.add(key)
-        k = len(self.citations) + 1
-        self.citations.append(c.model_copy(update={"n": k}))
+        k = same.n if same is not None else len(self.citations) + 1
+        if same is None:
+            self.citations.append(c.model_copy(update={"n": k}))
         part = f"{' '.join(c.quote.split())} [{k}]"
         self.parts.append(part)
         return part if len(self.parts) == 1 else " " + part

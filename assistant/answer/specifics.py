@@ -20,6 +20,10 @@ BIND_NEAR = 6
 # conjunction: "Secretary Wang" over "Secretary Blinken and Wang" gives one man the other's title.
 NAME_GAP = 2
 NAME_GAP_BREAKS = frozenset({"and", "or", "but", "with", "to"})
+# ...or a qualifier of a title, capitalised, opened by "for"/"of": "Assistant Secretary of State Daniel
+# Kritenbrink" over "Assistant Secretary of State for East Asian and Pacific Affairs Daniel Kritenbrink".
+QUALIFIER_OPENERS = frozenset({"for", "of"})
+QUALIFIER_LINKS = frozenset({"and", "of", "for", "the", "&"})
 
 # Capitalised words that are never names, wherever they stand (sentence starts, after a colon, in quotes).
 FUNCTION_WORDS = frozenset("""
@@ -188,16 +192,24 @@ def _run_words(run: str) -> list[str]:
     return words
 
 
-def _contains(seq: list[str], sub: list[str], gap: int = NAME_GAP) -> bool:
-    """Is `sub` in `seq` in order, with at most `gap` words (no conjunction) left out between two of its words?"""
+def _qualifier(words: list[str], caps: list[bool]) -> bool:
+    """Is a left-out stretch of a title a capitalised qualifier ("for East Asian and Pacific Affairs")?"""
+    return (bool(words) and words[0] in QUALIFIER_OPENERS and len(words) <= 8
+            and all(c or w in QUALIFIER_LINKS for w, c in zip(words, caps)))
+
+
+def _contains(seq: list[str], sub: list[str], gap: int = NAME_GAP, caps: list[bool] | None = None) -> bool:
+    """Is `sub` in `seq` in order, leaving out between two of its words at most `gap` words (no conjunction)
+    or a title's capitalised qualifier (`caps`: which words of `seq` are capitalised)?"""
+    caps = caps or [False] * len(seq)
+
     def rest(at: int, k: int) -> bool:  # sub[k:] follows seq[at - 1]
         if k == len(sub):
             return True
-        for j in range(at, min(len(seq), at + gap + 1)):
-            if seq[j] == sub[k] and rest(j + 1, k + 1):
+        for j in range(at, len(seq)):
+            if seq[j] == sub[k] and (j - at <= gap and not NAME_GAP_BREAKS & set(seq[at:j])
+                                     or _qualifier(seq[at:j], caps[at:j])) and rest(j + 1, k + 1):
                 return True
-            if seq[j] in NAME_GAP_BREAKS:
-                return False
         return False
 
     return any(w == sub[0] and rest(i + 1, 1) for i, w in enumerate(seq))
@@ -210,11 +222,13 @@ def broken_names(claim: str, evidence: Sequence[str], allowed: frozenset[str] | 
 
     Question-supplied name parts (`allowed`) are left out before comparing: "Qin Gang" -> "Qin".
     """
-    words = [[_norm_word(t) for t in _tokens(e)] for e in evidence]
+    tokens = [_tokens(e) for e in evidence]
+    words = [[_norm_word(t) for t in ts] for ts in tokens]
+    caps = [[t[0].isupper() for t in ts] for ts in tokens]
     broken = []
     for m in CAPITAL_RUN.finditer(_fold(claim)):
         run = [w for w in _run_words(m.group(0)) if w not in allowed]
-        if len(run) >= 2 and not any(_contains(w, run) for w in words):
+        if len(run) >= 2 and not any(_contains(w, run, caps=c) for w, c in zip(words, caps)):
             broken.append(m.group(0).strip())
     return broken
 
