@@ -448,3 +448,19 @@ def test_a_first_name_the_question_gives_may_complete_the_cited_sentences_mr_for
                 question="Which hit games has Peter Molyneux been behind?")
     assert v.kept and v.cited == [1], v
     assert not verdict("Peter Molyneux has been behind Populous and Theme Park.", [], sources(behind, obe)).kept
+
+
+def test_words_given_to_another_doer_than_the_one_who_said_them_are_dropped():
+    # seeds q033: Liu is the embassy's spokesman, not the foreign minister the question asks about
+    liu = ("“We hope the US side will return to a rational and pragmatic China policy,” Liu said, adding that "
+           "China urges the US to lift unreasonable restrictions.")
+    claim = "China's foreign minister urged the US envoy to return to a rational and pragmatic China policy."
+    v = verdict(claim, [], sources(liu))
+    assert not v.kept and "minister" in v.reason, v
+    # a passage naming the doer by both ("Foreign Ministry spokesman Liu") joins them; a pronoun names no other
+    linked = sources(liu, "Foreign minister spokesman Liu Pengyu spoke on Monday.")
+    assert verdict(claim, [], linked).kept
+    she = sources("Although she defended the curbs as needed for national security, talks went on.")
+    assert check_claims([Claim("Raimondo defended the curbs as needed for national security.")], she, bag_encoder,
+                        THRESHOLD, question="Why did Raimondo defend the curbs?", context=["Raimondo in Beijing"]
+                        )[0].kept

@@ -32,7 +32,7 @@ from itertools import combinations
 import numpy as np
 
 from assistant.answer.reply import Claim
-from assistant.answer.roles import has_verb, reversed_roles, setting_words, unquoted_speech
+from assistant.answer.roles import has_verb, reversed_roles, setting_words, swapped_doers, unquoted_speech
 from assistant.answer.specifics import (adds_negation, asked_names, broken_names, given_months, question_name_parts,
                                         repeated_names, separate_facts, specific_keys,
                                         unbound_pairs, unsupported_specifics)
@@ -235,4 +235,7 @@ def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
     for v in verdicts:
         if v.kept and question and restates_question(v.claim.text, question):
             v.kept, v.reason = False, "restates the question without answering it"
+        elif v.kept and (swapped := swapped_doers(v.claim.text, [sources[n].text for n in v.cited],
+                                                  [*texts, *context])):
+            v.kept, v.reason = False, "gives another's words or deed to " + ", ".join(swapped)
     return verdicts

@@ -43,6 +43,9 @@ REFUSED_NOTE = "the LLM found no answer in the passages"
 REFUSED_FALLBACK_NOTE = "the LLM found no answer in the passages; showing extractive answer"
 WEAK_NOTE = "LLM answer unsupported by the articles, and the extractive evidence is weak"
 POINTED_NOTE = "the LLM pointed at the sentence the extractive answer quotes; showing extractive answer"
+MISASSIGNED_NOTE = "the LLM gave a fact of the passages to the wrong person; showing extractive answer"
+# guard reasons (guard.py) of a sentence that read the right passage and put the wrong name in it
+MISASSIGNED = ("gives another's words or deed", "names one thing twice")
 ABSENT_NOTE = "the passages and their titles never name {} that the question asks about"
 
 # A quote whose words the kept sentences already say (this share of its content words) is not repeated.
@@ -267,6 +270,12 @@ def points_at_extractive(raw: str, passages: list[Passage], fallback: Answer, ta
     return bool(pointed & quoted)
 
 
+def misassigned(v: Verdict, settings: Settings) -> bool:
+    """Was the sentence dropped only for giving a fact to the wrong person, while as close to its passage
+    sentence as a weakly evidenced answer must be?"""
+    return v.score >= settings.llm_weak_support and v.reason.startswith(MISASSIGNED)
+
+
 def _fallback(fallback: Answer, note: str) -> Answer:
     return fallback.model_copy(update={"engine": "llm", "fallback": True, "note": note})
 
@@ -365,6 +374,10 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     if not verdicts and not refused and points_at_extractive("".join(raw), passages, fallback, table):
         # the model only pointed ("[2]", "Passage 3") at a sentence the extractive answer quotes: two readings agree
         return _fallback(fallback, POINTED_NOTE)
+    if weak and not refused and verdicts and all(misassigned(v, settings) for v in verdicts):
+        # it read a passage that answers, closely (support >= the weak bar), and gave a fact to the wrong one:
+        # the passages cover the question, the model misread them (seeds q033)
+        return _fallback(fallback, MISASSIGNED_NOTE)
     if weak:  # a refusal, or nothing supported, over weak evidence: refuse
         return _refusal(query, REFUSED_NOTE if refused else WEAK_NOTE)
     texts = [s.text for s in sources.values()] + titles  # what the model read

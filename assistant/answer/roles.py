@@ -79,6 +79,42 @@ def reversed_roles(claim: str, evidence: Sequence[str]) -> list[str]:
     return list(found)
 
 
+# A word and a name this close in a passage sentence may be one person ("Commerce Secretary Gina Raimondo").
+LINK_WINDOW = 4
+
+
+def _linked(word: str, name: str, texts: Sequence[str]) -> bool:
+    for text in texts:
+        keys = [_key(t) for t in _parse(text)]
+        at = [i for i, k in enumerate(keys) if k == word]
+        if any(abs(i - j) <= LINK_WINDOW for i in at for j, k in enumerate(keys) if k == name):
+            return True
+    return False
+
+
+def swapped_doers(claim: str, evidence: Sequence[str], passages: Sequence[str]) -> list[str]:
+    """Doers of the claim that its evidence does not name, where the evidence names another doer and no
+    passage puts the two together: "China's foreign minister urged the US envoy to return to a rational
+    China policy" over "'We hope the US side will return to a rational … China policy,' Liu said" (Liu is an
+    embassy spokesman; seeds q033). A pronoun doer in the evidence ("she defended the curbs") names no one
+    else, and "the commerce secretary" over "Raimondo" stands where a passage says "Commerce Secretary Gina
+    Raimondo"."""
+    doc = _parse(claim)
+    said = {_key(t) for t in doc}
+    present = {_key(t) for text in evidence for t in _parse(text)}
+    others = {_key(t) for text in evidence for t in _subject_names(_parse(text)) if _key(t) not in said}
+    if not others:
+        return []
+    out = []
+    for token in doc:
+        if token.dep_ != "nsubj" or token.pos_ not in {"NOUN", "PROPN"} or not _acts(token.head):
+            continue
+        if _key(token) in present or any(_linked(_key(token), o, passages) for o in others):
+            continue
+        out.append(token.text)
+    return out
+
+
 def has_verb(text: str) -> bool:
     """Does the text state something (a verb), or only name something (a bare noun phrase)?"""
     return any(t.pos_ in {"VERB", "AUX"} for t in _parse(text))
