@@ -238,8 +238,16 @@ def test_a_name_the_question_asks_about_that_no_evidence_has_is_found():
     sophos = "Anti-virus firm Sophos said that 10% of the e-mail on the net was infected with the Zafi virus."
     assert absent_question_names("Sophos wrote the Zafi.D virus.", "Who wrote the Zafi.D virus?", [sophos]) == ["Zafi.D"]
     assert absent_question_names("Sophos wrote the Zafi.D virus.", "Who wrote the virus?", [sophos]) == []
+    assert absent_question_names("NEC put phones on sale in Japan.", "Which makers sell phones in Japan?",
+                                 ["Handsets from NEC have been released on to the Japanese market."]) == []
     # a short form in the article that the question completes is no absence
     assert absent_question_names("Qin Gang said so.", "What did Qin Gang say?", ["Qin said so."]) == []
+    # nor a surname that is also a pronoun, written capitalised inside the sentence (seeds q028)
+    said = "“We can engage more effectively,” Raimondo instructed He."
+    question = "What did Raimondo ask He Lifeng?"
+    assert absent_question_names("Raimondo asked He Lifeng to engage.", question, [said]) == []
+    assert absent_question_names("Raimondo asked He Lifeng to engage.", question,
+                                 ["Raimondo: he said we can engage more effectively."]) == ["Lifeng"]
 
 
 def test_a_name_the_question_gives_may_be_restated_when_the_passages_or_their_titles_have_it():
@@ -464,3 +472,12 @@ def test_words_given_to_another_doer_than_the_one_who_said_them_are_dropped():
     assert check_claims([Claim("Raimondo defended the curbs as needed for national security.")], she, bag_encoder,
                         THRESHOLD, question="Why did Raimondo defend the curbs?", context=["Raimondo in Beijing"]
                         )[0].kept
+
+
+def test_a_bare_number_and_spaced_initials_are_read_as_the_article_writes_them():
+    # seeds q016 ("4" to "How many days was the trip?") and q032 ("the U. S. ambassador"): both true, both dropped
+    trip = "Today, the second day of a four-day trip, Raimondo met with Premier Li."
+    assert verdict("4", [], sources(trip), question="How many days was Raimondo's trip to China?").kept
+    assert not verdict("5", [], sources(trip), question="How many days was Raimondo's trip to China?").kept
+    met = "Qin Gang met Monday with the U.S. ambassador in Beijing, Nicholas Burns."
+    assert verdict("Qin Gang received the U. S. ambassador in Beijing, Nicholas Burns, on Monday.", [], sources(met)).kept

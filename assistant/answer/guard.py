@@ -102,8 +102,12 @@ def _source_terms(text: str) -> frozenset[str]:
 
 
 def lexical_support(claim: str, evidence: Sequence[str]) -> float:
-    """Share of the claim's content words (stemmed, stopwords out) that the evidence contains."""
+    """Share of the claim's content words (stemmed, stopwords out) that the evidence contains. A bare number
+    ("4" to "How many days…?") has none: it is as supported as its number, which `unsupported_specifics` checks
+    ("four-day trip")."""
     terms = set(claim_terms(claim))
+    if terms and all(any(c.isdigit() for c in t) for t in terms):
+        return 1.0
     if not terms:
         return 0.0
     present = frozenset().union(*(_source_terms(e) for e in evidence))

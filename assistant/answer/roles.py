@@ -99,17 +99,21 @@ def swapped_doers(claim: str, evidence: Sequence[str], passages: Sequence[str]) 
     embassy spokesman; seeds q033). A pronoun doer in the evidence ("she defended the curbs") names no one
     else, and "the commerce secretary" over "Raimondo" stands where a passage says "Commerce Secretary Gina
     Raimondo"."""
+    def key(token: Token) -> str:
+        return _key(token).replace(".", "")  # "U.S." = "US"
+
     doc = _parse(claim)
-    said = {_key(t) for t in doc}
-    present = {_key(t) for text in evidence for t in _parse(text)}
-    others = {_key(t) for text in evidence for t in _subject_names(_parse(text)) if _key(t) not in said}
+    said = {key(t) for t in doc}
+    present = {key(t) for text in evidence for t in _parse(text)}
+    others = {_key(t) for text in evidence for t in _subject_names(_parse(text)) if key(t) not in said}
     if not others:
         return []
     out = []
-    for token in doc:
-        if token.dep_ != "nsubj" or token.pos_ not in {"NOUN", "PROPN"} or not _acts(token.head):
+    for token in doc:  # the doer of the claim's main verb ("Wang Wenbin said the US could not…": Wang Wenbin)
+        if (token.dep_ != "nsubj" or token.head.dep_ != "ROOT" or token.pos_ not in {"NOUN", "PROPN"}
+                or not _acts(token.head)):
             continue
-        if _key(token) in present or any(_linked(_key(token), o, passages) for o in others):
+        if key(token) in present or any(_linked(_key(token), o, passages) for o in others):
             continue
         out.append(token.text)
     return out

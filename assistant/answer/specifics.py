@@ -59,8 +59,10 @@ TOKEN = re.compile(r"[^\W_](?:[\w.'’]*[^\W_])?\.?")
 CAPITAL_RUN = re.compile(r"(?<![\w.'’-])[^\W\d_a-z][\w.'’-]*(?:[ \t]+[^\W\d_a-z][\w.'’-]*)+")
 
 def _fold(text: str) -> str:
-    """Accents off, typographic apostrophes straight: "Lǐ Qiáng’s" -> "Li Qiang's"."""
+    """Accents off, typographic apostrophes straight, spaced initials joined: "Lǐ Qiáng’s" -> "Li Qiang's",
+    "U. S." -> "U.S." (as the model writes it and the article does not)."""
     text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    text = re.sub(r"\b([A-Z])\.[ \t]+(?=[A-Z]\.)", r"\1.", text)
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
@@ -171,7 +173,15 @@ def absent_question_names(claim: str, question: str, evidence: Sequence[str]) ->
     """
     asked = {_norm_word(t) for t in _tokens(question) if t[0].isupper() and _norm_word(t) not in FUNCTION_WORDS}
     missing = unsupported_specifics(claim, evidence, question_name_parts(question, evidence))
-    return [m for m in missing if _norm_word(m) in asked]
+    # a name whose other part the passages write capitalised inside a sentence names the person after all:
+    # "He Lifeng" asked, "Raimondo instructed He." read ("He" is a surname there, not the pronoun)
+    named = {_norm_word(t) for e in evidence for t in _tokens(e)[1:] if t[0].isupper()}
+    # and a place named by its adjective is named: "Japan" asked, "the Japanese market" read (BBC b089)
+    words, _ = _evidence_vocabulary(evidence)
+    missing = [m for m in missing if len(m) < 4 or not any(w.startswith(_norm_word(m)) for w in words)]
+    runs = [[_norm_word(t) for t in _tokens(m.group(0))] for m in CAPITAL_RUN.finditer(_fold(question)) if m.start()]
+    return [m for m in missing if _norm_word(m) in asked
+            and not any(_norm_word(m) in run and named & (set(run) - {_norm_word(m)}) for run in runs)]
 
 
 def _specific_key(tok: str) -> str | None:
