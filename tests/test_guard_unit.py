@@ -479,5 +479,8 @@ def test_a_bare_number_and_spaced_initials_are_read_as_the_article_writes_them()
     trip = "Today, the second day of a four-day trip, Raimondo met with Premier Li."
     assert verdict("4", [], sources(trip), question="How many days was Raimondo's trip to China?").kept
     assert not verdict("5", [], sources(trip), question="How many days was Raimondo's trip to China?").kept
+    cap = "Four people successfully moved a computer cursor while wearing a cap with 64 electrodes."
+    v = verdict("4", [], sources(cap), question="How many electrodes did the brain-reading cap carry?")
+    assert not v.kept and "bare number" in v.reason  # BBC b083: the four are people
     met = "Qin Gang met Monday with the U.S. ambassador in Beijing, Nicholas Burns."
     assert verdict("Qin Gang received the U. S. ambassador in Beijing, Nicholas Burns, on Monday.", [], sources(met)).kept

@@ -24,6 +24,8 @@ the guard can be tested without a model server.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,9 +35,9 @@ import numpy as np
 
 from assistant.answer.reply import Claim
 from assistant.answer.roles import has_verb, reversed_roles, setting_words, swapped_doers, unquoted_speech
-from assistant.answer.specifics import (adds_negation, asked_names, broken_names, given_months, question_name_parts,
-                                        repeated_names, separate_facts, specific_keys,
-                                        unbound_pairs, unsupported_specifics)
+from assistant.answer.specifics import (NUMBER_WORDS, adds_negation, asked_names, broken_names, given_months,
+                                        number_beside, question_name_parts, repeated_names, separate_facts,
+                                        specific_keys, unbound_pairs, unsupported_specifics)
 from assistant.models import core_question
 from assistant.retrieve.terms import content_terms
 
@@ -199,6 +201,13 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
     return first
 
 
+def _bare_number(claim: str) -> bool:
+    """A count alone ("4", "Six"): no unit says what it counts, unlike "$50,000" or "222%"."""
+    terms = claim_terms(claim)
+    return (bool(terms) and all(any(c.isdigit() for c in t) for t in terms) or claim.strip(" .").lower()
+            in NUMBER_WORDS) and not re.search(r"[$£€¥%]", claim)
+
+
 def restates_question(claim: str, question: str) -> bool:
     """A claim without a verb whose every content word is in the question answers nothing: to "Which part
     of its business? (context: Huawei Technologies Ltd.; …)" the model wrote "Huawei Technologies Ltd.",
@@ -239,6 +248,9 @@ def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
     for v in verdicts:
         if v.kept and question and restates_question(v.claim.text, question):
             v.kept, v.reason = False, "restates the question without answering it"
+        elif v.kept and question and _bare_number(v.claim.text) and not number_beside(
+                v.claim.text, [sources[n].text for n in v.cited], set(content_terms(own))):
+            v.kept, v.reason = False, "a bare number its sentence does not tie to what is asked"
         elif v.kept and (swapped := swapped_doers(v.claim.text, [sources[n].text for n in v.cited],
                                                   [*texts, *context])):
             v.kept, v.reason = False, "gives another's words or deed to " + ", ".join(swapped)

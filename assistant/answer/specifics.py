@@ -320,6 +320,21 @@ def separate_facts(claim: str, evidence: Sequence[str], near: int = BIND_NEAR) -
     return split
 
 
+def number_beside(claim: str, evidence: Sequence[str], asked: set[str] | frozenset[str], near: int = 3) -> bool:
+    """Does a bare number ("4") stand in an evidence sentence within `near` words of a word the question asks
+    about (`asked`: lower-cased words, stemmed or not)? "a four-day trip" to "How many days was the trip?"; not
+    "Four people … wearing a cap with 64 electrodes" to "How many electrodes…?" (BBC b083)."""
+    numbers = {n for t in _tokens(claim) if (n := _norm_number(t)) is not None}
+    for text in evidence:
+        tokens = _tokens(text)
+        for i, tok in enumerate(tokens):
+            if _norm_number(tok) in numbers:
+                around = [_norm_word(t) for t in tokens[max(0, i - near): i + near + 1]]
+                if any(w[:4] == a[:4] and len(a) > 2 for w in around for a in asked):
+                    return True
+    return False
+
+
 def adds_negation(claim: str, evidence: Sequence[str]) -> bool:
     return bool(NEGATION.search(claim)) and not any(NEGATION.search(e) for e in evidence)
 
