@@ -283,6 +283,9 @@ def test_where_the_model_read_it_is_not_part_of_the_claim():
         "The commerce secretary will visit Shanghai Disneyland.")
     assert parse_reply("According to passage 3, Huawei was hit [4].")[0].text == "Huawei was hit."
     assert parse_reply("Passage 2")[0].text == "Passage 2"  # nothing else said: left for the guard to drop
+    # BBC b005: the quoted passage sentence, true, was dropped for "Passage" and "3"
+    assert parse_reply('Passage 3 states: "A previous estimate of 0.1% growth was downgraded."')[0].text == (
+        "A previous estimate of 0.1% growth was downgraded.")
 
 
 def test_not_stated_is_a_refusal_and_an_ordinary_sentence_is_not():
