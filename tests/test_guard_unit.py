@@ -487,3 +487,13 @@ def test_a_bare_number_and_spaced_initials_are_read_as_the_article_writes_them()
     assert not v.kept and "bare number" in v.reason  # BBC b083: the four are people
     met = "Qin Gang met Monday with the U.S. ambassador in Beijing, Nicholas Burns."
     assert verdict("Qin Gang received the U. S. ambassador in Beijing, Nicholas Burns, on Monday.", [], sources(met)).kept
+
+
+def test_an_opening_gerund_is_no_name_and_coming_second_reverses_no_role():
+    # BBC b081: both true, both dropped ("Buying" read as a name; "iPod" as the one beaten, made the doer)
+    cost = sources("Owning all 10 gadgets will set the gadget lover back £7,455.",
+                   "It beats the iPod into second place in the Top Ten Essentials list.")
+    assert verdict("Buying all 10 gadgets would cost £7,455.", [], cost).kept
+    assert not verdict("Samsung gadgets would cost £7,455.", [], cost).kept
+    assert verdict("The iPod came second in the Top Ten Essentials list.", [], cost).kept
+    assert not verdict("The iPod beats it into second place in the Top Ten Essentials list.", [], cost).kept

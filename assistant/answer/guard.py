@@ -34,7 +34,8 @@ from itertools import combinations
 import numpy as np
 
 from assistant.answer.reply import Claim
-from assistant.answer.roles import has_verb, reversed_roles, setting_words, swapped_doers, unquoted_speech
+from assistant.answer.roles import (has_verb, opens_with_common_word, reversed_roles, setting_words, swapped_doers,
+                                    unquoted_speech)
 from assistant.answer.specifics import (NUMBER_WORDS, adds_negation, asked_names, broken_names, given_months,
                                         number_beside, question_name_parts, repeated_names, separate_facts,
                                         specific_keys, unbound_pairs, unsupported_specifics)
@@ -125,7 +126,7 @@ def problem(claim: str, texts: Sequence[str], lexical: float, score: float, thre
             given: frozenset[str] | set[str] = frozenset()) -> str:
     """Why `texts` do not support the claim, or "" if they do. `given`: the names and numbers of the
     question itself (not its context), whose pairs it may restate."""
-    if missing := unsupported_specifics(claim, texts, allowed, asked):
+    if missing := unsupported_specifics(claim, texts, allowed, asked, opens_with_common_word(claim)):
         return "names or numbers not in the evidence: " + ", ".join(missing)
     if broken := broken_names(claim, texts, allowed):
         return "names or titles put together differently from the evidence: " + ", ".join(broken)

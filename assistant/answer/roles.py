@@ -28,6 +28,9 @@ PHRASE_LINKS = frozenset({"compound", "flat", "conj", "appos"})
 # First and second person: in an answer about the news they are a speaker's words lifted out of their quote.
 SPEAKER_PRONOUNS = frozenset("i me my mine we us our ours you your yours".split())
 QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
+# What a verb does to something or says ("told Raimondo", "said he was ready", "was ready to make"): a subject
+# with none of these ("came second", "would come to Griffin Park") acts on no one whose role could be reversed.
+COMPLEMENTS = frozenset({"dobj", "dative", "iobj", "ccomp", "xcomp", "acomp", "attr", "obj"})
 # Verbs whose subject and object can trade places without changing the fact ("He met Raimondo").
 SYMMETRIC = frozenset({"meet", "marry", "face", "play", "join", "partner"})
 
@@ -73,6 +76,8 @@ def reversed_roles(claim: str, evidence: Sequence[str]) -> list[str]:
     found: dict[str, None] = {}
     docs = [_parse(text) for text in evidence]
     for name in _subject_names(_parse(claim)):
+        if not any(c.dep_ in COMPLEMENTS for c in _phrase_role(name)[1].children):
+            continue  # "The iPod came second" over "It beats the iPod into second place": nothing done to another
         roles = [_phrase_role(t)[0] for doc in docs for t in doc if _key(t) == _key(name)]
         if roles and all(r in ACTED_UPON for r in roles):
             found[name.text] = None
@@ -117,6 +122,12 @@ def swapped_doers(claim: str, evidence: Sequence[str], passages: Sequence[str]) 
             continue
         out.append(token.text)
     return out
+
+
+def opens_with_common_word(text: str) -> bool:
+    """Is the capitalised first word a verb, adverb, preposition… ("Buying every gadget…"), not a name or noun?"""
+    doc = _parse(text)
+    return len(doc) > 0 and doc[0].pos_ in {"VERB", "AUX", "ADV", "ADP", "SCONJ", "CCONJ", "DET", "PRON"}
 
 
 def has_verb(text: str) -> bool:

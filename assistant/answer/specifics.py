@@ -124,7 +124,7 @@ def question_name_parts(question: str, evidence: Sequence[str]) -> set[str]:
 
 
 def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozenset[str] | set[str] = frozenset(),
-                          asked: frozenset[str] | set[str] = frozenset()) -> list[str]:
+                          asked: frozenset[str] | set[str] = frozenset(), common_first: bool = False) -> list[str]:
     """Numbers, time words and capitalised names in the claim that no evidence text contains.
 
     `allowed`: name parts the question supplied (`question_name_parts`); `asked`: names the question
@@ -153,8 +153,8 @@ def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozense
             if _time_word(tok) not in times:
                 missing.append(tok.rstrip("."))
             continue
-        if not tok[0].isupper() or tok == "I":
-            continue
+        if not tok[0].isupper() or tok == "I" or (i == 0 and common_first):
+            continue  # `common_first`: the parse reads the opening word as no name ("Buying every gadget…")
         word = _norm_word(tok)
         if word in FUNCTION_WORDS or word in words or word in asked:
             continue
