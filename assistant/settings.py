@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     llm_support_threshold: float = 0.5
     llm_max_tokens: int = 160
     # Passage text the model reads per question (estimated tokens); measured for latency in docs/llm.md.
-    llm_passage_tokens: int = 400
+    llm_passage_tokens: int = 250
     # Best evidence below this is weak: LLM sentences must then be near-copies (llm_weak_support), and
     # if none is, the answer is a refusal rather than a weak extract.
     llm_weak_evidence: float = 0.45

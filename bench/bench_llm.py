@@ -7,8 +7,8 @@ answerable cases, the refusal rate on unanswerable ones, fallbacks, latency p50/
 for the LLM, time to the first streamed sentence, the guard's time per sentence and
 its kept/dropped counts by reason. `--dump FILE` writes every judged LLM sentence with
 its verdict and the evidence it cites, for counting hallucinations by hand.
-`--replies FILE` records every raw model reply (keyed by the prompt) and replays it on the next
-run with the same prompt, so guard changes are re-scored without running the model again
+`--replies FILE` records every raw model reply (keyed by the prompt, with its prompt and reply token
+counts, time to first token and total time) and replays it on the next run with the same prompt, so guard changes are re-scored without running the model again
 (latencies of replayed cases are not model latencies). Asserts nothing.
 
     python bench/bench_llm.py --llm-url http://127.0.0.1:8080 [--gold eval/gold.jsonl]
@@ -82,12 +82,12 @@ class Replies:
     def key(messages: list[dict[str, str]]) -> str:
         return hashlib.sha256(json.dumps(messages, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
-    def _record(self, key: str, messages: list[dict[str, str]], reply: str, complete: bool) -> None:
+    def _record(self, key: str, messages: list[dict[str, str]], reply: str, complete: bool, timing: dict) -> None:
         self.known[key] = (reply, complete)
         self.recorded += 1
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps({"key": key, "user": messages[-1]["content"][-300:], "reply": reply,
-                                "complete": complete}, ensure_ascii=False) + "\n")
+                                "complete": complete, **timing}, ensure_ascii=False) + "\n")
 
     def wrap(self, original):
         def stream(messages, settings):
@@ -101,8 +101,10 @@ class Replies:
                 return
             got: list[str] = []
             complete = None
+            start, first = time.perf_counter(), None
             try:
                 for piece in original(messages, settings):
+                    first = first or time.perf_counter()
                     got.append(piece)
                     yield piece
                 complete = True
@@ -111,9 +113,29 @@ class Replies:
                 raise
             finally:
                 if complete is not None and got:  # an error records nothing: it is retried next run
-                    self._record(key, messages, "".join(got), complete)
+                    end = time.perf_counter()
+                    timing = {"first_token_s": round(first - start, 3), "total_s": round(end - start, 3),
+                              "prompt_tokens": _count_tokens(settings.llm_url, _prompt_text(messages)),
+                              "reply_tokens": _count_tokens(settings.llm_url, "".join(got))}
+                    self._record(key, messages, "".join(got), complete, timing)
 
         return stream
+
+
+def _prompt_text(messages: list[dict[str, str]]) -> str:
+    return "\n".join(m["content"] for m in messages)
+
+
+def _count_tokens(url: str | None, text: str) -> int | None:
+    """Tokens of `text` by the server's own tokenizer (llama.cpp's /extras/tokenize); None elsewhere.
+    The prompt count excludes the few tokens of the chat template."""
+    import httpx
+
+    try:
+        r = httpx.post(f"{(url or '').rstrip('/')}/extras/tokenize", json={"input": text}, timeout=10)
+        return len(r.json()["tokens"]) if r.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, KeyError):
+        return None
 
 
 def _pieces(text: str):

@@ -51,3 +51,21 @@ def test_an_extractive_answer_without_a_short_answer_is_always_kept_beside_the_m
     cite = Citation(n=1, file="a.txt", lines=(3, 3), chars=(100, 100 + len(MUNICH)), quote=MUNICH, score=0.8)
     fallback = Answer(answer=f"{MUNICH} [1]", abstained=False, query="q", citations=[cite])
     assert missing_quotes("Blinken met Wang Yi in Munich [1].", fallback) == [cite]
+
+
+def test_over_weak_evidence_a_close_sentence_with_a_fact_given_to_the_wrong_person_falls_back_not_refuses():
+    # seeds q033: the model read the right passage and gave a spokesman's words to the minister; refusing
+    # would say the articles do not answer, and they do (the extractive answer passes)
+    from assistant.answer.guard import Verdict
+    from assistant.answer.llm import misassigned
+    from assistant.answer.reply import Claim
+    from assistant.settings import Settings
+
+    settings = Settings()
+    wrong = Verdict(Claim("China's foreign minister urged…"), False, 0.78,
+                    reason="gives another's words or deed to minister")
+    assert misassigned(wrong, settings)
+    far = Verdict(Claim("China's foreign minister urged…"), False, 0.6,
+                  reason="gives another's words or deed to minister")
+    unsupported = Verdict(Claim("The premier hinted…"), False, 0.8, reason="support 0.51 below 0.70")
+    assert not misassigned(far, settings) and not misassigned(unsupported, settings)

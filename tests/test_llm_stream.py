@@ -231,3 +231,44 @@ def test_a_bare_answer_is_followed_by_the_sentence_it_stands_in(settings, assist
     assert not answer.fallback and answer.answer.endswith(f"{' '.join(huawei_quote.split())} [1]")
     assert [c.quote for c in answer.citations] == [huawei_quote]
     assert_every_sentence_supported(answer, assistant)
+
+
+def test_the_model_reads_each_articles_title_once(assistant):
+    # every prompt token is ~12 ms of reading on 2 cores: a title repeated over an article's passages is waste
+    from assistant.answer.passages import render_passages, select_passages
+
+    _, scored, _ = assistant.evidence("Who will Wang Wentao meet next week?")
+    table = assistant.sentence_table
+    passages = select_passages(scored, table, 2000)
+    files = [table.sentences[p.sentences[0].row].file for p in passages]
+    assert len(files) > len(set(files)), "some article gives two passages"
+    text = render_passages(passages, table)
+    for p in passages:
+        assert text.count(f"({p.title})") <= 1, p.title  # once, or not at all where its first line is the title
+        assert all(" ".join(table.sentences[s.row].text.split()) in text for s in p.sentences)
+    assert text.count(" (") >= 1, "titles are still shown"
+
+
+def test_a_bare_first_answer_is_the_short_answer_the_next_turn_refers_to(assistant, huawei_quote):
+    # BBC bc03: the model answered "Pernod Ricard" alone; with no short answer, "What was its last big
+    # acquisition?" lost the firm and was asked about the other company
+    from assistant.answer.guard import Verdict
+    from assistant.answer.llm import AnswerBuilder
+    from assistant.answer.passages import select_passages
+    from assistant.answer.reply import Claim
+
+    _, scored, _ = assistant.evidence(HUAWEI_Q)
+    table = assistant.sentence_table
+    passages = select_passages(scored, table, 250)
+    numbered = {s.n: s for p in passages for s in p.sentences}
+    n = next(n for n, s in numbered.items() if " ".join(table.sentences[s.row].text.split())
+             == " ".join(huawei_quote.split()))
+    builder = AnswerBuilder(numbered, table, 3, passages, [], HUAWEI_Q)  # no extractive lead to follow
+    builder.add(Verdict(Claim("Huawei Technologies Ltd."), True, 0.9, cited=[n]))
+    answer = builder.answer(HUAWEI_Q)
+    assert answer.short_answer == "Huawei Technologies Ltd" and answer.short_answer_citation == 1
+    a, b = answer.short_answers[0].chars
+    assert answer.citations[0].quote[a:b] == "Huawei Technologies Ltd"
+    sentence = AnswerBuilder(numbered, table, 3, passages, [], HUAWEI_Q)
+    sentence.add(Verdict(Claim("The curbs crippled the smartphone enterprise of Huawei."), True, 0.9, cited=[n]))
+    assert sentence.answer(HUAWEI_Q).short_answer is None  # a sentence is no short answer

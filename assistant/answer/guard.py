@@ -24,6 +24,8 @@ the guard can be tested without a model server.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -32,9 +34,12 @@ from itertools import combinations
 import numpy as np
 
 from assistant.answer.reply import Claim
-from assistant.answer.roles import has_verb, reversed_roles, setting_words, unquoted_speech
-from assistant.answer.specifics import (adds_negation, asked_names, broken_names, question_name_parts, separate_facts,
-                                        unbound_pairs, unsupported_specifics)
+from assistant.answer.roles import (has_verb, opens_with_common_word, reversed_roles, setting_words, swapped_doers,
+                                    unquoted_speech)
+from assistant.answer.specifics import (NUMBER_WORDS, adds_negation, asked_names, broken_names, given_months,
+                                        number_beside, question_name_parts, repeated_names, separate_facts,
+                                        specific_keys, unbound_pairs, unsupported_specifics)
+from assistant.models import core_question
 from assistant.retrieve.terms import content_terms
 
 LEXICAL_WEIGHT = 0.5
@@ -100,8 +105,12 @@ def _source_terms(text: str) -> frozenset[str]:
 
 
 def lexical_support(claim: str, evidence: Sequence[str]) -> float:
-    """Share of the claim's content words (stemmed, stopwords out) that the evidence contains."""
+    """Share of the claim's content words (stemmed, stopwords out) that the evidence contains. A bare number
+    ("4" to "How many days…?") has none: it is as supported as its number, which `unsupported_specifics` checks
+    ("four-day trip")."""
     terms = set(claim_terms(claim))
+    if terms and all(any(c.isdigit() for c in t) for t in terms):
+        return 1.0
     if not terms:
         return 0.0
     present = frozenset().union(*(_source_terms(e) for e in evidence))
@@ -113,13 +122,17 @@ def support_score(lexical: float, dense: float) -> float:
 
 
 def problem(claim: str, texts: Sequence[str], lexical: float, score: float, threshold: float,
-            allowed: frozenset[str] | set[str] = frozenset(), asked: frozenset[str] | set[str] = frozenset()) -> str:
-    """Why `texts` do not support the claim, or "" if they do."""
-    if missing := unsupported_specifics(claim, texts, allowed, asked):
+            allowed: frozenset[str] | set[str] = frozenset(), asked: frozenset[str] | set[str] = frozenset(),
+            given: frozenset[str] | set[str] = frozenset()) -> str:
+    """Why `texts` do not support the claim, or "" if they do. `given`: the names and numbers of the
+    question itself (not its context), whose pairs it may restate."""
+    if missing := unsupported_specifics(claim, texts, allowed, asked, opens_with_common_word(claim)):
         return "names or numbers not in the evidence: " + ", ".join(missing)
     if broken := broken_names(claim, texts, allowed):
         return "names or titles put together differently from the evidence: " + ", ".join(broken)
-    if far := unbound_pairs(claim, texts):
+    if twice := repeated_names(claim, texts):
+        return "names one thing twice where the evidence names it once: " + ", ".join(twice)
+    if far := unbound_pairs(claim, texts, given=given):
         return "joins facts from different parts of the evidence: " + ", ".join(f"{a}/{b}" for a, b in far)
     if lifted := unquoted_speech(claim):
         return "a speaker's words without their speaker: " + ", ".join(lifted)
@@ -135,23 +148,34 @@ def problem(claim: str, texts: Sequence[str], lexical: float, score: float, thre
 
 
 def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], threshold: float,
-              allowed: frozenset[str] | set[str] = frozenset(), asked: frozenset[str] | set[str] = frozenset()
-              ) -> Verdict:
+              allowed: frozenset[str] | set[str] = frozenset(), asked: frozenset[str] | set[str] = frozenset(),
+              given: frozenset[str] | set[str] = frozenset(), asks: tuple[str, np.ndarray] | None = None) -> Verdict:
     """The claim judged against the evidence that supports it best: one sentence, else two.
 
-    Every source is scored (wording + meaning); the best few are tried alone, then in pairs
-    (a pair only if the second adds words the first lacks, and, unless one follows the other
-    in an article, only if no two names side by side in the claim come one from each); the
-    first that passes every check is what the sentence cites. A marker the model wrote only
-    breaks near-ties.
+    Every source is scored (wording + meaning); the best few are tried alone, then in pairs, then
+    each with its neighbours in the article (a pair only if the second adds words the first lacks,
+    and, unless one follows the other in an article, only if no two names side by side in the
+    claim come one from each); the first that passes every check is what the sentence cites. A
+    marker the model wrote only breaks near-ties. `asks` (the claim read with the question: text,
+    vector) ranks the sources instead of the claim alone: a bare answer ("Wang Wentao") stands in
+    many sentences, and the one that also says what is asked ("Commerce Minister Wang Wentao") is
+    the one that supports it.
     """
     if not sources:
         return Verdict(claim, False, 0.0, reason="no evidence")
     lex = {n: lexical_support(claim.text, [s.text]) for n, s in sources.items()}
     cos = {n: float(np.dot(vector, s.vector)) if s.vector is not None else 0.0 for n, s in sources.items()}
-    single = {n: support_score(lex[n], cos[n]) + (HINT_BONUS if n in claim.markers else 0.0) for n in sources}
+    single = {n: support_score(lex[n], cos[n]) for n in sources}
+    if asks is not None:
+        single = {n: support_score(lexical_support(asks[0], [s.text]), float(np.dot(asks[1], s.vector))
+                                   if s.vector is not None else 0.0) for n, s in sources.items()}
+    single = {n: v + (HINT_BONUS if n in claim.markers else 0.0) for n, v in single.items()}
     ranked = sorted(sources, key=lambda n: (-single[n], n))[:CANDIDATES]
     options = [(n,) for n in ranked] + [tuple(sorted(p)) for p in combinations(ranked, 2)]
+    # ...and each with its neighbour in the article, ranked or not: the sentence before often names whom the
+    # best one calls "he" ("Vice Premier He Lifeng referred to…" / "“I'm ready…,” he said")
+    options += [pair for n in ranked for m in sources if sources[m].next_to(sources[n])
+                if (pair := tuple(sorted((n, m)))) not in options]
     first: Verdict | None = None
     for option in options:
         texts = [sources[n].text for n in option]
@@ -160,7 +184,7 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
             continue
         dense = max(cos[n] for n in option)
         score = round(support_score(lexical, dense), 4)
-        reason = problem(claim.text, texts, lexical, score, threshold, allowed, asked)
+        reason = problem(claim.text, texts, lexical, score, threshold, allowed, asked, given)
         if not reason and len(option) > 1 and not sources[option[0]].next_to(sources[option[1]]):
             split = separate_facts(claim.text, texts)  # two sentences apart tell two events
             if split and sources[option[0]].doc and sources[option[0]].doc == sources[option[1]].doc:
@@ -178,12 +202,26 @@ def attribute(claim: Claim, vector: np.ndarray, sources: dict[int, Source], thre
     return first
 
 
+def _bare_number(claim: str) -> bool:
+    """A count alone ("4", "Six"): no unit says what it counts, unlike "$50,000" or "222%"."""
+    terms = claim_terms(claim)
+    return (bool(terms) and all(any(c.isdigit() for c in t) for t in terms) or claim.strip(" .").lower()
+            in NUMBER_WORDS) and not re.search(r"[$£€¥%]", claim)
+
+
 def restates_question(claim: str, question: str) -> bool:
     """A claim without a verb whose every content word is in the question answers nothing: to "Which part
     of its business? (context: Huawei Technologies Ltd.; …)" the model wrote "Huawei Technologies Ltd.",
-    true to its quote but the previous turn's answer, not this one's."""
+    true to its quote but the previous turn's answer, not this one's. Nor does a claim, verb or not, whose
+    every content word is in a follow-up's context: to "What else might it be used to search for later?
+    (context: Which gallery is trying it out?; …)" it wrote "The gallery is trying it out." (BBC bc06#3)."""
     terms = set(claim_terms(claim))
-    return bool(terms) and terms <= set(content_terms(question)) and not has_verb(claim)
+    if not terms:
+        return False
+    if terms <= set(content_terms(question)) and not has_verb(claim):
+        return True
+    earlier = question[len(core_question(question)):]
+    return bool(earlier) and terms <= set(content_terms(earlier))
 
 
 def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
@@ -197,11 +235,24 @@ def check_claims(claims: Sequence[Claim], sources: dict[int, Source],
     if not claims:
         return []
     texts = [s.text for s in sources.values()]
-    allowed = question_name_parts(question, texts) if question else frozenset()
+    # per sentence: "Peter Molyneux" over "Mr Molyneux has been behind…", though another passage says "Peter"
+    allowed = set().union(*(question_name_parts(question, [t]) for t in texts)) if question else frozenset()
     asked = asked_names(question, [*texts, *context]) if question else set()
-    vectors = encode([c.text for c in claims])
-    verdicts = [attribute(c, v, sources, threshold, allowed, asked) for c, v in zip(claims, vectors)]
+    own = core_question(question)  # a follow-up's context is earlier turns, not this question
+    given = specific_keys(own)
+    asked |= given_months(own)  # "…in May" restates the question's month
+    bare = [f"{own} {c.text}" if own and not has_verb(c.text) else "" for c in claims]
+    vectors = encode([c.text for c in claims] + [b for b in bare if b])
+    asks = iter(vectors[len(claims):])
+    verdicts = [attribute(c, v, sources, threshold, allowed, asked, given, (b, next(asks)) if b else None)
+                for c, v, b in zip(claims, vectors, bare)]
     for v in verdicts:
         if v.kept and question and restates_question(v.claim.text, question):
             v.kept, v.reason = False, "restates the question without answering it"
+        elif v.kept and question and _bare_number(v.claim.text) and not number_beside(
+                v.claim.text, [sources[n].text for n in v.cited], set(content_terms(own))):
+            v.kept, v.reason = False, "a bare number its sentence does not tie to what is asked"
+        elif v.kept and (swapped := swapped_doers(v.claim.text, [sources[n].text for n in v.cited],
+                                                  [*texts, *context])):
+            v.kept, v.reason = False, "gives another's words or deed to " + ", ".join(swapped)
     return verdicts

@@ -43,7 +43,13 @@ REFUSED_NOTE = "the LLM found no answer in the passages"
 REFUSED_FALLBACK_NOTE = "the LLM found no answer in the passages; showing extractive answer"
 WEAK_NOTE = "LLM answer unsupported by the articles, and the extractive evidence is weak"
 POINTED_NOTE = "the LLM pointed at the sentence the extractive answer quotes; showing extractive answer"
+MISASSIGNED_NOTE = "the LLM gave a fact of the passages to the wrong person; showing extractive answer"
+# guard reasons (guard.py) of a sentence that read the right passage and put the wrong name in it
+MISASSIGNED = ("gives another's words or deed", "names one thing twice")
 ABSENT_NOTE = "the passages and their titles never name {} that the question asks about"
+
+# A quote whose words the kept sentences already say (this share of its content words) is not repeated.
+COVERED = 0.9
 
 # Static, so a llama.cpp server reuses its cached prefix: only the passages and question are new per call.
 SYSTEM_PROMPT = (
@@ -204,17 +210,40 @@ class AnswerBuilder:
         if not has_verb(v.claim.text):  # a bare answer ("$50,000"): its sentence says how it answers, as in a lead
             quotes = " ".join(f"{' '.join(self.citations[k - 1].quote.split())} [{k}]" for k in ks)
             part = f"{v.claim.text.rstrip('.')} {marks}. {quotes}"
+            if not self.parts and not self.shorts:
+                self._bare_short(v.claim.text.rstrip(". "), ks)
         self.parts.append(f"{lead} {part}" if lead else part)
         return self.parts[-1] if len(self.parts) == 1 else " " + part
 
+    def _bare_short(self, text: str, ks: list[int]) -> None:
+        """A bare first answer standing word for word in a quote it cites is the answer's short answer, as a
+        lead is: the next turn's "its"/"he" refers to it (BBC bc03: "Pernod Ricard", then "What was its last
+        big acquisition?" lost the firm and was asked about Allied Domecq)."""
+        from assistant.retrieve.spacy_pipeline import parse
+
+        for k in ks:
+            at = self.citations[k - 1].quote.find(text)
+            if at >= 0:
+                ents = parse(text).ents
+                label = ents[0].label_ if len(ents) == 1 and ents[0].text == text else "PHRASE"
+                self.shorts.append(ShortAnswer(text=text, n=k, label=label, chars=(at, at + len(text))))
+                return
+
     def add_quote(self, c: Citation) -> str | None:
-        """An extractive answer's quote, verbatim and cited as the extractive engine cites it."""
+        """An extractive answer's quote, verbatim and cited as the extractive engine cites it — also when a
+        kept sentence already cites it, unless the kept sentences already say nearly all its words: the model
+        shortens ("Kritenbrink visited in early June, followed by … Blinken") what the quote says in full
+        ("… and Treasury Secretary Janet Yellen in July"; seeds q055 failed without it)."""
+        from assistant.answer.guard import lexical_support
+
         key = " ".join(c.quote.lower().split())
-        if key in self._seen or any(x.file == c.file and x.chars == c.chars for x in self.citations):
+        same = next((x for x in self.citations if x.file == c.file and x.chars == c.chars), None)
+        if key in self._seen or same is not None and lexical_support(c.quote, [" ".join(self.parts)]) >= COVERED:
             return None
         self._seen.add(key)
-        k = len(self.citations) + 1
-        self.citations.append(c.model_copy(update={"n": k}))
+        k = same.n if same is not None else len(self.citations) + 1
+        if same is None:
+            self.citations.append(c.model_copy(update={"n": k}))
         part = f"{' '.join(c.quote.split())} [{k}]"
         self.parts.append(part)
         return part if len(self.parts) == 1 else " " + part
@@ -239,6 +268,12 @@ def points_at_extractive(raw: str, passages: list[Passage], fallback: Answer, ta
         quoted |= {row for row in table.documents.sentence_range(c.file)
                    if table.sentences[row].start >= c.chars[0] and table.sentences[row].end <= c.chars[1]}
     return bool(pointed & quoted)
+
+
+def misassigned(v: Verdict, settings: Settings) -> bool:
+    """Was the sentence dropped only for giving a fact to the wrong person, while as close to its passage
+    sentence as a weakly evidenced answer must be?"""
+    return v.score >= settings.llm_weak_support and v.reason.startswith(MISASSIGNED)
 
 
 def _fallback(fallback: Answer, note: str) -> Answer:
@@ -339,6 +374,10 @@ def answer_with_llm(question: str, query: str, scored: list[Evidence], table: Se
     if not verdicts and not refused and points_at_extractive("".join(raw), passages, fallback, table):
         # the model only pointed ("[2]", "Passage 3") at a sentence the extractive answer quotes: two readings agree
         return _fallback(fallback, POINTED_NOTE)
+    if weak and not refused and verdicts and all(misassigned(v, settings) for v in verdicts):
+        # it read a passage that answers, closely (support >= the weak bar), and gave a fact to the wrong one:
+        # the passages cover the question, the model misread them (seeds q033)
+        return _fallback(fallback, MISASSIGNED_NOTE)
     if weak:  # a refusal, or nothing supported, over weak evidence: refuse
         return _refusal(query, REFUSED_NOTE if refused else WEAK_NOTE)
     texts = [s.text for s in sources.values()] + titles  # what the model read

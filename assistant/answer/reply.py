@@ -20,7 +20,7 @@ PREAMBLE = re.compile(r"^\s*(?:(?:the\s+)?answer(?:\s+to\s+the\s+question)?(?:\s
 # "Passage 2 mentions that …", "According to passage 3, …": where the model read it, not part of the claim.
 SOURCE_PREFIX = re.compile(r"^(?:according\s+to\s+(?:the\s+)?passages?(?:\s*\d+(?:\s*(?:,|and)\s*\d+)*)?\s*,\s*|"
                            r"(?:the\s+)?passages?\s*\d+(?:\s*(?:,|and)\s*\d+)*\s+"
-                           r"(?:says?|states?|mentions?|notes?|reports?|explains?|indicates?)\s+(?:that\s+)?)", re.I)
+                           r"(?:says?|states?|mentions?|notes?|reports?|explains?|indicates?)(?:\s*:\s*|\s+(?:that\s+)?))", re.I)
 MAX_MARKER = 999
 # The reply the prompt asks for when the passages do not answer, and the usual ways of saying so.
 REFUSAL = re.compile(r"^\W*(?:not\s+stated\b|(?:the\s+)?(?:passages?|articles?|evidence|text|context)\s+(?:does|do)\s*"
@@ -87,6 +87,9 @@ def parse_line(raw: str) -> list[Claim]:
         text = _clean(sentence)
         if (source := SOURCE_PREFIX.match(text)) and text[source.end():]:
             text = text[source.end()].upper() + text[source.end() + 1:]
+            if text[0] in "\"“" and text.rstrip(".").endswith(("\"", "”")):  # 'Passage 3 states: "…."'
+                text = text[1:].rstrip(".").rstrip("\"”").strip()
+                text = text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
         if re.search(r"[^\W_]", text):
             claims.append(Claim(text, list(dict.fromkeys(markers))))
     return claims

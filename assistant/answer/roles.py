@@ -28,6 +28,9 @@ PHRASE_LINKS = frozenset({"compound", "flat", "conj", "appos"})
 # First and second person: in an answer about the news they are a speaker's words lifted out of their quote.
 SPEAKER_PRONOUNS = frozenset("i me my mine we us our ours you your yours".split())
 QUOTED = re.compile(r"[“\"][^”\"]*[”\"]")
+# What a verb does to something or says ("told Raimondo", "said he was ready", "was ready to make"): a subject
+# with none of these ("came second", "would come to Griffin Park") acts on no one whose role could be reversed.
+COMPLEMENTS = frozenset({"dobj", "dative", "iobj", "ccomp", "xcomp", "acomp", "attr", "obj"})
 # Verbs whose subject and object can trade places without changing the fact ("He met Raimondo").
 SYMMETRIC = frozenset({"meet", "marry", "face", "play", "join", "partner"})
 
@@ -73,10 +76,58 @@ def reversed_roles(claim: str, evidence: Sequence[str]) -> list[str]:
     found: dict[str, None] = {}
     docs = [_parse(text) for text in evidence]
     for name in _subject_names(_parse(claim)):
+        if not any(c.dep_ in COMPLEMENTS for c in _phrase_role(name)[1].children):
+            continue  # "The iPod came second" over "It beats the iPod into second place": nothing done to another
         roles = [_phrase_role(t)[0] for doc in docs for t in doc if _key(t) == _key(name)]
         if roles and all(r in ACTED_UPON for r in roles):
             found[name.text] = None
     return list(found)
+
+
+# A word and a name this close in a passage sentence may be one person ("Commerce Secretary Gina Raimondo").
+LINK_WINDOW = 4
+
+
+def _linked(word: str, name: str, texts: Sequence[str]) -> bool:
+    for text in texts:
+        keys = [_key(t) for t in _parse(text)]
+        at = [i for i, k in enumerate(keys) if k == word]
+        if any(abs(i - j) <= LINK_WINDOW for i in at for j, k in enumerate(keys) if k == name):
+            return True
+    return False
+
+
+def swapped_doers(claim: str, evidence: Sequence[str], passages: Sequence[str]) -> list[str]:
+    """Doers of the claim that its evidence does not name, where the evidence names another doer and no
+    passage puts the two together: "China's foreign minister urged the US envoy to return to a rational
+    China policy" over "'We hope the US side will return to a rational … China policy,' Liu said" (Liu is an
+    embassy spokesman; seeds q033). A pronoun doer in the evidence ("she defended the curbs") names no one
+    else, and "the commerce secretary" over "Raimondo" stands where a passage says "Commerce Secretary Gina
+    Raimondo"."""
+    def key(token: Token) -> str:
+        return _key(token).replace(".", "")  # "U.S." = "US"
+
+    doc = _parse(claim)
+    said = {key(t) for t in doc}
+    present = {key(t) for text in evidence for t in _parse(text)}
+    others = {_key(t) for text in evidence for t in _subject_names(_parse(text)) if key(t) not in said}
+    if not others:
+        return []
+    out = []
+    for token in doc:  # the doer of the claim's main verb ("Wang Wenbin said the US could not…": Wang Wenbin)
+        if (token.dep_ != "nsubj" or token.head.dep_ != "ROOT" or token.pos_ not in {"NOUN", "PROPN"}
+                or not _acts(token.head)):
+            continue
+        if key(token) in present or any(_linked(_key(token), o, passages) for o in others):
+            continue
+        out.append(token.text)
+    return out
+
+
+def opens_with_common_word(text: str) -> bool:
+    """Is the capitalised first word a verb, adverb, preposition… ("Buying every gadget…"), not a name or noun?"""
+    doc = _parse(text)
+    return len(doc) > 0 and doc[0].pos_ in {"VERB", "AUX", "ADV", "ADP", "SCONJ", "CCONJ", "DET", "PRON"}
 
 
 def has_verb(text: str) -> bool:

@@ -15,6 +15,15 @@ BIND_WINDOW = 20
 # ...where "side by side" means at most this many words between them ("Chinese trade officials met in
 # Berlin": 4). A faithful copy has them as close in its source, far below BIND_WINDOW.
 BIND_NEAR = 6
+# A multi-word name or title may leave out this many words of the evidence's between two of its words
+# ("Michelle Carroll's Irish record" over "Michelle Carroll's long-standing Irish record"), never a
+# conjunction: "Secretary Wang" over "Secretary Blinken and Wang" gives one man the other's title.
+NAME_GAP = 2
+NAME_GAP_BREAKS = frozenset({"and", "or", "but", "with", "to"})
+# ...or a qualifier of a title, capitalised, opened by "for"/"of": "Assistant Secretary of State Daniel
+# Kritenbrink" over "Assistant Secretary of State for East Asian and Pacific Affairs Daniel Kritenbrink".
+QUALIFIER_OPENERS = frozenset({"for", "of"})
+QUALIFIER_LINKS = frozenset({"and", "of", "for", "the", "&"})
 
 # Capitalised words that are never names, wherever they stand (sentence starts, after a colon, in quotes).
 FUNCTION_WORDS = frozenset("""
@@ -50,8 +59,10 @@ TOKEN = re.compile(r"[^\W_](?:[\w.'’]*[^\W_])?\.?")
 CAPITAL_RUN = re.compile(r"(?<![\w.'’-])[^\W\d_a-z][\w.'’-]*(?:[ \t]+[^\W\d_a-z][\w.'’-]*)+")
 
 def _fold(text: str) -> str:
-    """Accents off, typographic apostrophes straight: "Lǐ Qiáng’s" -> "Li Qiang's"."""
+    """Accents off, typographic apostrophes straight, spaced initials joined: "Lǐ Qiáng’s" -> "Li Qiang's",
+    "U. S." -> "U.S." (as the model writes it and the article does not)."""
     text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    text = re.sub(r"\b([A-Z])\.[ \t]+(?=[A-Z]\.)", r"\1.", text)
     return "".join(c for c in text if not unicodedata.combining(c))
 
 
@@ -94,6 +105,13 @@ def _time_word(tok: str) -> str | None:
     return word if word in TIME_WORDS else None
 
 
+def given_months(question: str) -> set[str]:
+    """Month names the question writes that are also common words ("…did he meet in May?"): a claim may
+    restate them, as it restates the question's names."""
+    tokens = _tokens(question)
+    return {_norm_word(t) for i, t in enumerate(tokens) if i and t[0].isupper() and _norm_word(t) in MONTH_HOMONYMS}
+
+
 def question_name_parts(question: str, evidence: Sequence[str]) -> set[str]:
     """Parts of a full name the question gives where the evidence names the person by one part.
 
@@ -106,7 +124,7 @@ def question_name_parts(question: str, evidence: Sequence[str]) -> set[str]:
 
 
 def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozenset[str] | set[str] = frozenset(),
-                          asked: frozenset[str] | set[str] = frozenset()) -> list[str]:
+                          asked: frozenset[str] | set[str] = frozenset(), common_first: bool = False) -> list[str]:
     """Numbers, time words and capitalised names in the claim that no evidence text contains.
 
     `allowed`: name parts the question supplied (`question_name_parts`); `asked`: names the question
@@ -122,7 +140,8 @@ def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozense
         if tok.lower() == "one" and i and tokens[i - 1].lower() in ONE_PRONOUN_AFTER:
             continue  # "the last one took place in 2019": a pronoun, not a number
         if i and _norm_word(tok) in MONTH_HOMONYMS and tok[0].isupper():
-            if _norm_word(tok) not in capitalised:  # "met in May" needs the month, not the modal "may"
+            # "met in May" needs the month (in the evidence, or the question's own), not the modal "may"
+            if _norm_word(tok) not in capitalised and _norm_word(tok) not in asked:
                 missing.append(tok.rstrip("."))
             continue
         num = _norm_number(tok)
@@ -134,8 +153,8 @@ def unsupported_specifics(claim: str, evidence: Sequence[str], allowed: frozense
             if _time_word(tok) not in times:
                 missing.append(tok.rstrip("."))
             continue
-        if not tok[0].isupper() or tok == "I":
-            continue
+        if not tok[0].isupper() or tok == "I" or (i == 0 and common_first):
+            continue  # `common_first`: the parse reads the opening word as no name ("Buying every gadget…")
         word = _norm_word(tok)
         if word in FUNCTION_WORDS or word in words or word in asked:
             continue
@@ -154,7 +173,15 @@ def absent_question_names(claim: str, question: str, evidence: Sequence[str]) ->
     """
     asked = {_norm_word(t) for t in _tokens(question) if t[0].isupper() and _norm_word(t) not in FUNCTION_WORDS}
     missing = unsupported_specifics(claim, evidence, question_name_parts(question, evidence))
-    return [m for m in missing if _norm_word(m) in asked]
+    # a name whose other part the passages write capitalised inside a sentence names the person after all:
+    # "He Lifeng" asked, "Raimondo instructed He." read ("He" is a surname there, not the pronoun)
+    named = {_norm_word(t) for e in evidence for t in _tokens(e)[1:] if t[0].isupper()}
+    # and a place named by its adjective is named: "Japan" asked, "the Japanese market" read (BBC b089)
+    words, _ = _evidence_vocabulary(evidence)
+    missing = [m for m in missing if len(m) < 4 or not any(w.startswith(_norm_word(m)) for w in words)]
+    runs = [[_norm_word(t) for t in _tokens(m.group(0))] for m in CAPITAL_RUN.finditer(_fold(question)) if m.start()]
+    return [m for m in missing if _norm_word(m) in asked
+            and not any(_norm_word(m) in run and named & (set(run) - {_norm_word(m)}) for run in runs)]
 
 
 def _specific_key(tok: str) -> str | None:
@@ -175,23 +202,59 @@ def _run_words(run: str) -> list[str]:
     return words
 
 
-def _contains(seq: list[str], sub: list[str]) -> bool:
-    return any(seq[i : i + len(sub)] == sub for i in range(len(seq) - len(sub) + 1))
+def _qualifier(words: list[str], caps: list[bool]) -> bool:
+    """Is a left-out stretch of a title a capitalised qualifier ("for East Asian and Pacific Affairs")?"""
+    return (bool(words) and words[0] in QUALIFIER_OPENERS and len(words) <= 8
+            and all(c or w in QUALIFIER_LINKS for w, c in zip(words, caps)))
+
+
+def _contains(seq: list[str], sub: list[str], gap: int = NAME_GAP, caps: list[bool] | None = None) -> bool:
+    """Is `sub` in `seq` in order, leaving out between two of its words at most `gap` words (no conjunction)
+    or a title's capitalised qualifier (`caps`: which words of `seq` are capitalised)?"""
+    caps = caps or [False] * len(seq)
+
+    def rest(at: int, k: int) -> bool:  # sub[k:] follows seq[at - 1]
+        if k == len(sub):
+            return True
+        for j in range(at, len(seq)):
+            if seq[j] == sub[k] and (j - at <= gap and not NAME_GAP_BREAKS & set(seq[at:j])
+                                     or _qualifier(seq[at:j], caps[at:j])) and rest(j + 1, k + 1):
+                return True
+        return False
+
+    return any(w == sub[0] and rest(i + 1, 1) for i, w in enumerate(seq))
 
 
 def broken_names(claim: str, evidence: Sequence[str], allowed: frozenset[str] | set[str] = frozenset()
                  ) -> list[str]:
-    """Multi-word capitalised names/titles of the claim that no cited sentence has word for word.
+    """Multi-word capitalised names/titles of the claim that no cited sentence has word for word (a
+    shortened form may leave out up to NAME_GAP words between two of its words).
 
     Question-supplied name parts (`allowed`) are left out before comparing: "Qin Gang" -> "Qin".
     """
-    words = [[_norm_word(t) for t in _tokens(e)] for e in evidence]
+    tokens = [_tokens(e) for e in evidence]
+    words = [[_norm_word(t) for t in ts] for ts in tokens]
+    caps = [[t[0].isupper() for t in ts] for ts in tokens]
     broken = []
     for m in CAPITAL_RUN.finditer(_fold(claim)):
         run = [w for w in _run_words(m.group(0)) if w not in allowed]
-        if len(run) >= 2 and not any(_contains(w, run) for w in words):
+        if len(run) >= 2 and not any(_contains(w, run, caps=c) for w, c in zip(words, caps)):
             broken.append(m.group(0).strip())
     return broken
+
+
+def repeated_names(claim: str, evidence: Sequence[str]) -> list[str]:
+    """Full names the claim gives more often than its evidence names them at all: "Wang Yi met with China's
+    top diplomat, Wang Yi" over "Blinken met with China's top diplomat, Wang Yi" put the one name where
+    another stood. Single words ("China … meet China halfway") are left alone: a place is said twice freely."""
+    full: dict[str, int] = {}
+    for key, start, end in _units(claim):
+        if end > start:
+            full[key] = full.get(key, 0) + 1
+    have: dict[str, int] = {}
+    for key, _, _ in _units(" ".join(evidence)):
+        have[key] = have.get(key, 0) + 1
+    return [k for k, n in full.items() if n > 1 and n > have.get(k, 0)]
 
 
 def _units(text: str) -> list[tuple[str, int, int]]:
@@ -208,13 +271,20 @@ def _units(text: str) -> list[tuple[str, int, int]]:
     return units
 
 
+def specific_keys(text: str) -> set[str]:
+    """The names and numbers of a text, as the binding checks compare them."""
+    return {k for t in _tokens(text) if (k := _specific_key(t)) is not None}
+
+
 def unbound_pairs(claim: str, evidence: Sequence[str], window: int = BIND_WINDOW,
-                  near: int = BIND_NEAR) -> list[tuple[str, str]]:
+                  near: int = BIND_NEAR, given: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, str]]:
     """Names/numbers side by side in the claim (at most `near` words between them) that the
     evidence sentence having both has `window` words apart or more.
 
     Only pairs close in the claim are compared: two names far apart in a faithful copy of a
-    long sentence are far apart in the sentence too, and that is no error.
+    long sentence are far apart in the sentence too, and that is no error. A pair the question
+    itself puts together (`given`: `specific_keys` of the question) is its premise restated
+    ("…visited China in early June" to "Who visited China in early June?"), not a join.
     """
     units = _units(claim)
     positions = []
@@ -226,7 +296,7 @@ def unbound_pairs(claim: str, evidence: Sequence[str], window: int = BIND_WINDOW
         positions.append(where)
     far = []
     for (a, _, a_end), (b, b_start, _) in zip(units, units[1:]):
-        if a == b or b_start - a_end - 1 > near:
+        if a == b or b_start - a_end - 1 > near or (a in given and b in given):
             continue
         distances = [min(abs(x - y) for x in w[a] for y in w[b]) for w in positions if a in w and b in w]
         if distances and min(distances) >= window:
@@ -248,6 +318,21 @@ def separate_facts(claim: str, evidence: Sequence[str], near: int = BIND_NEAR) -
             if any(a in k for k in keys) and any(b in k for k in keys) and not any(a in k and b in k for k in keys):
                 split.append((a.lstrip("#"), b.lstrip("#")))
     return split
+
+
+def number_beside(claim: str, evidence: Sequence[str], asked: set[str] | frozenset[str], near: int = 3) -> bool:
+    """Does a bare number ("4") stand in an evidence sentence within `near` words of a word the question asks
+    about (`asked`: lower-cased words, stemmed or not)? "a four-day trip" to "How many days was the trip?"; not
+    "Four people … wearing a cap with 64 electrodes" to "How many electrodes…?" (BBC b083)."""
+    numbers = {n for t in _tokens(claim) if (n := _norm_number(t)) is not None}
+    for text in evidence:
+        tokens = _tokens(text)
+        for i, tok in enumerate(tokens):
+            if _norm_number(tok) in numbers:
+                around = [_norm_word(t) for t in tokens[max(0, i - near): i + near + 1]]
+                if any(w[:4] == a[:4] and len(a) > 2 for w in around for a in asked):
+                    return True
+    return False
 
 
 def adds_negation(claim: str, evidence: Sequence[str]) -> bool:
