@@ -148,9 +148,10 @@ class Assistant:
         t = time.perf_counter()
         if self.settings.span_reader:  # the question's parse overlaps its embedding
             from assistant.models import core_question
+            from assistant.retrieve.question import likely_asks
             from assistant.retrieve.spacy_pipeline import parse_ahead
 
-            parse_ahead(core_question(query))
+            parse_ahead([core_question(query), *likely_asks(core_question(query))])
         vector, probe, core = self._embed(query)
         timings["embed"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()

@@ -102,9 +102,17 @@ def test_a_question_parsed_ahead_is_parsed_once_and_read_by_every_thread(monkeyp
     real = type(nlp).__call__
     monkeypatch.setattr(type(nlp), "__call__", lambda self, text, **kw: calls.append(text) or real(self, text, **kw))
     question = f"Which firm did Anna Berg join in {time.time_ns()}?"
-    spacy_pipeline.parse_ahead(question)
-    spacy_pipeline.parse_ahead(question)
+    spacy_pipeline.parse_ahead([question])
+    spacy_pipeline.parse_ahead([question])
     with ThreadPoolExecutor(4) as pool:
         docs = list(pool.map(spacy_pipeline.parse, [question] * 8))
     assert calls == [question]
     assert all(doc is docs[0] for doc in docs) and [e.text for e in docs[0].ents][:1] == ["Anna Berg"]
+
+    piped: list[list[str]] = []
+    pipe = nlp.pipe
+    monkeypatch.setattr(nlp, "pipe", lambda texts, **kw: pipe(piped.append(list(texts)) or texts, **kw))
+    asks = [f"Who founded Kahn Foods in {time.time_ns()}?", "and where is it based?"]
+    spacy_pipeline.parse_ahead(asks)  # a question and the asks it will be cut into: parsed in one call
+    assert [d.text for d in spacy_pipeline.parse_all(asks)] == asks
+    assert piped == [asks] and len(calls) == 1

@@ -10,6 +10,7 @@ answer-type taxonomy of question answering, not words of any corpus.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -351,6 +352,23 @@ def split_points(doc) -> list[int]:
             if any(w.tag_ in WH_TAGS for w in following) and any(w.tag_ in WH_TAGS for w in doc[: t.i]):
                 points.append(t.i)
     return points
+
+
+# "…, and which firm…", "… but how many…": where `split_points` mostly splits, read from the words alone
+ASK_JOINT = re.compile(r"\s*,?\s*\b(?:and|but)\s+(?=(?:\S+\s+){0,2}(?:who|whom|whose|which|what|where|when|why|how)\b)",
+                       re.IGNORECASE)
+WH_WORD = re.compile(r"\b(?:who|whom|whose|which|what|where|when|why|how)\b", re.IGNORECASE)
+
+
+def likely_asks(question: str) -> list[str]:
+    """The asks `parse_question` will most likely cut the question into, guessed before it is
+    parsed, so that their parses can start with the question's own (`spacy_pipeline.parse_ahead`);
+    a wrong guess costs a background parse, never an answer."""
+    joints = [m for m in ASK_JOINT.finditer(question) if WH_WORD.search(question, 0, m.start())]
+    if not joints:
+        return []
+    bounds = [0, *(x for m in joints for x in (m.start(), m.end())), len(question)]
+    return [question[a:b].strip(" ,;?") + "?" for a, b in zip(bounds[::2], bounds[1::2])]
 
 
 @lru_cache(maxsize=512)

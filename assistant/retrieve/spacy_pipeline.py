@@ -127,22 +127,24 @@ class _Parses:
         self._lock = Lock()
         self._thread: ThreadPoolExecutor | None = None
 
-    def ahead(self, text: str) -> None:
+    def ahead(self, texts: list[str]) -> None:
         with self._lock:
-            if text in self._docs:
+            new = [t for t in dict.fromkeys(texts) if t not in self._docs]
+            if not new:
                 return
             if self._thread is None:
                 from concurrent.futures import ThreadPoolExecutor
 
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="parse-ahead")
-            self._keep({text: self._thread.submit(lambda: pipeline()(text))})
+            batch = self._thread.submit(lambda: list(pipeline().pipe(new)) if len(new) > 1 else [pipeline()(new[0])])
+            self._keep({t: _Pending(batch, i) for i, t in enumerate(new)})
 
     def get(self, texts: list[str]) -> list[Doc]:
         with self._lock:
             found = {t: self._docs[t] for t in texts if t in self._docs}
             for text in found:
                 self._docs.move_to_end(text)
-        found = {t: d.result() if hasattr(d, "result") else d for t, d in found.items()}  # a Future
+        found = {t: d.result() if isinstance(d, _Pending) else d for t, d in found.items()}
         new = [t for t in dict.fromkeys(texts) if t not in found]
         if new:  # one call for all: spaCy's fixed cost per call is most of a short text's parse
             found.update(zip(new, pipeline().pipe(new) if len(new) > 1 else [pipeline()(new[0])]))
@@ -160,6 +162,16 @@ class _Parses:
             self._docs.clear()
 
 
+class _Pending:
+    """One text's parse in a batch under way on the background thread."""
+
+    def __init__(self, batch: Future, index: int) -> None:
+        self.batch, self.index = batch, index
+
+    def result(self) -> Doc:
+        return self.batch.result()[self.index]
+
+
 _PARSES = _Parses(1024)
 
 
@@ -169,11 +181,11 @@ def parse(text: str) -> Doc:
     return _PARSES.get([text])[0]
 
 
-def parse_ahead(text: str) -> None:
-    """Start parsing `text` on a background thread if the pipeline is loaded (a server's; a
-    one-shot `ask` loads spaCy only if its question needs it); `parse(text)` waits for it."""
+def parse_ahead(texts: list[str]) -> None:
+    """Start parsing `texts` (in one call) on a background thread if the pipeline is loaded (a
+    server's; a one-shot `ask` loads spaCy only if its question needs it); `parse` waits for them."""
     if _loaded:
-        _PARSES.ahead(text)
+        _PARSES.ahead(texts)
 
 
 def parse_all(texts: list[str]) -> list[Doc]:
