@@ -24,6 +24,8 @@ from assistant.warmup import warm_up
 
 log = logging.getLogger(__name__)
 
+RECENT_VECTORS = 32  # query vectors kept for the refusal model's off-topic rule (`_vector_of`)
+
 
 class IndexMissing(RuntimeError):
     pass
@@ -84,6 +86,7 @@ class Assistant:
             raise IndexMissing(f"no index in {self.settings.index_dir}: run `assistant ingest` first")
         self.snap: Snapshot = snap
         self.documents: DocumentStore = snap.documents  # file -> Document, read on demand
+        self._recent_vectors: dict = {}  # query -> its vector, the last RECENT_VECTORS `_embed` made
 
     @classmethod
     def open(cls, settings: Settings | None = None, progress: Callable[[str, int, int], None] | None = None) -> Assistant:
@@ -151,7 +154,8 @@ class Assistant:
             from assistant.retrieve.question import likely_asks
             from assistant.retrieve.spacy_pipeline import parse_ahead
 
-            parse_ahead([core_question(query), *likely_asks(core_question(query))])
+            asked = core_question(query)
+            parse_ahead([asked, *likely_asks(asked)])
         vector, probe, core = self._embed(query)
         timings["embed"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
@@ -186,12 +190,13 @@ class Assistant:
         own = core_question(query)
         texts = [query] + ([probe] if probe is not None else []) + ([own] if own != query else [])
         vectors = self.encoder.encode(texts)
-        self._recent_vectors = {**dict(list(getattr(self, "_recent_vectors", {}).items())[-31:]), query: vectors[0]}
+        kept = list(self._recent_vectors.items())[1 - RECENT_VECTORS :]  # replaced whole: threads only read it
+        self._recent_vectors = {**dict(kept), query: vectors[0]}
         return vectors[0], (vectors[1] if probe is not None else None), (vectors[-1] if own != query else None)
 
     def _vector_of(self, query: str):
-        """The query's vector as `_embed` made it (the last 32 are kept; a server's threads share them), else made now."""
-        found = getattr(self, "_recent_vectors", {}).get(query)
+        """The query's vector as `_embed` made it (the last `RECENT_VECTORS` are kept), else made now."""
+        found = self._recent_vectors.get(query)
         return found if found is not None else self.encoder.encode([query])[0]
 
     @cached_property
@@ -306,7 +311,7 @@ class Assistant:
         """Scores evidence sentences by one ask of a question with several (`lead.complete`)."""
         from assistant.retrieve.evidence import part_support
 
-        terms: dict[int, set[str]] = {}
+        terms: dict[int, frozenset[str]] = {}
         return lambda part, evidence, topic: part_support(part, evidence, self.term_stats, terms, topic)
 
     def answer_from_evidence(self, question: str, query: str, scored, engine: str | None = None,

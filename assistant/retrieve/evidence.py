@@ -117,7 +117,7 @@ def _term_weights(query_terms: tuple[str, ...], context: frozenset[str], stats: 
     return weight, sum(weight.values())
 
 
-def part_support(part: str, evidence: list[Evidence], stats: TermStats, terms: dict[int, set[str]],
+def part_support(part: str, evidence: list[Evidence], stats: TermStats, terms: dict[int, frozenset[str]],
                  topic: dict[str, set[str]] | None = None) -> list[Evidence]:
     """Evidence scored again against one ask of a question with several ("Who wrote the song, and what
     is it called?"): its meaning for the whole question, its wording for the ask alone, no penalty
@@ -130,7 +130,9 @@ def part_support(part: str, evidence: list[Evidence], stats: TermStats, terms: d
     total = sum(weight.values())
     out = []
     for ev in evidence:
-        present = terms.setdefault(ev.row, set(content_terms(ev.sentence.text)))
+        present = terms.get(ev.row)
+        if present is None:  # (`setdefault` would read the terms again for every ask)
+            present = terms[ev.row] = term_set(ev.sentence.text)
         given = (topic or {}).get(ev.sentence.file, set())
         found = sum(w * (1.0 if t in present else ARTICLE_NAME_CREDIT if t in given else 0.0) for t, w in weight.items())
         lex = found / total if total else 0.0

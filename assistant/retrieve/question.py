@@ -355,9 +355,9 @@ def split_points(doc) -> list[int]:
 
 
 # "…, and which firm…", "… but how many…": where `split_points` mostly splits, read from the words alone
-ASK_JOINT = re.compile(r"\s*,?\s*\b(?:and|but)\s+(?=(?:\S+\s+){0,2}(?:who|whom|whose|which|what|where|when|why|how)\b)",
-                       re.IGNORECASE)
-WH_WORD = re.compile(r"\b(?:who|whom|whose|which|what|where|when|why|how)\b", re.IGNORECASE)
+WH_ALTERNATIVES = "|".join(sorted(WH_WORDS | {"how"}))
+ASK_JOINT = re.compile(rf"\s*,?\s*\b(?:and|but)\s+(?=(?:\S+\s+){{0,2}}(?:{WH_ALTERNATIVES})\b)", re.IGNORECASE)
+WH_WORD = re.compile(rf"\b(?:{WH_ALTERNATIVES})\b", re.IGNORECASE)
 
 
 def likely_asks(question: str) -> list[str]:

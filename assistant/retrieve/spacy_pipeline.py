@@ -136,7 +136,7 @@ class _Parses:
                 from concurrent.futures import ThreadPoolExecutor
 
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="parse-ahead")
-            batch = self._thread.submit(lambda: list(pipeline().pipe(new)) if len(new) > 1 else [pipeline()(new[0])])
+            batch = self._thread.submit(_parse_now, new)
             self._keep({t: _Pending(batch, i) for i, t in enumerate(new)})
 
     def get(self, texts: list[str]) -> list[Doc]:
@@ -146,8 +146,8 @@ class _Parses:
                 self._docs.move_to_end(text)
         found = {t: d.result() if isinstance(d, _Pending) else d for t, d in found.items()}
         new = [t for t in dict.fromkeys(texts) if t not in found]
-        if new:  # one call for all: spaCy's fixed cost per call is most of a short text's parse
-            found.update(zip(new, pipeline().pipe(new) if len(new) > 1 else [pipeline()(new[0])]))
+        if new:
+            found.update(zip(new, _parse_now(new)))
         with self._lock:
             self._keep({t: found[t] for t in found})
         return [found[t] for t in texts]
@@ -160,6 +160,11 @@ class _Parses:
     def clear(self) -> None:
         with self._lock:
             self._docs.clear()
+
+
+def _parse_now(texts: list[str]) -> list[Doc]:
+    """One pipeline call for all: spaCy's fixed cost per call is most of a short text's parse."""
+    return list(pipeline().pipe(texts)) if len(texts) > 1 else [pipeline()(texts[0])]
 
 
 class _Pending:
